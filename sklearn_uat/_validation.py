@@ -1,0 +1,63 @@
+"""Validation helpers shared by every estimator of the package."""
+
+import numpy as np
+from sklearn.utils.validation import _check_sample_weight
+
+#: Largest array (in bytes) that a parameter may make an estimator allocate.
+MEMORY_BUDGET_BYTES = 2 * 1024**3
+
+
+def check_memory_budget(n_values, *, what, fix):
+    """Raise a ValueError when ``n_values`` float64 numbers exceed the budget.
+
+    Parameters
+    ----------
+    n_values : int
+        Number of float64 values the estimator is about to hold at once.
+    what : str
+        What would be allocated, e.g. ``"n_knots=10**9 on 3 directions"``.
+    fix : str
+        How the user can bring it down, e.g. ``"lower n_knots"``.
+    """
+    n_bytes = 8 * int(n_values)
+    if n_bytes > MEMORY_BUDGET_BYTES:
+        raise ValueError(
+            f"{what} would need {n_bytes / 1024**3:.1f} GiB, over the "
+            f"{MEMORY_BUDGET_BYTES / 1024**3:.0f} GiB budget; {fix}."
+        )
+
+
+def check_sample_weight(sample_weight, X):
+    """Non-negative float64 sample weights of shape (n_samples,); ones if None."""
+    return _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+
+
+def minmax_scaling(X):
+    """Offset and scale mapping each column of ``X`` onto [0, 1].
+
+    Constant columns get scale 1 (they map to 0), so no division by zero can
+    occur; estimators fold this map into their first layer.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    offset = X.min(axis=0)
+    with np.errstate(over="ignore"):
+        scale = X.max(axis=0) - offset
+    if not np.all(np.isfinite(scale)):
+        raise ValueError(
+            "The range of X overflows float64 (max - min is infinite); rescale X "
+            "before fitting."
+        )
+    scale[scale == 0] = 1.0
+    return offset, scale
+
+
+def standard_scaling(y, sample_weight=None):
+    """Weighted mean and standard deviation of ``y`` (std 1 for constant y)."""
+    y = np.asarray(y, dtype=np.float64)
+    mean = np.average(y, weights=sample_weight)
+    std = np.sqrt(np.average((y - mean) ** 2, weights=sample_weight))
+    if not np.isfinite(std) or std <= 1e-12 * max(abs(mean), 1e-300):
+        std = 1.0
+    return mean, std
