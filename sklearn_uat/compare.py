@@ -38,12 +38,20 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._convergence import (
+    ConvergenceResult,
+    convergence,
+    default_convergence_methods,
+)
 from .datasets import get_function, list_functions, make_function
 
 __all__ = [
     "ComparisonResult",
+    "ConvergenceResult",
     "SubsampledRegressor",
     "compare",
+    "convergence",
+    "default_convergence_methods",
     "default_estimators",
     "default_param_grids",
 ]

@@ -1,0 +1,180 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.linear_model import LinearRegression
+from sklearn.neighbors import KNeighborsRegressor
+
+from sklearn_uat.compare import COLUMNS, SubsampledRegressor, compare
+
+SEEN = []
+
+
+class TargetSpy(RegressorMixin, BaseEstimator):
+    """Records the targets of every fit, to see which rows each fold used."""
+
+    def __init__(self, tag="a"):
+        self.tag = tag
+
+    def fit(self, X, y):
+        SEEN.append((self.tag, frozenset(np.round(y, 12))))
+        self.mean_ = float(np.mean(y))
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_)
+
+
+class Broken(RegressorMixin, BaseEstimator):
+    def fit(self, X, y):
+        raise RuntimeError("this regressor always fails")
+
+
+def test_every_estimator_sees_the_same_folds():
+    SEEN.clear()
+    result = compare(
+        ["sine", "sinc"],
+        {"first": TargetSpy("a"), "second": TargetSpy("b")},
+        n_samples=200,
+        cv=4,
+        random_state=5,
+    )
+    first = [s for tag, s in SEEN if tag == "a"]
+    second = [s for tag, s in SEEN if tag == "b"]
+    # 4 folds and one refit per dataset, identical for both estimators
+    assert len(first) == len(second) == 2 * (4 + 1)
+    assert first == second
+    # and they are the folds the result reports
+    for dataset in ["sine", "sinc"]:
+        split = result.splits[dataset]
+        assert len(split["folds"]) == 4
+        assert len(split["train"]) == 160 and len(split["test"]) == 40
+        assert not set(split["train"]) & set(split["test"])
+        for train, valid in split["folds"]:
+            assert len(train) + len(valid) == 160
+
+
+def test_records_are_tidy_and_sensible():
+    result = compare(
+        ["sine"],
+        {"KNN": KNeighborsRegressor(), "linear": LinearRegression()},
+        n_samples=600,
+        cv=3,
+    )
+    assert [(r["dataset"], r["estimator"]) for r in result.records] == [
+        ("sine", "KNN"),
+        ("sine", "linear"),
+    ]
+    knn, linear = result.records
+    assert set(knn) == set(COLUMNS)
+    assert knn["test_rmse"] < 0.05 < linear["test_rmse"]
+    assert knn["cv_r2_mean"] > 0.99
+    assert knn["test_max_abs_error"] >= knn["test_rmse"]
+    assert knn["fit_time"] >= 0 and knn["predict_time"] >= 0
+    assert knn["n_parameters"] is None and knn["error"] == ""
+    assert result.best() == {"sine": "KNN"}
+    assert "KNN*" in result.format_table()
+
+
+def test_a_failing_estimator_is_reported_not_fatal():
+    result = compare(
+        "sine", {"broken": Broken(), "KNN": KNeighborsRegressor()}, n_samples=100
+    )
+    broken, knn = result.records
+    assert "always fails" in broken["error"]
+    assert np.isnan(broken["test_rmse"])
+    assert knn["error"] == "" and knn["test_rmse"] < 0.2
+    assert "failed" in result.format_table()
+
+
+def test_grid_search_uses_the_grid_and_reports_best_params():
+    result = compare(
+        "sinc",
+        {"KNN": KNeighborsRegressor()},
+        grid={"KNN": {"n_neighbors": [1, 50]}},
+        n_samples=400,
+        cv=3,
+    )
+    assert result.records[0]["best_params"] == {"n_neighbors": 1}
+
+
+def test_grid_for_unknown_estimator_is_an_error():
+    with pytest.raises(ValueError, match="valid names are: KNN"):
+        compare("sine", {"KNN": KNeighborsRegressor()}, grid={"SVR": {}})
+
+
+def test_datasets_may_be_arrays():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(300, 3))
+    y = X @ [1.0, -2.0, 0.5]
+    result = compare({"plane": (X, y)}, {"linear": LinearRegression()}, cv=3)
+    assert result.records[0]["dataset"] == "plane"
+    assert result.records[0]["test_rmse"] < 1e-10
+    assert result.records[0]["n_parameters"] is None
+
+
+@pytest.mark.parametrize(
+    "datasets, match",
+    [(["nope"], "valid names are: sine"), ([3], "function names")],
+)
+def test_bad_datasets(datasets, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        compare(datasets, {"linear": LinearRegression()})
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json", "md"])
+def test_write_reads_back_with_pandas(tmp_path, suffix):
+    result = compare(
+        ["sine", "sinc"],
+        {"KNN": KNeighborsRegressor(), "broken": Broken()},
+        n_samples=100,
+        cv=2,
+    )
+    path = tmp_path / f"out.{suffix}"
+    result.write(path)
+    if suffix == "csv":
+        frame = pd.read_csv(path)
+    elif suffix == "json":
+        frame = pd.DataFrame(json.loads(path.read_text()))
+    else:
+        lines = path.read_text().splitlines()
+        assert lines[0].startswith("| dataset")
+        assert len(lines) == 2 + 4
+        return
+    assert list(frame["estimator"]) == ["KNN", "broken", "KNN", "broken"]
+    np.testing.assert_allclose(
+        frame["test_rmse"].to_numpy(dtype=float)[[0, 2]],
+        [r["test_rmse"] for r in result.records[::2]],
+    )
+    assert frame["test_rmse"].isna().sum() == 2
+
+
+def test_write_rejects_unknown_format(tmp_path):
+    result = compare("sine", {"KNN": KNeighborsRegressor()}, n_samples=50, cv=2)
+    with pytest.raises(ValueError, match=".csv, .json or .md"):
+        result.write(tmp_path / "out.xlsx")
+
+
+def test_to_frame_has_one_row_per_pair():
+    result = compare(
+        ["sine", "multiscale"],
+        {"KNN": KNeighborsRegressor(), "linear": LinearRegression()},
+        n_samples=100,
+        cv=2,
+    )
+    frame = result.to_frame()
+    assert frame.shape == (4, len(COLUMNS))
+    assert list(frame.columns) == list(COLUMNS)
+
+
+def test_subsampled_regressor_uses_at_most_max_samples():
+    X = np.arange(100.0).reshape(-1, 1)
+    y = np.where(X[:, 0] < 50, 0.0, 1.0)
+    model = SubsampledRegressor(KNeighborsRegressor(n_neighbors=1), max_samples=10)
+    model.fit(X, y)
+    assert model.estimator_.n_samples_fit_ == 10
+    with pytest.raises(ValueError, match="max_samples"):
+        SubsampledRegressor(LinearRegression(), max_samples=0).fit(X, y)
