@@ -1,0 +1,57 @@
+"""Sphinx configuration of the sklearn-uat documentation."""
+
+import os
+import sys
+from datetime import date
+
+sys.path.insert(0, os.path.abspath(".."))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import sklearn_uat  # noqa: E402
+
+project = "sklearn-uat"
+author = "The sklearn-uat developers"
+copyright = f"{date.today().year}, {author}"
+release = version = sklearn_uat.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
+
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+
+# No network during the build: cross-references to other projects' docs are
+# written as plain literals instead of intersphinx links.
+intersphinx_mapping = {}
+nitpicky = False
+suppress_warnings = ["ref.python"]
+
+html_theme = "pydata_sphinx_theme"
+html_title = "sklearn-uat"
+html_static_path = ["_static"]
+html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "within_subsection_order": "FileNameSortKey",
+    "reference_url": {"sklearn_uat": None},
+    "matplotlib_animations": False,
+    "image_scrapers": ("matplotlib",),
+    "abort_on_example_error": True,
+    "show_memory": False,
+}
