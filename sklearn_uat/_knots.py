@@ -51,6 +51,13 @@ _RIDGE_FLOOR_DIRECTIONS = 1e-6
 # treated as constant: their knots span a unit window centred on the value.
 _DEGENERATE_RANGE = 1e-12
 
+# knots="adaptive": at most this many error-equalising steps (one fit each),
+# each moving the knots this fraction of the way to equal errors, stopping
+# after this many steps without a lower training error.
+_ADAPTIVE_STEPS = 60
+_ADAPTIVE_DAMPING = 0.3
+_ADAPTIVE_PATIENCE = 15
+
 
 # --------------------------------------------------------------------------
 # Knot placement, all in scaled units (inputs mapped to [0, 1]).
@@ -125,19 +132,25 @@ def _curvature_knots(knots, values, n_knots):
     return _equidistribute(knots, density * h, n_knots)
 
 
-def _error_knots(knots, interval_error, n_knots):
-    """Re-equidistribute with |f''|^(1/2) estimated from interval errors.
+def _error_knots(knots, interval_error, damping):
+    """Move the knots towards equal errors per interval.
 
     On an interval of width h the error of a linear fit is about
     h^2 |f''| / c, so |f''|^(1/2) ~ sqrt(error) / h and the density's mass
-    over the interval is ~ sqrt(error).
+    over the interval is ~ sqrt(error). The knots move a fraction
+    ``damping`` of the way to that equidistribution: the errors of
+    neighbouring intervals are coupled, and full steps oscillate.
     """
     mass = np.sqrt(np.maximum(interval_error, 0.0))
     if not mass.sum() > 0:
         return knots
     h = np.diff(knots)
     mass = np.maximum(mass, 0.05 * mass.mean() * h / h.mean())
-    return _equidistribute(knots, mass, n_knots)
+    cum = np.concatenate([[0.0], np.cumsum(mass)])
+    target = np.interp(np.linspace(0.0, cum[-1], knots.size), cum, knots)
+    moved = (1.0 - damping) * knots + damping * target
+    moved[0], moved[-1] = knots[0], knots[-1]
+    return _strictly_increasing(moved)
 
 
 # --------------------------------------------------------------------------
@@ -145,17 +158,37 @@ def _error_knots(knots, interval_error, n_knots):
 # --------------------------------------------------------------------------
 
 
-def _intervals(knots, p):
+def _intervals(knots, p, clamp=False, presorted=False, uniform=False):
     """Interval index (clamped to the end intervals) and local coordinate.
 
     Outside the knots the end interval's linear piece continues, so the
-    local coordinate ``s`` may leave [0, 1]: this is linear extrapolation.
+    local coordinate ``s`` may leave [0, 1] (linear extrapolation) unless
+    ``clamp``, which holds the end values. The interval is found in linear
+    time for ``uniform`` (equally spaced) knots or ``presorted`` (ascending)
+    ``p``, else by binary search.
     """
-    j = np.searchsorted(knots, p, side="right") - 1
-    np.clip(j, 0, knots.size - 2, out=j)
+    if uniform:
+        j = _uniform_index(knots, p)
+    elif presorted:
+        bounds = np.searchsorted(p, knots[1:-1], side="right")
+        counts = np.diff(bounds, prepend=0, append=p.size)
+        j = np.repeat(np.arange(knots.size - 1), counts)
+    else:
+        j = np.searchsorted(knots, p, side="right") - 1
+        np.clip(j, 0, knots.size - 2, out=j)
     left = knots[j]
     s = (p - left) / (knots[j + 1] - left)
+    if clamp:
+        np.clip(s, 0.0, 1.0, out=s)
     return j, s
+
+
+def _uniform_index(knots, p):
+    """Interval of each ``p`` among equally spaced knots (clamped)."""
+    last = knots.size - 2
+    position = (p - knots[0]) * ((knots.size - 1) / (knots[-1] - knots[0]))
+    np.clip(position, 0.0, last, out=position)
+    return position.astype(np.intp)
 
 
 def _slope_change_penalty(knots):
@@ -185,12 +218,19 @@ def _piecewise_linear(knots, values):
     return values[:-1] - slopes * knots[:-1], slopes
 
 
-def _evaluate_direction(knots, intercepts, slopes, p, clamp):
-    """Evaluate one direction's piecewise-linear function at ``p``."""
+def _evaluate_direction(knots, intercepts, slopes, p, clamp, uniform=False):
+    """Evaluate one direction's piecewise-linear function at ``p``.
+
+    One interval search and one multiply-add per sample: the network's
+    output without its (n_samples, n_units) hidden layer.
+    """
     if clamp:
         p = np.clip(p, knots[0], knots[-1])
-    j = np.searchsorted(knots, p, side="right") - 1
-    np.clip(j, 0, knots.size - 2, out=j)
+    if uniform:
+        j = _uniform_index(knots, p)
+    else:
+        j = np.searchsorted(knots, p, side="right") - 1
+        np.clip(j, 0, knots.size - 2, out=j)
     return intercepts[j] + slopes[j] * p
 
 
@@ -199,10 +239,9 @@ def _evaluate_direction(knots, intercepts, slopes, p, clamp):
 # --------------------------------------------------------------------------
 
 
-def _solve_one_direction(p, y, w, knots, alpha):
+def _solve_one_direction(j, s, y, w, knots, alpha):
     """Hat coefficients (knot values) of the weighted least-squares fit."""
-    j, s = _intervals(knots, p)
-    values = np.empty((p.size, 2))
+    values = np.empty((s.size, 2))
     np.subtract(1.0, s, out=values[:, 0])
     values[:, 1] = s
     gram, rhs = banded_normal_equations(j, values, y, w, knots.size)
@@ -215,7 +254,7 @@ def _solve_one_direction(p, y, w, knots, alpha):
     return solve_banded_spd(ab, rhs, ridge=_RIDGE_FLOOR)
 
 
-def _solve_directions(P, y, w, knots_list, alpha):
+def _solve_directions(P, y, w, knots_list, alpha, clamp):
     """Joint least squares over several directions (an additive model).
 
     The design has two nonzeros per direction and row; ``A.T W A`` is
@@ -234,7 +273,7 @@ def _solve_directions(P, y, w, knots_list, alpha):
         cols = np.empty((m, n_dir, 2), dtype=np.intp)
         vals = np.empty((m, n_dir, 2))
         for i, knots in enumerate(knots_list):
-            j, s = _intervals(knots, P[rows, i])
+            j, s = _intervals(knots, P[rows, i], clamp)
             cols[:, i, 0] = starts[i] + j
             cols[:, i, 1] = starts[i] + j + 1
             vals[:, i, 0] = 1.0 - s
@@ -584,7 +623,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         else:
             fit = self._grow(P, y_scaled, w_pos, ranges, directions, y_std)
 
-        knots_list, values_list, error = fit
+        knots_list, values_list, error, _ = fit
         self._store(knots_list, values_list, directions, offset, scale, y_mean, y_std)
         self.train_max_error_ = float(error * y_std)
         return self
@@ -656,7 +695,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     def _fit_with_count(self, P, y, w, ranges, n_knots):
         if self.knots == "uniform":
             knots_list = [_uniform_knots(lo, hi, n_knots) for lo, hi in ranges]
-            return self._fit_on_knots(P, y, w, knots_list)
+            return self._fit_on_knots(P, y, w, knots_list, uniform=True)
         if self.knots == "quantile":
             knots_list = [
                 _weighted_quantile_knots(P[:, i], w, lo, hi, n_knots)
@@ -667,56 +706,79 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     def _fit_adaptive(self, P, y, w, ranges, n_knots):
         n_dir = P.shape[1]
+        presorted = n_dir == 1
+        if presorted:
+            order = np.argsort(P[:, 0], kind="stable")
+            P, y, w = P[order], y[order], w[order]
         # The pilot needs enough samples per interval to see curvature.
         n_pilot = n_knots
         if n_dir == 1:
             n_pilot = int(min(max(4 * n_knots, 64), max(n_knots, P.shape[0] // 8)))
         pilot_knots = [_uniform_knots(lo, hi, n_pilot) for lo, hi in ranges]
-        pilot = self._fit_on_knots(P, y, w, pilot_knots)
+        pilot = self._fit_on_knots(P, y, w, pilot_knots, uniform=True)
         knots_list = [
             _curvature_knots(k, v, n_knots) for k, v in zip(pilot[0], pilot[1])
         ]
-        best = self._fit_on_knots(P, y, w, knots_list)
-        for _ in range(2):
-            errors = self._interval_errors(P, y, best)
-            knots_list = [_error_knots(k, e, n_knots) for k, e in zip(best[0], errors)]
-            candidate = self._fit_on_knots(P, y, w, knots_list)
-            if candidate[2] < best[2]:
-                best = candidate
+        current = best = self._fit_on_knots(P, y, w, knots_list, presorted=presorted)
+        # Equalise the measured error of the intervals: a damped fixed-point
+        # iteration (one least-squares fit per step) that passes through
+        # worse placements on its way, so the best one seen is kept.
+        stalled = 0
+        for _ in range(_ADAPTIVE_STEPS if n_dir == 1 else 2):
+            errors = self._interval_errors(P, current, presorted)
+            knots_list = [
+                _error_knots(k, e, _ADAPTIVE_DAMPING)
+                for k, e in zip(current[0], errors)
+            ]
+            current = self._fit_on_knots(P, y, w, knots_list, presorted=presorted)
+            if current[2] < best[2]:
+                best, stalled = current, 0
+            else:
+                stalled += 1
+                if stalled >= _ADAPTIVE_PATIENCE:
+                    break
         if n_pilot == n_knots and pilot[2] < best[2]:
             best = pilot
         return best
 
-    def _interval_errors(self, P, y, fit):
+    def _interval_errors(self, P, fit, presorted=False):
         """Max absolute residual within each interval of each direction."""
-        knots_list, values_list, _ = fit
-        residual = np.abs(y - self._evaluate_scaled(P, knots_list, values_list))
+        knots_list, _, _, residual = fit
+        residual = np.abs(residual)
         errors = []
         for i, knots in enumerate(knots_list):
-            j, _ = _intervals(knots, P[:, i])
+            j, _ = _intervals(knots, P[:, i], presorted=presorted)
             e = np.zeros(knots.size - 1)
             np.maximum.at(e, j, residual)
             errors.append(e)
         return errors
 
-    def _fit_on_knots(self, P, y, w, knots_list):
-        """Least-squares knot values; returns (knots, values, max error)."""
-        if len(knots_list) == 1:
-            values_list = [
-                _solve_one_direction(P[:, 0], y, w, knots_list[0], self.alpha)
-            ]
-        else:
-            values_list = _solve_directions(P, y, w, knots_list, self.alpha)
-        fitted = self._evaluate_scaled(P, knots_list, values_list)
-        error = float(np.max(np.abs(y - fitted)))
-        return knots_list, values_list, error
+    def _fit_on_knots(self, P, y, w, knots_list, uniform=False, presorted=False):
+        """Least-squares knot values.
 
-    def _evaluate_scaled(self, P, knots_list, values_list):
+        Returns ``(knots_list, values_list, max_abs_error, residual)``, in
+        scaled units.
+        """
+        clamp = self.extrapolation == "constant"
+        if len(knots_list) == 1:
+            knots = knots_list[0]
+            j, s = _intervals(knots, P[:, 0], clamp, presorted, uniform)
+            values = _solve_one_direction(j, s, y, w, knots, self.alpha)
+            values_list = [values]
+            residual = y - values[j]
+            residual -= s * (values[j + 1] - values[j])
+        else:
+            values_list = _solve_directions(P, y, w, knots_list, self.alpha, clamp)
+            residual = y - self._evaluate_scaled(P, knots_list, values_list, uniform)
+        error = float(np.max(np.abs(residual)))
+        return knots_list, values_list, error, residual
+
+    def _evaluate_scaled(self, P, knots_list, values_list, uniform=False):
         clamp = self.extrapolation == "constant"
         out = np.zeros(P.shape[0])
         for i, (knots, values) in enumerate(zip(knots_list, values_list)):
             a, m = _piecewise_linear(knots, values)
-            out += _evaluate_direction(knots, a, m, P[:, i], clamp)
+            out += _evaluate_direction(knots, a, m, P[:, i], clamp, uniform)
         return out
 
     # -- tol: how many knots are needed
@@ -808,6 +870,14 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             _piecewise_linear(k, v) for k, v in zip(knots_list, values_list)
         ]
         self._knot_rows = list(knots_list)
+        # Equally spaced knots (to rounding) are located arithmetically.
+        self._equally_spaced = [
+            bool(
+                np.max(np.abs(k - np.linspace(k[0], k[-1], k.size)))
+                <= 1e-13 * (k[-1] - k[0])
+            )
+            for k in knots_list
+        ]
         self._y_mean, self._y_std = float(y_mean), float(y_std)
 
     # -------------------------------------------------------------- predict
@@ -836,8 +906,9 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             U = (X[lo : lo + _CHUNK_ROWS] - self.input_offset_) / self.input_scale_
             P = U if self.directions_.shape[0] == 1 else U @ self.directions_.T
             acc = np.zeros(U.shape[0])
-            for i, (knots, (a, m)) in enumerate(zip(self._knot_rows, self._pieces)):
-                acc += _evaluate_direction(knots, a, m, P[:, i], clamp)
+            rows = zip(self._knot_rows, self._pieces, self._equally_spaced)
+            for i, (knots, (a, m), uniform) in enumerate(rows):
+                acc += _evaluate_direction(knots, a, m, P[:, i], clamp, uniform)
             out[lo : lo + _CHUNK_ROWS] = self._y_mean + self._y_std * acc
         return out
 
