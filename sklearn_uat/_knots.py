@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import NetworkRegressorMixin
-from ._linalg import banded_normal_equations, solve_banded_spd
+from ._linalg import solve_banded_spd
 from ._network import FeedForwardNetwork
 from ._validation import (
     check_memory_budget,
@@ -75,7 +75,8 @@ def _weighted_quantile_knots(p, w, lo, hi, n_knots):
     as repeated samples. Repeated quantiles are merged.
     """
     order = np.argsort(p, kind="stable")
-    p_sorted, cum = p[order], np.cumsum(w[order])
+    p_sorted = p[order]
+    cum = np.arange(1.0, p.size + 1) if w is None else np.cumsum(w[order])
     levels = np.linspace(0.0, 1.0, n_knots)[1:-1] * cum[-1]
     inner = p_sorted[np.minimum(np.searchsorted(cum, levels), p.size - 1)]
     knots = np.unique(np.concatenate([[lo], inner, [hi]]))
@@ -168,8 +169,14 @@ def _intervals(knots, p, clamp=False, presorted=False, uniform=False):
     ``p``, else by binary search.
     """
     if uniform:
-        j = _uniform_index(knots, p)
-    elif presorted:
+        # Equally spaced: the local coordinate is the position's fraction.
+        position = (p - knots[0]) * ((knots.size - 1) / (knots[-1] - knots[0]))
+        j = np.clip(position, 0.0, knots.size - 2).astype(np.intp)
+        s = np.subtract(position, j, out=position)
+        if clamp:
+            np.clip(s, 0.0, 1.0, out=s)
+        return j, s
+    if presorted:
         bounds = np.searchsorted(p, knots[1:-1], side="right")
         counts = np.diff(bounds, prepend=0, append=p.size)
         j = np.repeat(np.arange(knots.size - 1), counts)
@@ -239,12 +246,35 @@ def _evaluate_direction(knots, intercepts, slopes, p, clamp, uniform=False):
 # --------------------------------------------------------------------------
 
 
+def _hat_normal_equations(j, s, y, w, n_knots):
+    """Tridiagonal ``A.T W A`` (upper banded, 2 rows) and ``A.T W y``.
+
+    Row ``i`` of the hat design is ``1 - s_i`` in column ``j_i`` and ``s_i``
+    in column ``j_i + 1``; five weighted bincounts over the shared index
+    accumulate everything in one pass (``w=None``: unit weights).
+    """
+    a = 1.0 - s
+    wa, ws = (a, s) if w is None else (w * a, w * s)
+    m = n_knots - 1
+
+    def binned(weights):
+        return np.bincount(j, weights=weights, minlength=m)
+
+    diag = np.zeros(n_knots)
+    diag[:-1] += binned(wa * a)
+    diag[1:] += binned(ws * s)
+    rhs = np.zeros(n_knots)
+    rhs[:-1] += binned(wa * y)
+    rhs[1:] += binned(ws * y)
+    gram = np.zeros((2, n_knots))
+    gram[0, 1:] = binned(wa * s)
+    gram[1] = diag
+    return gram, rhs
+
+
 def _solve_one_direction(j, s, y, w, knots, alpha):
     """Hat coefficients (knot values) of the weighted least-squares fit."""
-    values = np.empty((s.size, 2))
-    np.subtract(1.0, s, out=values[:, 0])
-    values[:, 1] = s
-    gram, rhs = banded_normal_equations(j, values, y, w, knots.size)
+    gram, rhs = _hat_normal_equations(j, s, y, w, knots.size)
     ab = np.zeros((3, knots.size))
     ab[1:] = gram
     scale = float(np.mean(gram[-1]))
@@ -280,7 +310,7 @@ def _solve_directions(P, y, w, knots_list, alpha, clamp):
             vals[:, i, 1] = s
         indptr = np.arange(m + 1) * (2 * n_dir)
         A = sparse.csr_matrix((vals.ravel(), cols.ravel(), indptr), shape=(m, n_basis))
-        WA = sparse.diags(w[rows]) @ A
+        WA = A if w is None else sparse.diags(w[rows]) @ A
         gram += (A.T @ WA).toarray()
         rhs += WA.T @ y[rows]
     scale = float(np.mean(np.diag(gram)))
@@ -604,15 +634,19 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             )
         directions = self._draw_directions(n_features)
         n_start = explicit.size if explicit is not None else self.n_knots
-        self._check_size(n_start, directions, X.shape[0])
+        self._check_size(n_start, directions)
 
-        offset, scale = minmax_scaling(X[positive])
-        y_mean, y_std = standard_scaling(y[positive], w[positive])
-        U = (X[positive] - offset) / scale
-        P = U @ directions.T
-        y_scaled = (y[positive] - y_mean) / y_std
-        w_pos = w[positive]
-        w_pos = w_pos / w_pos.mean()
+        if not positive.all():
+            X, y, w = X[positive], y[positive], w[positive]
+        unweighted = bool(np.all(w == w[0]))
+        offset, scale = minmax_scaling(X)
+        y_mean, y_std = standard_scaling(y, None if unweighted else w)
+        U = (X - offset) / scale
+        P = U if n_features == 1 else U @ directions.T
+        y_scaled = (y - y_mean) / y_std
+        # Weights of mean 1 (None when all equal) keep the normal equations'
+        # scale that of the number of samples.
+        w_pos = None if unweighted else w / w.mean()
         ranges = self._projection_ranges(P)
 
         if explicit is not None:
@@ -669,16 +703,18 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         drawn = drawn / np.where(norms > 0, norms, 1.0)
         return np.vstack([axes, drawn])
 
-    def _check_size(self, n_knots, directions, n_samples):
+    def _check_size(self, n_knots, directions, growing=False):
+        """Refuse knot counts whose arrays would exceed the memory budget."""
         n_dir = directions.shape[0]
-        largest = n_knots if self.tol is None else max(n_knots, self.max_knots)
-        what = f"n_knots={largest} on {n_dir} direction(s)"
-        check_memory_budget(4 * largest * n_dir, what=what, fix="lower n_knots")
+        name = "the count that tol grows to" if growing else "n_knots"
+        fix = "raise tol or lower max_knots" if growing else "lower n_knots"
+        what = f"{name} ({n_knots} knots on {n_dir} direction(s))"
+        check_memory_budget(4 * n_knots * n_dir, what=what, fix=fix)
         if n_dir > 1:
             check_memory_budget(
-                (largest * n_dir) ** 2,
-                what=what + " (the dense normal equations)",
-                fix="lower n_knots or directions (or max_knots with tol)",
+                (n_knots * n_dir) ** 2,
+                what=what + " with its dense normal equations",
+                fix=fix + ", or lower directions",
             )
 
     @staticmethod
@@ -709,7 +745,8 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         presorted = n_dir == 1
         if presorted:
             order = np.argsort(P[:, 0], kind="stable")
-            P, y, w = P[order], y[order], w[order]
+            P, y = P[order], y[order]
+            w = None if w is None else w[order]
         # The pilot needs enough samples per interval to see curvature.
         n_pilot = n_knots
         if n_dir == 1:
@@ -789,7 +826,8 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         def attempt(n):
             if n not in tried:
-                tried[n] = self._fit_with_count(P, y, w, ranges, n)
+                # Residuals are not needed later: keep memory at one fit's.
+                tried[n] = self._fit_with_count(P, y, w, ranges, n)[:3] + (None,)
             return tried[n]
 
         n = min(self.n_knots, self.max_knots)
@@ -802,7 +840,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             guess = int(np.ceil(n * np.sqrt(err / tol) * 1.02))
             n = min(self.max_knots, max(guess, n + 1, int(1.25 * n)))
             if tried.get(n) is None:
-                self._check_size(n, directions, P.shape[0])
+                self._check_size(n, directions, growing=True)
             if attempt(n)[2] <= tol:
                 passed = n
             else:
