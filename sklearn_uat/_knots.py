@@ -542,7 +542,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     >>> y = X[:, 0] ** 2
     >>> model = ReluKnotRegressor(tol=1e-4 * y.max()).fit(X, y)
     >>> model.n_knots_, model.activations_
-    (59, ['relu', 'identity'])
+    (38, ['relu', 'identity'])
     >>> bool(model.train_max_error_ <= 1e-4 * y.max())
     True
     >>> np.allclose(model.predict(X), model.network_.forward(X), rtol=1e-12)
@@ -552,7 +552,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     >>> parts = model.decompose(X)
     >>> parts.shape
-    (900, 59)
+    (900, 38)
     >>> np.allclose(parts.sum(axis=1) + model.intercepts_[-1][0], model.predict(X))
     True
     """
