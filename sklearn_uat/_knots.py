@@ -170,7 +170,8 @@ def _intervals(knots, p, clamp=False, presorted=False, uniform=False):
     """
     if uniform:
         # Equally spaced: the local coordinate is the position's fraction.
-        position = (p - knots[0]) * ((knots.size - 1) / (knots[-1] - knots[0]))
+        step = (knots.size - 1) / (knots[-1] - knots[0])
+        position = p * step if knots[0] == 0 else (p - knots[0]) * step
         j = np.clip(position, 0.0, knots.size - 2).astype(np.intp)
         s = np.subtract(position, j, out=position)
         if clamp:
@@ -388,11 +389,11 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
           fitted by the end intervals' lines.
 
     tol : float, default=None
-        When set, the number of knots grows (from ``n_knots``, up to
-        ``max_knots``) until the maximum absolute training error, in the
-        units of ``y``, is at most ``tol``; the smallest count found is
-        kept in ``n_knots_``. For a relative tolerance ``r`` pass
-        ``tol=r * np.abs(y).max()``.
+        When set, the number of knots is searched (from ``n_knots``, down
+        to 2 or up to ``max_knots``, then by bisection) for the smallest
+        count whose maximum absolute training error, in the units of ``y``,
+        is at most ``tol``; that count is ``n_knots_``. For a relative
+        tolerance ``r`` pass ``tol=r * np.abs(y).max()``.
 
     max_knots : int, default=4096
         Largest number of knots per direction that ``tol`` may grow to. A
@@ -618,12 +619,19 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         )
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
-        w = check_sample_weight(sample_weight, X)
-        positive = w > 0
-        if not positive.any():
-            raise ValueError(
-                "sample_weight must have at least one positive entry; got all zeros."
-            )
+        w = None
+        if sample_weight is not None:
+            w = check_sample_weight(sample_weight, X)
+            positive = w > 0
+            if not positive.any():
+                raise ValueError(
+                    "sample_weight must have at least one positive entry; got all "
+                    "zeros."
+                )
+            if not positive.all():
+                X, y, w = X[positive], y[positive], w[positive]
+            if np.all(w == w[0]):
+                w = None
         n_features = X.shape[1]
         explicit = self._explicit_knots(n_features)
         if self.tol is not None and explicit is not None:
@@ -636,17 +644,21 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         n_start = explicit.size if explicit is not None else self.n_knots
         self._check_size(n_start, directions)
 
-        if not positive.all():
-            X, y, w = X[positive], y[positive], w[positive]
-        unweighted = bool(np.all(w == w[0]))
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"Found {X.shape[0]} sample(s) of positive weight; at least 2 "
+                "are needed (n_samples=1 cannot define a range). Give more "
+                "samples a positive sample_weight."
+            )
         offset, scale = minmax_scaling(X)
-        y_mean, y_std = standard_scaling(y, None if unweighted else w)
-        U = (X - offset) / scale
-        P = U if n_features == 1 else U @ directions.T
+        y_mean, y_std = standard_scaling(y, w)
+        P = (X - offset) / scale
+        if n_features > 1:
+            P = P @ directions.T
         y_scaled = (y - y_mean) / y_std
         # Weights of mean 1 (None when all equal) keep the normal equations'
         # scale that of the number of samples.
-        w_pos = None if unweighted else w / w.mean()
+        w_pos = None if w is None else w / w.mean()
         ranges = self._projection_ranges(P)
 
         if explicit is not None:
@@ -803,7 +815,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             values = _solve_one_direction(j, s, y, w, knots, self.alpha)
             values_list = [values]
             residual = y - values[j]
-            residual -= s * (values[j + 1] - values[j])
+            residual -= s * np.diff(values)[j]
         else:
             values_list = _solve_directions(P, y, w, knots_list, self.alpha, clamp)
             residual = y - self._evaluate_scaled(P, knots_list, values_list, uniform)
@@ -834,6 +846,13 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         fit = attempt(n)
         passed = n if fit[2] <= tol else None
         failed = None if passed is not None else n
+        # Already good enough: halve down to a count that is not.
+        while failed is None and passed > 2:
+            n = max(2, passed // 2)
+            if attempt(n)[2] <= tol:
+                passed = n
+            else:
+                failed = n
         # Grow geometrically, guided by the n^-2 rate, until tol is met.
         while passed is None and n < self.max_knots:
             err = tried[n][2]
@@ -917,6 +936,46 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             for k in knots_list
         ]
         self._y_mean, self._y_std = float(y_mean), float(y_std)
+        if directions.shape[0] == 1:
+            self._raw_pieces = self._one_input_pieces(values_list[0])
+
+    def _one_input_pieces(self, values):
+        """Each interval's line on raw x, as ``A_j + B_j (x - knots_[0])``."""
+        knots = self.knots_
+        raw_values = self._y_mean + self._y_std * values
+        slopes = np.diff(raw_values) / np.diff(knots)
+        from_first = knots[:-1] - knots[0]
+        return {
+            "origin": knots[0],
+            "span": knots[-1] - knots[0],
+            "offsets": knots - knots[0],
+            "intercepts": raw_values[:-1] - slopes * from_first,
+            "slopes": slopes,
+            "uniform": self._equally_spaced[0],
+        }
+
+    def _predict_one_input(self, x):
+        """One interval search and one multiply-add per sample, in chunks."""
+        pieces = self._raw_pieces
+        offsets, last = pieces["offsets"], pieces["offsets"].size - 2
+        step = (last + 1) / pieces["span"]
+        clamp = self.extrapolation == "constant"
+        out = np.empty(x.shape[0])
+        for lo in range(0, x.shape[0], _CHUNK_ROWS):
+            d = x[lo : lo + _CHUNK_ROWS] - pieces["origin"]
+            if clamp:
+                np.clip(d, 0.0, pieces["span"], out=d)
+            if pieces["uniform"]:
+                position = d * step
+                np.clip(position, 0.0, last, out=position)
+                j = position.astype(np.intp)
+            else:
+                j = np.searchsorted(offsets, d, side="right") - 1
+                np.clip(j, 0, last, out=j)
+            np.multiply(pieces["slopes"][j], d, out=d)
+            d += pieces["intercepts"][j]
+            out[lo : lo + _CHUNK_ROWS] = d
+        return out
 
     # -------------------------------------------------------------- predict
 
@@ -938,6 +997,8 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         X = np.asarray(X, dtype=np.float64)
+        if self.directions_.shape[0] == 1:
+            return self._predict_one_input(X[:, 0])
         clamp = self.extrapolation == "constant"
         out = np.empty(X.shape[0])
         for lo in range(0, X.shape[0], _CHUNK_ROWS):

@@ -231,6 +231,10 @@ def test_tol_finds_the_smallest_count():
     n = model.n_knots_
     assert ReluKnotRegressor(n).fit(X, y).train_max_error_ <= tol
     assert ReluKnotRegressor(n - 1).fit(X, y).train_max_error_ > tol
+    # The search goes below the starting count as well.
+    coarse = ReluKnotRegressor(tol=1e-2 * y.max()).fit(X, y)
+    assert coarse.n_knots_ < 32
+    assert ReluKnotRegressor(coarse.n_knots_ - 1).fit(X, y).train_max_error_ > tol * 100
     # Max error of a linear fit falls as n^-2: 4x tighter needs ~2x the knots.
     finer = ReluKnotRegressor(tol=tol / 4).fit(X, y)
     assert 1.8 < finer.n_knots_ / n < 2.2
