@@ -54,9 +54,12 @@ _DEGENERATE_RANGE = 1e-12
 # knots="adaptive": at most this many error-equalising steps (one fit each),
 # each moving the knots this fraction of the way to equal errors, stopping
 # after this many steps without a lower training error.
-_ADAPTIVE_STEPS = 60
+_ADAPTIVE_STEPS = 150
 _ADAPTIVE_DAMPING = 0.3
-_ADAPTIVE_PATIENCE = 15
+_ADAPTIVE_PATIENCE = 40
+# ... on at most this many samples (evenly spaced in sorted order); the
+# final fit on the chosen knots uses all of them.
+_ADAPTIVE_MAX_SAMPLES = 200_000
 
 
 # --------------------------------------------------------------------------
@@ -757,8 +760,15 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         presorted = n_dir == 1
         if presorted:
             order = np.argsort(P[:, 0], kind="stable")
+            if order.size > _ADAPTIVE_MAX_SAMPLES:
+                keep = np.linspace(0, order.size - 1, _ADAPTIVE_MAX_SAMPLES)
+                order = order[keep.astype(np.intp)]
+            P_all, y_all, w_all = P, y, w
             P, y = P[order], y[order]
             w = None if w is None else w[order]
+            if order.size < P_all.shape[0]:
+                best = self._fit_adaptive(P, y, w, ranges, n_knots)
+                return self._fit_on_knots(P_all, y_all, w_all, best[0])
         # The pilot needs enough samples per interval to see curvature.
         n_pilot = n_knots
         if n_dir == 1:
