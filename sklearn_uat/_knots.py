@@ -526,7 +526,10 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     :meth:`predict` does not multiply by the (n_samples, n_units) hidden
     layer: it finds each sample's interval and applies that interval's
-    linear piece, which is the network's output to rounding.
+    linear piece, which is the network's output to rounding (about 1e-12
+    relative; only inputs whose training range is below about 1e-6 of their
+    magnitude lose more, as float64's rounding of ``x`` itself then shows in
+    the network's first layer).
 
     References
     ----------
@@ -657,6 +660,12 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         y_mean, y_std = standard_scaling(y, w)
         P = (X - offset) / scale
         if n_features > 1:
+            check_memory_budget(
+                X.shape[0] * directions.shape[0],
+                what=f"projecting {X.shape[0]} samples on {directions.shape[0]} "
+                "directions",
+                fix="lower directions or fit on fewer samples",
+            )
             P = P @ directions.T
         y_scaled = (y - y_mean) / y_std
         # Weights of mean 1 (None when all equal) keep the normal equations'
@@ -674,6 +683,10 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         knots_list, values_list, error, _ = fit
         self._store(knots_list, values_list, directions, offset, scale, y_mean, y_std)
+        if explicit is not None and knots_list[0].size == explicit.size:
+            # Exactly the positions given, not their image through scaling.
+            self.knots_ = explicit
+            self._raw_pieces = self._one_input_pieces(values_list[0])
         self.train_max_error_ = float(error * y_std)
         return self
 
