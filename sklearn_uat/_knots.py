@@ -61,6 +61,9 @@ _ADAPTIVE_PATIENCE = 40
 # final fit on the chosen knots uses all of them.
 _ADAPTIVE_MAX_SAMPLES = 200_000
 
+# tol with several directions: growth stops at this many unknowns in all.
+_MAX_GROWN_UNKNOWNS = 4096
+
 
 # --------------------------------------------------------------------------
 # Knot placement, all in scaled units (inputs mapped to [0, 1]).
@@ -399,7 +402,9 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         tolerance ``r`` pass ``tol=r * np.abs(y).max()``.
 
     max_knots : int, default=4096
-        Largest number of knots per direction that ``tol`` may grow to. A
+        Largest number of knots per direction that ``tol`` may grow to
+        (with several directions, also at most 4096 knots in all, as their
+        normal equations are dense). A
         :class:`~sklearn.exceptions.ConvergenceWarning` is raised when
         ``tol`` is still not met there.
 
@@ -876,11 +881,23 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 passed = n
             else:
                 failed = n
-        # Grow geometrically, guided by the n^-2 rate, until tol is met.
-        while passed is None and n < self.max_knots:
+        # Several directions share dense normal equations, whose solve grows
+        # as the cube of the unknowns: growth stops at a size that solves in
+        # seconds.
+        n_dir = directions.shape[0]
+        limit, limited_by = self.max_knots, f"max_knots={self.max_knots}"
+        if n_dir > 1 and n_dir * limit > _MAX_GROWN_UNKNOWNS:
+            limit = max(2, _MAX_GROWN_UNKNOWNS // n_dir)
+            limited_by = (
+                f"{limit} knots per direction ({_MAX_GROWN_UNKNOWNS} unknowns "
+                f"over {n_dir} directions)"
+            )
+        # Grow geometrically, guided by the n^-2 rate (at most 4x a step),
+        # until tol is met.
+        while passed is None and n < limit:
             err = tried[n][2]
             guess = int(np.ceil(n * np.sqrt(err / tol) * 1.02))
-            n = min(self.max_knots, max(guess, n + 1, int(1.25 * n)))
+            n = min(limit, 4 * n, max(guess, n + 1, int(1.25 * n)))
             if tried.get(n) is None:
                 self._check_size(n, directions, growing=True)
             if attempt(n)[2] <= tol:
@@ -889,9 +906,9 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 failed = n
         if passed is None:
             warnings.warn(
-                f"tol={self.tol:g} was not reached with max_knots="
-                f"{self.max_knots}: the training max abs error is "
-                f"{tried[n][2] * y_std:.3g}. Raise max_knots or tol.",
+                f"tol={self.tol:g} was not reached with {limited_by}: the "
+                f"training max abs error is {tried[n][2] * y_std:.3g}. Raise "
+                "tol, or max_knots (or lower directions for several inputs).",
                 ConvergenceWarning,
                 stacklevel=3,
             )

@@ -240,6 +240,16 @@ def test_tol_finds_the_smallest_count():
     assert 1.8 < finer.n_knots_ / n < 2.2
 
 
+def test_tol_with_several_directions_stops_at_a_solvable_size(monkeypatch):
+    # The same rule as the default 4096 unknowns, at a size a test can solve.
+    monkeypatch.setattr("sklearn_uat._knots._MAX_GROWN_UNKNOWNS", 200)
+    rng = np.random.default_rng(0)
+    X, y = rng.uniform(size=(300, 5)), rng.normal(size=300)
+    with pytest.warns(ConvergenceWarning, match="40 knots per direction"):
+        model = ReluKnotRegressor(4, tol=1e-9).fit(X, y)
+    assert model.n_knots_ == 40
+
+
 def test_tol_warns_at_max_knots():
     X, y = make_function("sine", 200, noise=0.1, random_state=0)
     with pytest.warns(ConvergenceWarning, match="max_knots=16"):
