@@ -198,11 +198,15 @@ def _intervals(knots, p, clamp=False, presorted=False, uniform=False):
 
 
 def _uniform_index(knots, p):
-    """Interval of each ``p`` among equally spaced knots (clamped)."""
-    last = knots.size - 2
-    position = (p - knots[0]) * ((knots.size - 1) / (knots[-1] - knots[0]))
-    np.clip(position, 0.0, last, out=position)
-    return position.astype(np.intp)
+    """Interval of each ``p`` among equally spaced knots (clamped).
+
+    ``p`` is clipped to the knots first, so no input overflows the scaling.
+    """
+    position = np.clip(p, knots[0], knots[-1])
+    position -= knots[0]
+    position *= (knots.size - 1) / (knots[-1] - knots[0])
+    j = position.astype(np.intp)
+    return np.minimum(j, knots.size - 2, out=j)
 
 
 def _slope_change_penalty(knots):
@@ -1006,9 +1010,10 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             if clamp:
                 np.clip(d, 0.0, pieces["span"], out=d)
             if pieces["uniform"]:
-                position = d * step
-                np.clip(position, 0.0, last, out=position)
+                position = np.clip(d, 0.0, pieces["span"])
+                position *= step
                 j = position.astype(np.intp)
+                np.minimum(j, last, out=j)
             else:
                 j = np.searchsorted(offsets, d, side="right") - 1
                 np.clip(j, 0, last, out=j)
