@@ -1085,8 +1085,3 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             fix="pass fewer samples at a time",
         )
         return self.network_.hidden_activations(X) * self.network_.coefs[1][:, 0]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
