@@ -13,7 +13,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
@@ -299,8 +298,9 @@ def _solve_directions(P, y, w, knots_list, alpha, clamp):
     """Joint least squares over several directions (an additive model).
 
     The design has two nonzeros per direction and row; ``A.T W A`` is
-    accumulated from sparse row chunks into a dense matrix, with each
-    direction's slope-change penalty on its diagonal block.
+    accumulated block by block with bincounts over row chunks into a dense
+    matrix, with each direction's slope-change penalty on its diagonal
+    block.
     """
     sizes = [k.size for k in knots_list]
     starts = np.concatenate([[0], np.cumsum(sizes)])
@@ -310,20 +310,39 @@ def _solve_directions(P, y, w, knots_list, alpha, clamp):
     rhs = np.zeros(n_basis)
     for lo in range(0, n, _CHUNK_ROWS):
         rows = slice(lo, lo + _CHUNK_ROWS)
-        m = P[rows].shape[0]
-        cols = np.empty((m, n_dir, 2), dtype=np.intp)
-        vals = np.empty((m, n_dir, 2))
+        hats = []
         for i, knots in enumerate(knots_list):
             j, s = _intervals(knots, P[rows, i], clamp)
-            cols[:, i, 0] = starts[i] + j
-            cols[:, i, 1] = starts[i] + j + 1
-            vals[:, i, 0] = 1.0 - s
-            vals[:, i, 1] = s
-        indptr = np.arange(m + 1) * (2 * n_dir)
-        A = sparse.csr_matrix((vals.ravel(), cols.ravel(), indptr), shape=(m, n_basis))
-        WA = A if w is None else sparse.diags(w[rows]) @ A
-        gram += (A.T @ WA).toarray()
-        rhs += WA.T @ y[rows]
+            a = 1.0 - s
+            wa, ws = (a, s) if w is None else (w[rows] * a, w[rows] * s)
+            hats.append((j, a, s, wa, ws))
+            block = slice(starts[i], starts[i + 1])
+            rhs[block][:-1] += np.bincount(j, wa * y[rows], minlength=sizes[i] - 1)
+            rhs[block][1:] += np.bincount(j, ws * y[rows], minlength=sizes[i] - 1)
+        # Block (i, k) of A.T W A: each row adds a 2 x 2 patch at
+        # (j_i, j_k); four bincounts over the flat patch corner cover it.
+        for i in range(n_dir):
+            j_i, _, _, wa_i, ws_i = hats[i]
+            for k in range(i, n_dir):
+                j_k, a_k, s_k, _, _ = hats[k]
+                m = sizes[k]
+                corner = j_i * m + j_k
+                patch = np.zeros(sizes[i] * m)
+                for shift, weights in (
+                    (0, wa_i * a_k),
+                    (1, wa_i * s_k),
+                    (m, ws_i * a_k),
+                    (m + 1, ws_i * s_k),
+                ):
+                    patch += np.bincount(
+                        corner + shift, weights, minlength=sizes[i] * m
+                    )
+                patch = patch.reshape(sizes[i], m)
+                gram[starts[i] : starts[i + 1], starts[k] : starts[k + 1]] += patch
+                if k != i:
+                    gram[starts[k] : starts[k + 1], starts[i] : starts[i + 1]] += (
+                        patch.T
+                    )
     scale = float(np.mean(np.diag(gram)))
     if not np.isfinite(scale) or scale <= 0:
         scale = 1.0
