@@ -1,0 +1,390 @@
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.interpolate import make_lsq_spline
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_uat import ReluKnotRegressor
+from sklearn_uat.datasets import get_function, make_function
+
+
+def assert_network_equal(model, X, rtol=1e-9):
+    """predict == the network's forward pass, to rtol of the output's scale."""
+    expected = model.network_.forward(X)
+    scale = max(np.max(np.abs(expected)), 1e-300)
+    np.testing.assert_allclose(model.predict(X), expected, rtol=rtol, atol=rtol * scale)
+
+
+def seed_004_rmse():
+    """Seed 004's own construction and its RMSE, from its formula."""
+    start, stop, knot_spacing, data_spacing = 1e6, 1e7, 1e5, 1e4
+    knots = np.arange(start, stop, knot_spacing)
+    data = np.arange(start, stop, data_spacing)
+    grad_xsq = (knots[1:] ** 2 - knots[:-1] ** 2) / knot_spacing
+    grads = np.insert(grad_xsq[1:] - grad_xsq[:-1], 0, grad_xsq[0])
+    relu_approx = knots[0] ** 2 + np.maximum(
+        grads[None, :] * (data[:, None] - knots[None, :-1]), 0
+    ).sum(axis=1)
+    return data, knots, np.sqrt(np.mean((data**2 - relu_approx) ** 2))
+
+
+# ---------------------------------------------------------------- the network
+
+
+@pytest.mark.parametrize("knots", ["uniform", "quantile", "adaptive"])
+@pytest.mark.parametrize("extrapolation", ["linear", "constant"])
+def test_predict_is_the_forward_pass_inside_and_outside(knots, extrapolation):
+    X, y = make_function("multiscale", 2000, random_state=0)
+    model = ReluKnotRegressor(40, knots=knots, extrapolation=extrapolation).fit(X, y)
+    X_wide = np.linspace(-3.0, 4.0, 3001).reshape(-1, 1)
+    assert_network_equal(model, X_wide)
+    assert model.activations_ == ["relu", "identity"]
+    assert model.coefs_[0].shape == (1, model.n_units_)
+    assert model.coefs_[1].shape == (model.n_units_, 1)
+    # One unit per knot: a left-facing ReLU replaces the last knot's unit
+    # for linear extrapolation, which needs none.
+    assert model.n_units_ == model.knots_.size == model.n_knots_
+
+
+def test_torch_export_equals_predict_outside_the_range():
+    X, y = make_function("sine", 500, random_state=0)
+    model = ReluKnotRegressor(64).fit(X, y)
+    X_wide = np.linspace(-10, 20, 2001).reshape(-1, 1)
+    with torch.no_grad():
+        out = model.to_torch()(torch.as_tensor(X_wide)).numpy()[:, 0]
+    np.testing.assert_allclose(out, model.predict(X_wide), rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_features=st.integers(1, 3),
+    n_knots=st.integers(2, 50),
+    directions=st.sampled_from(["axes", 3]),
+    knots=st.sampled_from(["uniform", "quantile", "adaptive"]),
+    extrapolation=st.sampled_from(["linear", "constant"]),
+    offset=st.floats(-1e3, 1e3),
+    log_scale=st.floats(-6, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_predict_equals_forward_pass_property(
+    n_features, n_knots, directions, knots, extrapolation, offset, log_scale, seed
+):
+    # Inputs up to 1e3 times their range away from zero: beyond, float64's
+    # rounding of x itself, not the model, limits how well any two
+    # evaluations agree.
+    rng = np.random.default_rng(seed)
+    scale = 10.0**log_scale
+    offset = offset * scale
+    X = offset + scale * rng.uniform(size=(60, n_features))
+    y = np.sin(3 * (X - offset) / scale).sum(axis=1) + rng.normal(size=60)
+    model = ReluKnotRegressor(
+        n_knots,
+        knots=knots,
+        directions=directions,
+        extrapolation=extrapolation,
+        random_state=0,
+    ).fit(X, y)
+    X_test = offset + scale * rng.uniform(-1.0, 2.0, size=(200, n_features))
+    assert_network_equal(model, X_test)
+
+
+def test_linear_extrapolation_continues_both_end_lines():
+    x = np.linspace(0.0, 1.0, 50)
+    y = np.where(x < 0.5, 2.0 * x, 1.0 - 3.0 * (x - 0.5))
+    model = ReluKnotRegressor(knots=[0.0, 0.5, 1.0]).fit(x[:, None], y)
+    np.testing.assert_allclose(model.predict([[-2.0], [3.0]]), [-4.0, -6.5])
+    # The left line is carried by a ReLU facing left at the first knot.
+    assert model.coefs_[0][0, 0] < 0
+
+
+def test_constant_extrapolation_clamps_to_the_end_values():
+    x = np.linspace(0.0, 1.0, 50)
+    y = 2.0 * x + 1.0
+    model = ReluKnotRegressor(8, extrapolation="constant").fit(x[:, None], y)
+    np.testing.assert_allclose(
+        model.predict([[-5.0], [0.0], [1.0], [9.0]]), [1, 1, 3, 3]
+    )
+    # Beyond the last knot the slope changes sum to zero.
+    assert abs(model.coefs_[1].sum()) < 1e-12
+    assert_network_equal(model, np.array([[-5.0], [9.0]]))
+
+
+def test_decompose_sums_to_predict():
+    X, y = make_function("multiscale", 300, random_state=1)
+    model = ReluKnotRegressor(12).fit(X, y)
+    X_wide = np.linspace(-0.5, 1.5, 101).reshape(-1, 1)
+    parts = model.decompose(X_wide)
+    assert parts.shape == (101, model.n_units_)
+    np.testing.assert_allclose(
+        parts.sum(axis=1) + model.intercepts_[-1][0], model.predict(X_wide), atol=1e-12
+    )
+    # Hinges: a unit contributes nothing on its flat side.
+    right_facing = model.coefs_[0][0] > 0
+    flat = X_wide[:, 0, None] < model.knots_[: right_facing.sum()][None, :]
+    assert np.all(parts[:, right_facing][flat] == 0)
+
+
+def test_decompose_refuses_several_inputs():
+    X, y = make_function("sinc", 200, random_state=0)
+    model = ReluKnotRegressor(8).fit(X, y)
+    with pytest.raises(ValueError, match="one-input"):
+        model.decompose(X)
+
+
+# ------------------------------------------------------------- the least squares
+
+
+@pytest.mark.parametrize("name", ["sine", "multiscale"])
+@pytest.mark.parametrize("n_knots", [16, 64])
+def test_uniform_fit_is_the_linear_least_squares_spline(name, n_knots):
+    X, y = make_function(name, 3000, random_state=0)
+    model = ReluKnotRegressor(n_knots).fit(X, y)
+    order = np.argsort(X[:, 0])
+    t = model.knots_
+    spline = make_lsq_spline(X[order, 0], y[order], np.r_[t[0], t, t[-1]], k=1)
+    grid = np.linspace(t[0], t[-1], 1001)
+    reference = spline(grid)
+    np.testing.assert_allclose(
+        model.predict(grid[:, None]), reference, rtol=1e-8, atol=1e-8
+    )
+
+
+def test_sample_weight_equals_repetition():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(200, 1))
+    y = np.sin(6 * X[:, 0]) + 0.1 * rng.normal(size=200)
+    counts = rng.integers(0, 4, size=200)
+    weighted = ReluKnotRegressor(20).fit(X, y, sample_weight=counts)
+    repeated = ReluKnotRegressor(20).fit(X.repeat(counts, axis=0), y.repeat(counts))
+    grid = np.linspace(-0.2, 1.2, 57).reshape(-1, 1)
+    np.testing.assert_allclose(
+        weighted.predict(grid), repeated.predict(grid), rtol=1e-10
+    )
+
+
+def test_large_raw_inputs_fit_as_well_as_unit_inputs():
+    x = np.linspace(0.0, 1.0, 900)
+    y = np.sin(7 * x)
+    unit = ReluKnotRegressor(30).fit(x[:, None], y)
+    big = ReluKnotRegressor(30).fit((1e6 + 9e6 * x)[:, None], y)
+    np.testing.assert_allclose(
+        big.predict((1e6 + 9e6 * x)[:, None]), unit.predict(x[:, None]), atol=1e-10
+    )
+    np.testing.assert_allclose(big.knots_, 1e6 + 9e6 * unit.knots_, rtol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(factor=st.floats(1e-6, 1e6), seed=st.integers(0, 1000))
+def test_scaling_x_does_not_change_the_fit(factor, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(size=(80, 2))
+    y = np.cos(4 * X[:, 0]) * X[:, 1] + rng.normal(size=80) * 0.01
+    model = ReluKnotRegressor(10, directions=2, random_state=0).fit(X, y)
+    scaled = ReluKnotRegressor(10, directions=2, random_state=0).fit(X * factor, y)
+    np.testing.assert_allclose(scaled.predict(X * factor), model.predict(X), atol=1e-7)
+
+
+def test_constant_feature_and_constant_target():
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.uniform(size=50), np.full(50, 3.0)]
+    y = np.full(50, 7.5)
+    model = ReluKnotRegressor(6).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), 7.5)
+    assert np.all(np.isfinite(model.coefs_[0]))
+    x1 = ReluKnotRegressor(6).fit(np.full((10, 1), 2.0), np.arange(10.0))
+    np.testing.assert_allclose(x1.predict([[2.0], [5.0]]), 4.5)
+
+
+def test_same_random_state_gives_bit_identical_predictions():
+    X, y = make_function("poly_tan", 500, random_state=0)
+    a = ReluKnotRegressor(12, directions=5, random_state=3).fit(X, y).predict(X)
+    b = ReluKnotRegressor(12, directions=5, random_state=3).fit(X, y).predict(X)
+    assert np.array_equal(a, b)
+
+
+# --------------------------------------------------------------- seed 004
+
+
+def test_seed_004_knots_every_1e5_beat_the_seed_construction():
+    data, knots, seed_rmse = seed_004_rmse()
+    assert 2.0e9 < seed_rmse < 2.1e9
+    X, y = data[:, None], data**2
+    same_knots = ReluKnotRegressor(knots=knots).fit(X, y)
+    rmse = np.sqrt(np.mean((same_knots.predict(X) - y) ** 2))
+    assert rmse <= seed_rmse
+    # Uniform knots every ~1e5 over the data's range do better still.
+    uniform = ReluKnotRegressor(91).fit(X, y)
+    assert np.sqrt(np.mean((uniform.predict(X) - y) ** 2)) < 0.5 * seed_rmse
+    assert_network_equal(same_knots, X)
+
+
+def test_tol_finds_the_smallest_count():
+    data, _, _ = seed_004_rmse()
+    X, y = data[:, None], data**2
+    tol = 1e-4 * y.max()
+    model = ReluKnotRegressor(tol=tol).fit(X, y)
+    assert model.train_max_error_ <= tol
+    n = model.n_knots_
+    assert ReluKnotRegressor(n).fit(X, y).train_max_error_ <= tol
+    assert ReluKnotRegressor(n - 1).fit(X, y).train_max_error_ > tol
+    # The search goes below the starting count as well.
+    coarse = ReluKnotRegressor(tol=1e-2 * y.max()).fit(X, y)
+    assert coarse.n_knots_ < 32
+    assert ReluKnotRegressor(coarse.n_knots_ - 1).fit(X, y).train_max_error_ > tol * 100
+    # Max error of a linear fit falls as n^-2: 4x tighter needs ~2x the knots.
+    finer = ReluKnotRegressor(tol=tol / 4).fit(X, y)
+    assert 1.8 < finer.n_knots_ / n < 2.2
+
+
+def test_tol_with_several_directions_stops_at_a_solvable_size(monkeypatch):
+    # The same rule as the default 4096 unknowns, at a size a test can solve.
+    monkeypatch.setattr("sklearn_uat._knots._MAX_GROWN_UNKNOWNS", 200)
+    rng = np.random.default_rng(0)
+    X, y = rng.uniform(size=(300, 5)), rng.normal(size=300)
+    with pytest.warns(ConvergenceWarning, match="40 knots per direction"):
+        model = ReluKnotRegressor(4, tol=1e-9).fit(X, y)
+    assert model.n_knots_ == 40
+
+
+def test_tol_warns_at_max_knots():
+    X, y = make_function("sine", 200, noise=0.1, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_knots=16"):
+        model = ReluKnotRegressor(4, tol=1e-6, max_knots=16).fit(X, y)
+    assert model.n_knots_ == 16
+
+
+# ------------------------------------------------------------- knot placement
+
+
+def test_adaptive_knots_lower_the_max_error():
+    f = get_function("multiscale")
+    X, y = make_function("multiscale", 20_000, random_state=0)
+    grid = np.linspace(0, 1, 20_001)[:, None]
+    errors = {
+        kind: np.max(
+            np.abs(ReluKnotRegressor(48, knots=kind).fit(X, y).predict(grid) - f(grid))
+        )
+        for kind in ["uniform", "adaptive"]
+    }
+    assert errors["uniform"] > 1.6 * errors["adaptive"]
+
+
+def test_uniform_max_error_falls_as_n_knots_squared():
+    f = get_function("multiscale")
+    X, y = make_function("multiscale", 20_000, random_state=0)
+    grid = np.linspace(0, 1, 20_001)[:, None]
+    e = [
+        np.max(np.abs(ReluKnotRegressor(n).fit(X, y).predict(grid) - f(grid)))
+        for n in (64, 256)
+    ]
+    assert 1.8 < np.log(e[0] / e[1]) / np.log(4) < 2.2
+
+
+def test_quantile_knots_follow_the_data():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=4000) ** 3
+    model = ReluKnotRegressor(11, knots="quantile").fit(x[:, None], x)
+    np.testing.assert_allclose(
+        model.knots_, np.quantile(x, np.linspace(0, 1, 11)), atol=2e-3
+    )
+
+
+def test_ridge_directions_represent_an_interaction_the_axes_cannot():
+    X, y = make_function("sinc", 4000, random_state=0)
+    X_test, y_test = make_function("sinc", 1000, random_state=1)
+
+    def rmse(model):
+        return np.sqrt(np.mean((model.fit(X, y).predict(X_test) - y_test) ** 2))
+
+    additive = rmse(ReluKnotRegressor(32))
+    ridge = rmse(ReluKnotRegressor(32, directions=8, random_state=0))
+    assert ridge < 0.1 * additive
+    model = ReluKnotRegressor(32, directions=8, random_state=0).fit(X, y)
+    assert model.directions_.shape == (10, 2)
+    np.testing.assert_allclose(np.linalg.norm(model.directions_, axis=1), 1.0)
+    assert len(model.knots_) == 10 and model.n_units_ == 10 * 32
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_knots": 1}, "n_knots"),
+        ({"tol": 0.0}, "tol"),
+        ({"tol": -1.0}, "tol"),
+        ({"alpha": -1.0}, "alpha"),
+        ({"directions": 0}, "directions"),
+        ({"extrapolation": "cubic"}, "extrapolation"),
+        ({"knots": "random"}, "knots"),
+        ({"knots": [0.0, 0.0, 1.0]}, "knots must be strictly increasing"),
+        ({"knots": [0.0, np.nan]}, "knots must be finite"),
+        ({"knots": [0.5]}, "at least two"),
+        ({"knots": [0.0, 1.0], "tol": 0.1}, "tol"),
+        ({"n_knots": 10**9}, r"n_knots \(1000000000 knots"),
+    ],
+)
+def test_bad_parameters_name_themselves(params, match):
+    X, y = make_function("sine", 20, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        ReluKnotRegressor(**params).fit(X, y)
+
+
+def test_memory_budget_for_directions():
+    X, y = make_function("sinc", 20, random_state=0)
+    with pytest.raises(ValueError, match="lower directions"):
+        ReluKnotRegressor(64, directions=10_000).fit(X, y)
+    with pytest.raises(ValueError, match="directions=10000000000"):
+        ReluKnotRegressor(directions=10**10).fit(X, y)
+
+
+def test_explicit_knots_need_one_input():
+    X, y = make_function("sinc", 20, random_state=0)
+    with pytest.raises(ValueError, match="one-input"):
+        ReluKnotRegressor(knots=[0.0, 0.5, 1.0]).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        ([[np.nan], [1.0]], [0.0, 1.0], "NaN"),
+        ([[np.inf], [1.0]], [0.0, 1.0], "infinity"),
+        ([[0.0], [1.0]], [0.0, np.nan], "NaN"),
+        (np.empty((0, 1)), np.empty(0), "0 sample"),
+        ([[1.0]], [1.0], "1 sample"),
+        (np.array([[1 + 1j], [2.0]]), [0.0, 1.0], "Complex"),
+        (np.array([["a"], ["b"]], dtype=object), [0.0, 1.0], "convert"),
+    ],
+)
+def test_bad_data_is_refused(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        ReluKnotRegressor().fit(X, y)
+
+
+def test_zero_weights_and_wrong_width_at_predict():
+    X, y = make_function("sine", 20, random_state=0)
+    with pytest.raises(ValueError, match="[Ss]ample.weight"):
+        ReluKnotRegressor().fit(X, y, sample_weight=np.zeros(20))
+    model = ReluKnotRegressor().fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(np.ones((3, 2)))
+
+
+def test_no_runtime_warning_on_extreme_but_finite_inputs():
+    X = np.array([[0.0], [1e300], [-1e300]])
+    y = np.array([0.0, 1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ReluKnotRegressor(3).fit(X[:2], y[:2])
+        assert np.all(np.isfinite(model.predict([[0.5], [2.0]])))
+        small = ReluKnotRegressor(4096, extrapolation="constant").fit(
+            np.linspace(0, 1, 50)[:, None], np.linspace(0, 1, 50)
+        )
+        np.testing.assert_allclose(
+            small.predict([[1e308], [-1e308]]), [1.0, 0.0], atol=1e-12
+        )
