@@ -1,0 +1,650 @@
+"""The constructive sigmoid network of the universal approximation theorem.
+
+Two sigmoid units with the same steep input weight and opposite output
+weights make a *bump*; a row of bumps over the input range approximates any
+continuous function of one input, and with several inputs a second hidden
+layer turns per-axis bumps into *towers* on a grid. No gradient descent is
+involved: the construction is the proof, and :class:`BumpNetRegressor` makes
+it a model that can be fitted, cross-validated and looked at.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import NetworkRegressorMixin
+from ._linalg import add_difference_penalty, solve_banded_spd
+from ._network import FeedForwardNetwork
+from ._validation import (
+    check_memory_budget,
+    check_sample_weight,
+    minmax_scaling,
+    standard_scaling,
+)
+
+# A logistic unit further than this (in units of its pre-activation) from its
+# own edge is saturated: expit(z) == 1.0 exactly in float64 for z >= 37, and
+# expit(-z) < 2e-17 for z >= 38.5. Bump values below exp(-_TAIL_Z) are dropped
+# from the least-squares design, which keeps its normal equations banded.
+_TAIL_Z = 39.0
+
+# Rows of the design evaluated at once (about this many float64 values).
+_CHUNK_ELEMENTS = 1 << 21
+
+# Targets are mapped into [_P_LOW, 1 - _P_LOW] for a sigmoid output, unless
+# they already lie inside (0, 1).
+_P_LOW = 0.1
+
+# Relative weight of the second-difference penalty on neighbouring heights.
+# It is far below the data's weight wherever a bump holds samples, and decides
+# the heights of bumps that no sample reaches (linear continuation).
+_DIFFERENCE_PENALTY = 1e-9
+
+# Backfitting sweeps of the additive layout: stop when the heights move by
+# less than this fraction of the target's spread, or after _MAX_SWEEPS.
+_BACKFIT_TOL = 1e-10
+_MAX_SWEEPS = 100
+
+
+def _pieces(t, n_bumps, steepness, first, width):
+    """Values of the partition-of-unity pieces ``first .. first + width - 1``.
+
+    Piece ``0`` is the open left end ``1 - sigma(s t)``, piece ``j + 1`` the
+    bump ``sigma(s (t - j)) - sigma(s (t - j - 1))`` for ``j < n_bumps`` and
+    piece ``n_bumps + 1`` the open right end ``sigma(s (t - n_bumps))``; ``t``
+    is the input in units of one bump width. The two sigmoids are subtracted
+    on the side where they are small, so tails keep full relative precision.
+    """
+    j = (first[:, None] + np.arange(width) - 1).astype(np.float64)
+    left = steepness * (t[:, None] - j)
+    right = left - steepness
+    left[j < 0] = np.inf
+    right[j >= n_bumps] = -np.inf
+    out = expit(left) - expit(right)
+    upper = right > 0
+    out[upper] = expit(-right[upper]) - expit(-left[upper])
+    return out
+
+
+def _band_half_width(steepness):
+    """Pieces on either side of a sample's own that it still reaches."""
+    return int(np.ceil(_TAIL_Z / steepness))
+
+
+def _axis_window(t, n_bumps, steepness):
+    """First piece index and number of pieces that reach each sample."""
+    n_pieces = n_bumps + 2
+    half = _band_half_width(steepness)
+    width = min(2 * half + 2, n_pieces)
+    cell = np.clip(np.floor(t), 0, n_bumps - 1).astype(np.intp) + 1
+    first = np.clip(cell - half, 0, n_pieces - width)
+    return first, width
+
+
+def _banded_normal_equations(t, g, sample_weight, n_bumps, steepness):
+    """Banded ``A.T W A`` and ``A.T W g`` of the pieces, grouped by window.
+
+    Samples whose windows start at the same piece share one dense block
+    ``V.T W V``, computed with BLAS and then scattered into upper banded
+    storage (the layout of :func:`scipy.linalg.solveh_banded`).
+    """
+    n_pieces = n_bumps + 2
+    first, width = _axis_window(t, n_bumps, steepness)
+    order = np.argsort(first, kind="stable")
+    first, t, g, w = first[order], t[order], g[order], sample_weight[order]
+    starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]])
+    stops = np.r_[starts[1:], first.size]
+    ab = np.zeros((width, n_pieces))
+    rhs = np.zeros(n_pieces)
+    offsets = np.arange(width)
+    batch = max(1, _CHUNK_ELEMENTS // (width * width))
+    for b0 in range(0, starts.size, batch):
+        group_starts = starts[b0 : b0 + batch]
+        group_stops = stops[b0 : b0 + batch]
+        blocks = np.empty((group_starts.size, width, width))
+        for i, (a, b) in enumerate(zip(group_starts, group_stops)):
+            values = _pieces(t[a:b], n_bumps, steepness, first[a:b], width)
+            weighted = values * w[a:b, None]
+            blocks[i] = values.T @ weighted
+            rhs[first[a] : first[a] + width] += weighted.T @ g[a:b]
+        group_first = first[group_starts]
+        for k in range(width):
+            cols = offsets[k:]
+            ab[width - 1 - k] += np.bincount(
+                (group_first[:, None] + cols).ravel(),
+                weights=blocks[:, cols - k, cols].ravel(),
+                minlength=n_pieces,
+            )
+    return ab, rhs
+
+
+def _fit_axis(t, g, sample_weight, n_bumps, steepness, heights, alpha):
+    """Levels ``[left end, bump 0, ..., bump n - 1, right end]`` on one axis."""
+    if heights == "mean":
+        cell = np.clip(np.floor(t), 0, n_bumps - 1).astype(np.intp)
+        weight = np.bincount(cell, weights=sample_weight, minlength=n_bumps)
+        total = np.bincount(cell, weights=sample_weight * g, minlength=n_bumps)
+        occupied = weight > 0
+        centres = np.arange(n_bumps) + 0.5
+        # Empty bumps take the value interpolated between their nearest
+        # occupied neighbours (the nearest one beyond the last).
+        bumps = np.interp(
+            centres, centres[occupied], total[occupied] / weight[occupied]
+        )
+        return np.r_[bumps[0], bumps, bumps[-1]]
+    ab, rhs = _banded_normal_equations(t, g, sample_weight, n_bumps, steepness)
+    scale = float(np.mean(ab[-1]))
+    if not np.isfinite(scale) or scale <= 0:
+        scale = 1.0
+    ab = add_difference_penalty(ab, _DIFFERENCE_PENALTY * scale, order=2)
+    return solve_banded_spd(ab, rhs, ridge=alpha)
+
+
+def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
+    """``sum_k output_weights[k] * expit(weight * x + bias0 - steepness * k)``.
+
+    Units far to the left of ``x`` are saturated at exactly 1 and are summed
+    with a cumulative sum; units far to its right contribute below
+    ``exp(-band)`` of the total output weight and are dropped; only the
+    ``2 band / steepness`` units near ``x`` are evaluated.
+    """
+    n_units = output_weights.size
+    band = _TAIL_Z + 1.0 + np.log1p(np.sum(np.abs(output_weights)))
+    reach = int(np.ceil(band / steepness))
+    width = min(2 * reach + 2, n_units)
+    cumulative = np.r_[0.0, np.cumsum(output_weights)]
+    # Position of x in units of the unit spacing: unit k has z = s (pos - k).
+    position = (weight * x + bias0) / steepness
+    lo = np.clip(np.floor(position) - reach, 0, n_units - width).astype(np.intp)
+    out = np.empty(x.size)
+    chunk = max(1, _CHUNK_ELEMENTS // width)
+    offsets = np.arange(width)
+    for a in range(0, x.size, chunk):
+        idx = lo[a : a + chunk, None] + offsets
+        z = x[a : a + chunk, None] * weight + (bias0 - steepness * idx)
+        near = np.einsum("ij,ij->i", expit(z), output_weights[idx])
+        out[a : a + chunk] = cumulative[lo[a : a + chunk]] + near
+    return out
+
+
+class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
+    """Sigmoid network built from bumps and towers, without gradient descent.
+
+    Each input is scaled onto ``[0, n_bumps]`` over the training range (one
+    unit per bump width). Step unit ``k`` is ``sigma(s (t - k))``, a logistic
+    sigmoid with input weight ``s = steepness`` per bump width; bump ``j``
+    is the difference of two neighbouring steps,
+
+    .. math::
+
+        B_j(t) = \\sigma(s (t - j)) - \\sigma(s (t - j - 1)),
+        \\qquad j = 0, \\dots, n_{bumps} - 1,
+
+    and with the two open ends ``L(t) = 1 - \\sigma(s t)`` and
+    ``R(t) = \\sigma(s (t - n_{bumps}))`` the pieces sum to one everywhere.
+    The model is :math:`f(t) = h_L L(t) + \\sum_j h_j B_j(t) + h_R R(t)`, a
+    network with ``n_bumps + 1`` shared step units whose output weights are
+    the differences of neighbouring heights, ``h_0 - h_L, h_1 - h_0, ...,
+    h_R - h_{n-1}``, and output bias ``h_L``.
+
+    Parameters
+    ----------
+    n_bumps : int, default=32
+        Bumps per input axis over the training range.
+    steepness : float, default=0.5
+        Input weight of the sigmoids per bump width, so the model does not
+        depend on the units of ``X``: seed 001's ``w = 500`` with bumps 0.2
+        wide is ``steepness=100``. Steep bumps (``>= 50``) are Nielsen's
+        construction, a regressogram, whose error falls as
+        ``1 / n_bumps``. The default 0.5 makes neighbouring bumps overlap so
+        much that, with least-squares heights, their sums reproduce low
+        degree polynomials almost exactly: on the ``multiscale`` benchmark
+        the maximum error then falls as ``n_bumps ** -2.6`` (about 3e-6 at
+        256 bumps, against 4e-5 at steepness 1 and 1.5e-4 at steepness 4;
+        ``benchmarks/bench_bump.py``). Any value up to 1e6 is safe.
+    heights : {"lstsq", "mean"}, default="lstsq"
+        ``"mean"``: each bump's height is the (weighted) mean target of the
+        samples inside it, Nielsen's construction. ``"lstsq"``: the heights
+        minimising the weighted squared error of the network, for the fixed
+        sigmoid layer. Pieces further apart than ``2 * 39 / steepness`` bump
+        widths overlap below ``exp(-39)``, so the normal equations are
+        banded; they are solved with a banded Cholesky factorisation, a
+        relative ridge ``alpha`` and a tiny second-difference penalty.
+    output_activation : {"identity", "sigmoid"}, default="identity"
+        ``"sigmoid"`` is seed 001's variant: the hidden layer's weighted sum
+        must equal the inverse sigmoid of the target, and a sigmoid output
+        unit maps it back. Targets inside ``(0, 1)`` are used as they are;
+        other targets are first mapped affinely from ``[min, max]`` onto
+        ``[0.1, 0.9]``, and a last linear layer maps the sigmoid's output
+        back, so any target range works.
+    layout : {"tower", "additive"}, default="tower"
+        How several inputs are combined (one input always gives one hidden
+        layer of steps). ``"tower"``: a second hidden layer with one sigmoid
+        unit per occupied grid cell, ``sigma(w (sum_i B_i / b_max - d +
+        1/2))`` with ``b_max`` the peak of a bump and ``w =
+        tower_steepness``: Nielsen's towers. ``"additive"``: one row of
+        bumps per input, summed by the output layer (one hidden layer),
+        fitted by backfitting.
+    tower_steepness : float, default=8.0
+        Input weight ``w`` of the tower units. Large values give sharp
+        towers (a regressogram on the grid); small ones give smooth towers
+        that overlap their neighbours.
+    max_cells : int, default=4096
+        Largest number of occupied grid cells (tower units) allowed. Occupied
+        cells never exceed the number of training samples, so high
+        dimensional data with few samples stays cheap; beyond the limit an
+        error suggests ``layout="additive"`` or fewer bumps.
+    alpha : float, default=1e-12
+        Ridge floor for ``heights="lstsq"``, relative to the mean diagonal of
+        the normal equations. The overlapping sigmoids make them
+        ill-conditioned; this floor keeps the heights bounded.
+
+    Attributes
+    ----------
+    network_ : FeedForwardNetwork
+        The fitted network on raw inputs and targets; ``predict`` equals its
+        forward pass. Hidden layers: ``n_features_in_ * (n_bumps + 1)``
+        sigmoid step units, then (towers) one sigmoid unit per occupied
+        cell, then (``output_activation="sigmoid"``) one sigmoid unit.
+    coefs_ : list of ndarray
+        Weight matrices of ``network_``, MLPRegressor layout.
+    intercepts_ : list of ndarray
+        Bias vectors of ``network_``.
+    activations_ : list of str
+        Activation after each layer of ``network_``.
+    n_parameters_ : int
+        Number of weights and biases of ``network_``.
+    edges_ : ndarray of shape (n_features_in_, n_bumps + 1)
+        Bump edges on each input axis, in the units of ``X``: the points
+        where the step units cross one half.
+    heights_ : ndarray
+        Bump heights, in the units of the output layer's pre-activation
+        (target units for an identity output, inverse-sigmoid units for a
+        sigmoid one). Shape (n_bumps,) for one input or the additive layout
+        with one input, (n_features_in_, n_bumps) for the additive layout,
+        (n_cells_,) for towers: the height of each tower above the output
+        bias.
+    outer_heights_ : ndarray or None
+        Levels of the open ends left of the first and right of the last
+        bump: shape (2,) for one input, (n_features_in_, 2) for the additive
+        layout, None for towers.
+    cells_ : ndarray of shape (n_cells_, n_features_in_) or None
+        Grid indices of the occupied cells (towers only).
+    n_cells_ : int
+        Number of tower units (0 without towers).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column
+        names.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : A sigmoid network trained by
+        gradient descent.
+
+    Notes
+    -----
+    Empty bumps (no sample of positive weight) take the height interpolated
+    between their nearest occupied neighbours with ``heights="mean"``, and
+    the linear continuation of their neighbours (the second-difference
+    penalty) with ``"lstsq"``; the open ends take the value of the outermost
+    bumps with ``"mean"``. Cells without samples get no tower unit, so far
+    from every occupied cell the towers predict the weighted mean target,
+    which is the output bias (plus the constant floor of the tower units).
+
+    Steep sigmoids saturate: away from its own edge a unit contributes
+    exactly 0 or its full weight in float64. ``predict`` therefore sums the
+    saturated units with a cumulative sum and evaluates only the units near
+    each input (one input or the additive layout); it equals the forward
+    pass of ``network_`` to rounding.
+
+    References
+    ----------
+    M. Nielsen, "A visual proof that neural nets can compute any function",
+    chapter 4 of *Neural Networks and Deep Learning*, 2015.
+
+    G. Cybenko, "Approximation by superpositions of a sigmoidal function",
+    *Mathematics of Control, Signals and Systems* 2, 303-314, 1989.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_uat import BumpNetRegressor
+    >>> from sklearn_uat.datasets import make_function
+    >>> X, y = make_function("multiscale", n_samples=2000, sampling="grid")
+    >>> model = BumpNetRegressor(n_bumps=64).fit(X, y)
+    >>> float(np.abs(model.predict(X) - y).max()) < 1e-3
+    True
+    >>> [W.shape for W in model.coefs_]
+    [(1, 65), (65, 1)]
+
+    Seed 001's network: five steep bumps with mean heights.
+
+    >>> seed = BumpNetRegressor(n_bumps=5, steepness=100, heights="mean")
+    >>> seed.fit(X, y).coefs_[0].round(6)
+    array([[500., 500., 500., 500., 500., 500.]])
+    >>> seed.edges_.round(2)
+    array([[0. , 0.2, 0.4, 0.6, 0.8, 1. ]])
+    """
+
+    _parameter_constraints: dict = {
+        "n_bumps": [Interval(Integral, 1, None, closed="left")],
+        "steepness": [Interval(Real, 0, 1e6, closed="right")],
+        "heights": [StrOptions({"lstsq", "mean"})],
+        "output_activation": [StrOptions({"identity", "sigmoid"})],
+        "layout": [StrOptions({"tower", "additive"})],
+        "tower_steepness": [Interval(Real, 0, 1e6, closed="right")],
+        "max_cells": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_bumps=32,
+        *,
+        steepness=0.5,
+        heights="lstsq",
+        output_activation="identity",
+        layout="tower",
+        tower_steepness=8.0,
+        max_cells=4096,
+        alpha=1e-12,
+    ):
+        self.n_bumps = n_bumps
+        self.steepness = steepness
+        self.heights = heights
+        self.output_activation = output_activation
+        self.layout = layout
+        self.tower_steepness = tower_steepness
+        self.max_cells = max_cells
+        self.alpha = alpha
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Build the network from the training data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training inputs.
+        y : array-like of shape (n_samples,)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; samples of weight 0 are ignored, also when
+            the training range and the occupied cells are determined.
+
+        Returns
+        -------
+        self : BumpNetRegressor
+            The fitted estimator.
+        """
+        X, y = validate_data(self, X, y, reset=True, y_numeric=True)
+        sample_weight = check_sample_weight(sample_weight, X)
+        keep = sample_weight > 0
+        if not keep.any():
+            raise ValueError(
+                "sample_weight must have at least one positive entry; got all zeros."
+            )
+        X, y, sample_weight = X[keep], y[keep].astype(np.float64), sample_weight[keep]
+        n, d = self.n_bumps, X.shape[1]
+        s = float(self.steepness)
+        check_memory_budget(
+            d * (n + 1) * max(d, 2),
+            what=f"n_bumps={n} on {d} features",
+            fix="lower n_bumps",
+        )
+
+        offset, scale = minmax_scaling(X)
+        T = (X - offset) / scale * n
+
+        # The target of the output unit's pre-activation.
+        if self.output_activation == "sigmoid":
+            g, back = self._sigmoid_targets(y)
+        else:
+            g, back = y, None
+        if self.heights == "lstsq":
+            g_mean, g_std = standard_scaling(g, sample_weight)
+        else:
+            g_mean, g_std = 0.0, 1.0
+        g = (g - g_mean) / g_std
+
+        # First hidden layer: n + 1 step units per axis, on scaled inputs.
+        steps_W = np.zeros((d, d * (n + 1)))
+        steps_b = np.tile(-s * np.arange(n + 1.0), d)
+        for i in range(d):
+            steps_W[i, i * (n + 1) : (i + 1) * (n + 1)] = s * n
+
+        self.cells_ = None
+        self.outer_heights_ = None
+        self.n_cells_ = 0
+        if d == 1 or self.layout == "additive":
+            levels, bias = self._fit_additive(T, g, sample_weight)
+            out_W = np.diff(levels, axis=1).reshape(-1, 1)
+            coefs = [steps_W, out_W]
+            intercepts = [steps_b, np.array([bias])]
+            # Heights in the units of the output pre-activation (for the
+            # additive layout the output bias also holds the other axes).
+            heights = g_mean + levels[:, 1:-1] * g_std
+            outer = g_mean + levels[:, [0, -1]] * g_std
+            self.heights_ = heights[0] if d == 1 else heights
+            self.outer_heights_ = outer[0] if d == 1 else outer
+        else:
+            tower_W, tower_b, out_W, bias, cells = self._fit_towers(T, g, sample_weight)
+            coefs = [steps_W, tower_W, out_W]
+            intercepts = [steps_b, tower_b, np.array([bias])]
+            self.heights_ = out_W[:, 0] * g_std
+            self.cells_ = cells
+            self.n_cells_ = cells.shape[0]
+        activations = ["sigmoid"] * len(coefs[:-1]) + ["identity"]
+
+        net = FeedForwardNetwork(coefs, intercepts, activations)
+        net = net.with_input_scaling(offset, scale)
+        net = net.with_output_scaling(g_mean, g_std)
+        if back is not None:
+            net = FeedForwardNetwork(
+                [*net.coefs, np.array([[back[1]]])],
+                [*net.intercepts, np.array([back[0]])],
+                [*net.activations[:-1], "sigmoid", "identity"],
+            )
+        self.network_ = net
+        self.edges_ = offset[:, None] + scale[:, None] * (np.arange(n + 1) / n)
+        self._axis_scale = (offset, scale)
+        return self
+
+    def _sigmoid_targets(self, y):
+        """Inverse-sigmoid targets and the (offset, scale) that maps back."""
+        lo, hi = float(y.min()), float(y.max())
+        if lo > 0 and hi < 1:
+            offset, span = 0.0, 1.0
+        else:
+            width = hi - lo if hi > lo else 1.0
+            span = width / (1 - 2 * _P_LOW)
+            offset = lo - _P_LOW * span
+        p = (y - offset) / span
+        return np.log(p) - np.log1p(-p), (offset, span)
+
+    def _fit_additive(self, T, g, sample_weight):
+        """Levels per axis (shape (d, n_bumps + 2)) and the output bias."""
+        n, d = self.n_bumps, T.shape[1]
+        s = float(self.steepness)
+
+        def fit(i, target):
+            return _fit_axis(
+                T[:, i], target, sample_weight, n, s, self.heights, self.alpha
+            )
+
+        if d == 1:
+            levels = fit(0, g)[None, :]
+            return levels, levels[0, 0]
+        # Backfitting: each axis in turn fits the residual of the others,
+        # centred so that the output bias holds the weighted mean.
+        bias = np.average(g, weights=sample_weight)
+        levels = np.zeros((d, n + 2))
+        parts = np.zeros((d, g.size))
+        spread = max(
+            float(np.sqrt(np.average((g - bias) ** 2, weights=sample_weight))), 1e-300
+        )
+        for _ in range(_MAX_SWEEPS):
+            change = 0.0
+            for i in range(d):
+                residual = g - bias - parts.sum(axis=0) + parts[i]
+                new = fit(i, residual)
+                part = self._axis_values(T[:, i], new)
+                centre = np.average(part, weights=sample_weight)
+                new, part = new - centre, part - centre
+                change = max(change, float(np.max(np.abs(part - parts[i]))))
+                levels[i], parts[i] = new, part
+            if change <= _BACKFIT_TOL * spread:
+                break
+        return levels, bias + levels[:, 0].sum()
+
+    def _axis_values(self, t, levels):
+        """The one-axis model with these levels, evaluated at ``t``."""
+        n = self.n_bumps
+        first, width = _axis_window(t, n, float(self.steepness))
+        values = _pieces(t, n, float(self.steepness), first, width)
+        return np.einsum("ij,ij->i", values, levels[first[:, None] + np.arange(width)])
+
+    def _fit_towers(self, T, g, sample_weight):
+        """Second layer (one unit per occupied cell), output weights, bias."""
+        n, d = self.n_bumps, T.shape[1]
+        s, w = float(self.steepness), float(self.tower_steepness)
+        cell_of = np.clip(np.floor(T), 0, n - 1).astype(np.intp)
+        cells, inverse = np.unique(cell_of, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        m = cells.shape[0]
+        if m > self.max_cells:
+            raise ValueError(
+                f"layout='tower' needs one unit per occupied grid cell: "
+                f"{m} cells with n_bumps={n} on {d} features, over "
+                f"max_cells={self.max_cells}. Use layout='additive', lower "
+                "n_bumps, or raise max_cells."
+            )
+        check_memory_budget(
+            T.shape[0] * m + m * m + d * (n + 1) * m,
+            what=f"{m} tower units on {T.shape[0]} samples",
+            fix="lower n_bumps or use layout='additive'",
+        )
+        peak = np.tanh(s / 4)
+        gain = w / peak
+        tower_W = np.zeros((d * (n + 1), m))
+        cols = np.arange(m)
+        for i in range(d):
+            tower_W[i * (n + 1) + cells[:, i], cols] += gain
+            tower_W[i * (n + 1) + cells[:, i] + 1, cols] -= gain
+        tower_b = np.full(m, -w * (d - 0.5))
+        floor = expit(-w * (d - 0.5))
+        bias = float(np.average(g, weights=sample_weight))
+        if self.heights == "mean":
+            weight = np.bincount(inverse, weights=sample_weight, minlength=m)
+            total = np.bincount(inverse, weights=sample_weight * g, minlength=m)
+            heights = total / weight - bias
+        else:
+            gram = np.zeros((m, m))
+            rhs = np.zeros(m)
+            chunk = max(1, _CHUNK_ELEMENTS // m)
+            for a in range(0, T.shape[0], chunk):
+                A = self._tower_values(T[a : a + chunk], cells, gain, w) - floor
+                weighted = A * sample_weight[a : a + chunk, None]
+                gram += A.T @ weighted
+                rhs += weighted.T @ (g[a : a + chunk] - bias)
+            ab = np.zeros((m, m))
+            for k in range(m):
+                ab[m - 1 - k, k:] = np.diagonal(gram, k)
+            heights = solve_banded_spd(ab, rhs, ridge=max(self.alpha, 1e-14))
+        out_W = heights.reshape(-1, 1)
+        return tower_W, tower_b, out_W, bias - floor * heights.sum(), cells
+
+    def _tower_values(self, T, cells, gain, w):
+        """Tower unit activations on scaled inputs ``T``: shape (n, n_cells)."""
+        n, d = self.n_bumps, T.shape[1]
+        s = float(self.steepness)
+        Z = np.full((T.shape[0], cells.shape[0]), -w * (d - 0.5))
+        for i in range(d):
+            first = np.ones(T.shape[0], dtype=np.intp)
+            bumps = _pieces(T[:, i], n, s, first, n)
+            Z += gain * bumps[:, cells[:, i]]
+        return expit(Z)
+
+    def predict(self, X):
+        """Predict with the network, evaluating only the units near each input.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+            Raw inputs, in the units the model was fitted on.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Equal to ``network_.forward(X)`` to rounding.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        if self.cells_ is not None:
+            return self.network_.forward(X)
+        return self._fast_forward(X)
+
+    def _fast_forward(self, X):
+        """The forward pass of a one-hidden-layer step network, banded."""
+        net = self.network_
+        n = self.n_bumps
+        W, b = net.coefs[0], net.intercepts[0]
+        v, bias = net.coefs[1][:, 0], net.intercepts[1][0]
+        pre = np.full(X.shape[0], bias)
+        for i in range(X.shape[1]):
+            units = slice(i * (n + 1), (i + 1) * (n + 1))
+            pre += _fast_axis_sum(
+                X[:, i], W[i, units][0], b[units][0], float(self.steepness), v[units]
+            )
+        if len(net.coefs) == 2:
+            return pre
+        return net.coefs[2][0, 0] * expit(pre) + net.intercepts[2][0]
+
+    def decompose(self, X):
+        """Each bump's contribution to the output unit's pre-activation.
+
+        Only for one input. Column ``j`` is ``heights_[j] * B_j(x)``; the
+        first and last columns also hold the open ends, ``-h_L sigma_0(x)``
+        and ``h_R sigma_n(x)``, so that
+        ``decompose(X).sum(axis=1) + intercepts_[-1][0]`` is the
+        pre-activation of the output layer (``predict(X)`` for an identity
+        output). For ``output_activation="sigmoid"`` the output unit is the
+        sigmoid one, with bias ``intercepts_[-2][0]``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1)
+            Raw inputs.
+
+        Returns
+        -------
+        contributions : ndarray of shape (n_samples, n_bumps)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        if self.n_features_in_ != 1:
+            raise ValueError(
+                "decompose needs a model of one input (a row of bumps); this one "
+                f"has {self.n_features_in_} inputs. Plot one input at a time."
+            )
+        net = self.network_
+        steps = expit(X @ net.coefs[0] + net.intercepts[0])
+        v = net.coefs[1][:, 0]
+        # Levels in output units, recovered from the output weights so that
+        # the columns add up to the network's pre-activation exactly.
+        levels = net.intercepts[1][0] + np.r_[0.0, np.cumsum(v)]
+        contributions = levels[1:-1] * (steps[:, :-1] - steps[:, 1:])
+        contributions[:, 0] -= levels[0] * steps[:, 0]
+        contributions[:, -1] += levels[-1] * steps[:, -1]
+        return contributions
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
