@@ -46,8 +46,8 @@ _DIFFERENCE_PENALTY = 1e-9
 
 # Backfitting sweeps of the additive layout: stop when the heights move by
 # less than this fraction of the target's spread, or after _MAX_SWEEPS.
-_BACKFIT_TOL = 1e-10
-_MAX_SWEEPS = 100
+_BACKFIT_TOL = 1e-8
+_MAX_SWEEPS = 30
 
 
 def _pieces(t, n_bumps, steepness, first, width):
@@ -229,7 +229,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         tower_steepness``: Nielsen's towers. ``"additive"``: one row of
         bumps per input, summed by the output layer (one hidden layer),
         fitted by backfitting.
-    tower_steepness : float, default=8.0
+    tower_steepness : float, default=1.0
         Input weight ``w`` of the tower units. Large values give sharp
         towers (a regressogram on the grid); small ones give smooth towers
         that overlap their neighbours.
@@ -351,7 +351,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         heights="lstsq",
         output_activation="identity",
         layout="tower",
-        tower_steepness=8.0,
+        tower_steepness=1.0,
         max_cells=4096,
         alpha=1e-12,
     ):
