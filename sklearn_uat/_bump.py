@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import NetworkRegressorMixin
-from ._linalg import add_difference_penalty, solve_banded_spd
+from ._linalg import solve_banded_spd
 from ._network import FeedForwardNetwork
 from ._validation import (
     check_memory_budget,
@@ -39,9 +39,9 @@ _CHUNK_ELEMENTS = 1 << 21
 # they already lie inside (0, 1).
 _P_LOW = 0.1
 
-# Relative weight of the second-difference penalty on neighbouring heights.
-# It is far below the data's weight wherever a bump holds samples, and decides
-# the heights of bumps that no sample reaches (linear continuation).
+# Relative weight of the second-difference penalty centred on empty bumps: it
+# decides the heights of bumps that no sample reaches (linear continuation of
+# their neighbours) and leaves the others to the data.
 _DIFFERENCE_PENALTY = 1e-9
 
 # Backfitting sweeps of the additive layout: stop when the heights move by
@@ -140,8 +140,27 @@ def _fit_axis(t, g, sample_weight, n_bumps, steepness, heights, alpha):
     scale = float(np.mean(ab[-1]))
     if not np.isfinite(scale) or scale <= 0:
         scale = 1.0
-    ab = add_difference_penalty(ab, _DIFFERENCE_PENALTY * scale, order=2)
+    cell = np.clip(np.floor(t), 0, n_bumps - 1).astype(np.intp)
+    empty = np.bincount(cell, weights=sample_weight, minlength=n_bumps) == 0
+    _add_gap_penalty(ab, np.flatnonzero(empty) + 1, _DIFFERENCE_PENALTY * scale)
     return solve_banded_spd(ab, rhs, ridge=alpha)
+
+
+def _add_gap_penalty(ab, centres, penalty):
+    """Add ``penalty * (c[q-1] - 2 c[q] + c[q+1]) ** 2`` for each centre ``q``.
+
+    Applied at the empty bumps only, so that their heights continue their
+    neighbours linearly while the heights of occupied bumps stay the pure
+    least-squares ones.
+    """
+    width = ab.shape[0]
+    coef = np.array([1.0, -2.0, 1.0])
+    for a in range(3):
+        for b in range(a, 3):
+            np.add.at(
+                ab, (width - 1 - (b - a), centres - 1 + b), penalty * coef[a] * coef[b]
+            )
+    return ab
 
 
 def _fast_axis_sum(x, weight, bias0, steepness, output_weights):

