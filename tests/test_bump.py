@@ -121,6 +121,10 @@ def test_decompose_adds_up_to_the_output(multiscale_grid):
             model.predict(X_new),
             atol=1e-12,
         )
+        levels = np.r_[0.0, np.cumsum(model.coefs_[1][:, 0])]
+        levels += model.intercepts_[1][0]
+        np.testing.assert_allclose(levels[1:-1], model.heights_, atol=1e-9)
+        np.testing.assert_allclose(levels[[0, -1]], model.outer_heights_, atol=1e-9)
     # Steep bumps: each interior column is its bump, heights_[j] inside it
     # and zero outside.
     centres = (model.edges_[0, :-1] + model.edges_[0, 1:]) / 2
