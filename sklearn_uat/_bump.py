@@ -44,11 +44,6 @@ _P_LOW = 0.1
 # their neighbours) and leaves the others to the data.
 _DIFFERENCE_PENALTY = 1e-9
 
-# Backfitting sweeps of the additive layout: stop when the heights move by
-# less than this fraction of the target's spread, or after _MAX_SWEEPS.
-_BACKFIT_TOL = 1e-8
-_MAX_SWEEPS = 30
-
 
 def _pieces(t, n_bumps, steepness, first, width):
     """Values of the partition-of-unity pieces ``first .. first + width - 1``.
@@ -165,6 +160,24 @@ def _add_gap_penalty(ab, centres, penalty):
                 ab, (width - 1 - (b - a), centres - 1 + b), penalty * coef[a] * coef[b]
             )
     return ab
+
+
+def _solve_dense_spd(gram, rhs, ridge):
+    """Solve ``(gram + ridge * mean(diag) I) x = rhs`` through eigenvalues.
+
+    Unlike a Cholesky factorisation with a ridge that grows on failure, the
+    answer is a continuous function of ``gram`` even when the system is
+    singular (more tower units or pieces than samples can pin down):
+    rounding noise never switches between regularisations.
+    """
+    scale = float(np.mean(np.diag(gram)))
+    if not np.isfinite(scale) or scale <= 0:
+        scale = 1.0
+    values, vectors = np.linalg.eigh(gram)
+    denominator = np.maximum(values, 0.0) + ridge * scale
+    keep = denominator > 1e-15 * max(float(values[-1]), scale)
+    vectors = vectors[:, keep]
+    return vectors @ ((vectors.T @ rhs) / denominator[keep])
 
 
 def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
@@ -303,9 +316,10 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     heights_ : ndarray
         Bump heights, in the units of the output layer's pre-activation
         (target units for an identity output, inverse-sigmoid units for a
-        sigmoid one). Shape (n_bumps,) for one input or the additive layout
-        with one input, (n_features_in_, n_bumps) for the additive layout,
-        (n_cells_,) for towers: the height of each tower above the output
+        sigmoid one). Shape (n_bumps,) for one input; (n_features_in_,
+        n_bumps) for the additive layout, each row a function of one input
+        centred on the training data (the output bias holds the mean);
+        (n_cells_,) for towers, the height of each tower above the output
         bias.
     outer_heights_ : ndarray or None
         Levels of the open ends left of the first and right of the last
@@ -473,10 +487,11 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             out_W = np.diff(levels, axis=1).reshape(-1, 1)
             coefs = [steps_W, out_W]
             intercepts = [steps_b, np.array([bias])]
-            # Heights in the units of the output pre-activation (for the
-            # additive layout the output bias also holds the other axes).
-            heights = g_mean + levels[:, 1:-1] * g_std
-            outer = g_mean + levels[:, [0, -1]] * g_std
+            # Heights in the units of the output pre-activation; with several
+            # inputs each axis's function is centred on the training data.
+            centre = g_mean if d == 1 else 0.0
+            heights = centre + levels[:, 1:-1] * g_std
+            outer = centre + levels[:, [0, -1]] * g_std
             self.heights_ = heights[0] if d == 1 else heights
             self.outer_heights_ = outer[0] if d == 1 else outer
         else:
@@ -527,34 +542,64 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         if d == 1:
             levels = fit(0, g)[None, :]
             return levels, levels[0, 0]
-        # Backfitting: each axis in turn fits the residual of the others,
-        # centred so that the output bias holds the weighted mean.
-        bias = np.average(g, weights=sample_weight)
-        levels = np.zeros((d, n + 2))
-        parts = np.zeros((d, g.size))
-        spread = max(
-            float(np.sqrt(np.average((g - bias) ** 2, weights=sample_weight))), 1e-300
-        )
-        for _ in range(_MAX_SWEEPS):
-            change = 0.0
-            for i in range(d):
-                residual = g - bias - parts.sum(axis=0) + parts[i]
-                new = fit(i, residual)
-                part = self._axis_values(T[:, i], new)
-                centre = np.average(part, weights=sample_weight)
-                new, part = new - centre, part - centre
-                change = max(change, float(np.max(np.abs(part - parts[i]))))
-                levels[i], parts[i] = new, part
-            if change <= _BACKFIT_TOL * spread:
-                break
+        bias = float(np.average(g, weights=sample_weight))
+        if self.heights == "mean":
+            # Marginal regressograms of the centred target, one per axis.
+            levels = np.stack([fit(i, g - bias) for i in range(d)])
+            return levels, bias + levels[:, 0].sum()
+        levels, bias = self._additive_lstsq(T, g, sample_weight)
         return levels, bias + levels[:, 0].sum()
 
-    def _axis_values(self, t, levels):
-        """The one-axis model with these levels, evaluated at ``t``."""
-        n = self.n_bumps
-        first, width = _axis_window(t, n, float(self.steepness))
-        values = _pieces(t, n, float(self.steepness), first, width)
-        return np.einsum("ij,ij->i", values, levels[first[:, None] + np.arange(width)])
+    def _additive_lstsq(self, T, g, sample_weight):
+        """Joint least-squares levels of all axes, each centred on the data.
+
+        The pieces of each axis sum to one, so a constant can move between
+        axes; the ridge floor picks one split, and centring each axis's
+        function (its weighted mean over the samples goes to the bias, here
+        folded into the first axis) makes the result independent of it.
+        """
+        n, d = self.n_bumps, T.shape[1]
+        s = float(self.steepness)
+        q = n + 2
+        m = d * q
+        rows = max(1, _CHUNK_ELEMENTS // m)
+        check_memory_budget(
+            2 * m * m + rows * m,
+            what=f"layout='additive' with n_bumps={n} on {d} features",
+            fix="lower n_bumps",
+        )
+        gram = np.zeros((m, m))
+        rhs = np.zeros(m)
+        column_mass = np.zeros(m)
+        for a in range(0, T.shape[0], rows):
+            b = min(a + rows, T.shape[0])
+            A = np.zeros((b - a, m))
+            for i in range(d):
+                first, width = _axis_window(T[a:b, i], n, s)
+                cols = i * q + first[:, None] + np.arange(width)
+                np.put_along_axis(
+                    A, cols, _pieces(T[a:b, i], n, s, first, width), axis=1
+                )
+            weighted = A * sample_weight[a:b, None]
+            gram += A.T @ weighted
+            rhs += weighted.T @ g[a:b]
+            column_mass += weighted.sum(axis=0)
+        scale = float(np.mean(np.diag(gram))) or 1.0
+        for i in range(d):
+            cell = np.clip(np.floor(T[:, i]), 0, n - 1).astype(np.intp)
+            weight = np.bincount(cell, weights=sample_weight, minlength=n)
+            centres = i * q + np.flatnonzero(weight == 0) + 1
+            for u, cu in zip((-1, 0, 1), (1.0, -2.0, 1.0)):
+                for v, cv in zip((-1, 0, 1), (1.0, -2.0, 1.0)):
+                    np.add.at(
+                        gram,
+                        (centres + u, centres + v),
+                        _DIFFERENCE_PENALTY * scale * cu * cv,
+                    )
+        levels = _solve_dense_spd(gram, rhs, self.alpha).reshape(d, q)
+        total = sample_weight.sum()
+        centre = (column_mass.reshape(d, q) * levels).sum(axis=1) / total
+        return levels - centre[:, None], centre.sum()
 
     def _fit_towers(self, T, g, sample_weight):
         """Second layer (one unit per occupied cell), output weights, bias."""
@@ -599,10 +644,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 weighted = A * sample_weight[a : a + chunk, None]
                 gram += A.T @ weighted
                 rhs += weighted.T @ (g[a : a + chunk] - bias)
-            ab = np.zeros((m, m))
-            for k in range(m):
-                ab[m - 1 - k, k:] = np.diagonal(gram, k)
-            heights = solve_banded_spd(ab, rhs, ridge=max(self.alpha, 1e-14))
+            heights = _solve_dense_spd(gram, rhs, self.alpha)
         out_W = heights.reshape(-1, 1)
         return tower_W, tower_b, out_W, bias - floor * heights.sum(), cells
 
