@@ -377,9 +377,9 @@ def test_bad_data_gives_clear_errors():
 
 # The additive layout's joint least-squares system has far more unknowns than
 # the common checks have samples (15 samples, 30 features, 10 pieces each):
-# with the default ridge floor (1e-12) rounding differences between weighted
-# and repeated data are amplified to about 4% of the predictions, with 1e-6 to
-# 4e-8, inside the sample-weight check's tolerance.
+# with the default ridge floor (1e-12) the rounding differences between
+# weighted and repeated data grow to 3.5e-3 in the predictions, beyond the
+# sample-weight check's tolerance; with 1e-6 they are 3e-9.
 @parametrize_with_checks(
     [
         BumpNetRegressor(8, layout="additive", alpha=1e-6),
