@@ -11,6 +11,7 @@ it a model that can be fitted, cross-validated and looked at.
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -163,16 +164,22 @@ def _add_gap_penalty(ab, centres, penalty):
 
 
 def _solve_dense_spd(gram, rhs, ridge):
-    """Solve ``(gram + ridge * mean(diag) I) x = rhs`` through eigenvalues.
+    """Solve ``(gram + ridge * mean(diag) I) x = rhs``.
 
-    Unlike a Cholesky factorisation with a ridge that grows on failure, the
-    answer is a continuous function of ``gram`` even when the system is
-    singular (more tower units or pieces than samples can pin down):
-    rounding noise never switches between regularisations.
+    A Cholesky factorisation when the regularised system is numerically
+    positive definite; otherwise the same regularised solution through the
+    eigenvalues, with negative rounding-noise eigenvalues clipped to zero
+    (and, without a ridge, null directions left out). Both give the same
+    answer up to rounding, so the regularisation never jumps with noise.
     """
     scale = float(np.mean(np.diag(gram)))
     if not np.isfinite(scale) or scale <= 0:
         scale = 1.0
+    system = gram + ridge * scale * np.eye(gram.shape[0])
+    try:
+        return cho_solve(cho_factor(system, check_finite=False), rhs)
+    except LinAlgError:
+        pass
     values, vectors = np.linalg.eigh(gram)
     denominator = np.maximum(values, 0.0) + ridge * scale
     keep = denominator > 1e-15 * max(float(values[-1]), scale)
@@ -258,8 +265,9 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         sigmoid layer. Pieces further apart than ``2 * 39 / steepness`` bump
         widths overlap below ``exp(-39)``, so the normal equations in this
         local basis are banded; they are solved with a banded Cholesky
-        factorisation and a relative ridge floor ``alpha``. Towers are
-        solved the same way, with a dense system over the occupied cells.
+        factorisation and a relative ridge floor ``alpha``. Towers and the
+        additive layout solve a dense system (tower units or all pieces)
+        through its eigenvalues, with the same floor.
     output_activation : {"identity", "sigmoid"}, default="identity"
         ``"sigmoid"`` is seed 001's variant: the hidden layer's weighted sum
         must equal the inverse sigmoid of the target, and a sigmoid output
