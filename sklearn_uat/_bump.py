@@ -193,24 +193,39 @@ def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
     Units far to the left of ``x`` are saturated at exactly 1 and are summed
     with a cumulative sum; units far to its right contribute below
     ``exp(-band)`` of the total output weight and are dropped; only the
-    ``2 band / steepness`` units near ``x`` are evaluated.
+    ``2 band / steepness`` units near ``x`` are evaluated. Within that window
+    ``exp(-z)`` of unit ``lo + k`` is ``exp(-z_lo) * exp(s k)``, so one
+    exponential per sample serves the whole window.
     """
     n_units = output_weights.size
     band = _TAIL_Z + 1.0 + np.log1p(np.sum(np.abs(output_weights)))
     reach = int(np.ceil(band / steepness))
     width = min(2 * reach + 2, n_units)
     cumulative = np.r_[0.0, np.cumsum(output_weights)]
-    # Position of x in units of the unit spacing: unit k has z = s (pos - k).
-    position = (weight * x + bias0) / steepness
-    lo = np.clip(np.floor(position) - reach, 0, n_units - width).astype(np.intp)
+    growth = np.exp(steepness * np.arange(width))
     out = np.empty(x.size)
     chunk = max(1, _CHUNK_ELEMENTS // width)
-    offsets = np.arange(width)
-    for a in range(0, x.size, chunk):
-        idx = lo[a : a + chunk, None] + offsets
-        z = x[a : a + chunk, None] * weight + (bias0 - steepness * idx)
-        near = np.einsum("ij,ij->i", expit(z), output_weights[idx])
-        out[a : a + chunk] = cumulative[lo[a : a + chunk]] + near
+    # Far outside the range weight * x may overflow to +-inf: the units are
+    # then saturated, which the clipped window and 1 / (1 + inf) express.
+    with np.errstate(over="ignore"):
+        # Position of x in units of the unit spacing: z_k = s (pos - k).
+        position = (weight * x + bias0) / steepness
+        lo = np.clip(np.floor(position) - reach, 0, n_units - width)
+        lo = lo.astype(np.intp)
+        for a in range(0, x.size, chunk):
+            first = lo[a : a + chunk]
+            z_first = x[a : a + chunk] * weight + (bias0 - steepness * first)
+            if steepness * width > 700:
+                # Steep units: e^{s k} would overflow, evaluate each one.
+                idx = first[:, None] + np.arange(width)
+                z = x[a : a + chunk, None] * weight + (bias0 - steepness * idx)
+                units = expit(z)
+            else:
+                units = 1.0 / (1.0 + np.exp(-z_first)[:, None] * growth)
+            near = np.einsum(
+                "ij,ij->i", units, output_weights[first[:, None] + np.arange(width)]
+            )
+            out[a : a + chunk] = cumulative[first] + near
     return out
 
 
