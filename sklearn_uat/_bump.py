@@ -202,7 +202,10 @@ def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
     reach = int(np.ceil(band / steepness))
     width = min(2 * reach + 2, n_units)
     cumulative = np.r_[0.0, np.cumsum(output_weights)]
-    growth = np.exp(steepness * np.arange(width))
+    # Soft units share one exponential per sample; for steep ones e^{s k}
+    # would overflow, and each unit is evaluated on its own.
+    shared_exp = steepness * width <= 700
+    growth = np.exp(steepness * np.arange(width)) if shared_exp else None
     out = np.empty(x.size)
     chunk = max(1, _CHUNK_ELEMENTS // width)
     # Far outside the range weight * x may overflow to +-inf: the units are
@@ -215,8 +218,7 @@ def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
         for a in range(0, x.size, chunk):
             first = lo[a : a + chunk]
             z_first = x[a : a + chunk] * weight + (bias0 - steepness * first)
-            if steepness * width > 700:
-                # Steep units: e^{s k} would overflow, evaluate each one.
+            if not shared_exp:
                 idx = first[:, None] + np.arange(width)
                 z = x[a : a + chunk, None] * weight + (bias0 - steepness * idx)
                 units = expit(z)
