@@ -284,7 +284,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         local basis are banded; they are solved with a banded Cholesky
         factorisation and a relative ridge floor ``alpha``. Towers and the
         additive layout solve a dense system (tower units or all pieces)
-        through its eigenvalues, with the same floor.
+        with the same floor: by Cholesky, or through its eigenvalues when the
+        system is numerically singular.
     output_activation : {"identity", "sigmoid"}, default="identity"
         ``"sigmoid"`` is seed 001's variant: the hidden layer's weighted sum
         must equal the inverse sigmoid of the target, and a sigmoid output
@@ -301,8 +302,10 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         unit per occupied grid cell, ``sigma(w (sum_i B_i / b_max - d +
         1/2))`` with ``b_max`` the peak of a bump and ``w =
         tower_steepness``: Nielsen's towers. ``"additive"``: one row of
-        bumps per input, summed by the output layer (one hidden layer),
-        fitted by backfitting.
+        bumps per input, summed by the output layer (one hidden layer). Its
+        least-squares heights are solved jointly (a dense system of
+        ``n_features * (n_bumps + 2)`` unknowns); its mean heights are the
+        marginal means of the centred target in each bump.
     tower_steepness : float, default=1.0
         Input weight ``w`` of the tower units. Large values (``>= 50``) give
         sharp towers, Nielsen's regressogram on the grid; the default gives
@@ -378,9 +381,14 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     left end: with them the pieces form a partition of unity, so that
     constants (and, for soft bumps, low-degree polynomials) are reproduced
     up to the range's ends. They change only the outer units' output
-    weights and the output bias. Cells without samples get no tower unit, so far
-    from every occupied cell the towers predict the weighted mean target,
-    which is the output bias (plus the constant floor of the tower units).
+    weights and the output bias.
+
+    Cells without samples get no tower unit, so far from every occupied
+    cell the towers predict the weighted mean target, which is the output
+    bias (plus the constant floor of the tower units).
+
+    The individual bumps of a one-input model, the pieces of the "visual
+    proof", are given by :meth:`decompose`.
 
     Steep sigmoids saturate: away from its own edge a unit contributes
     exactly 0 or its full weight in float64. ``predict`` therefore sums the
@@ -415,6 +423,12 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     array([[500., 500., 500., 500., 500., 500.]])
     >>> seed.edges_.round(2)
     array([[0. , 0.2, 0.4, 0.6, 0.8, 1. ]])
+    >>> parts = seed.decompose([[0.3], [0.5]])
+    >>> parts.shape
+    (2, 5)
+    >>> bool(np.allclose(parts.sum(axis=1) + seed.intercepts_[-1][0],
+    ...                  seed.predict([[0.3], [0.5]])))
+    True
     """
 
     _parameter_constraints: dict = {
@@ -724,11 +738,13 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         Only for one input. Column ``j`` is ``heights_[j] * B_j(x)``; the
         first and last columns also hold the open ends, ``-h_L sigma_0(x)``
-        and ``h_R sigma_n(x)``, so that
+        and ``h_R sigma_n(x)`` with ``(h_L, h_R) = outer_heights_``, so that
         ``decompose(X).sum(axis=1) + intercepts_[-1][0]`` is the
         pre-activation of the output layer (``predict(X)`` for an identity
-        output). For ``output_activation="sigmoid"`` the output unit is the
-        sigmoid one, with bias ``intercepts_[-2][0]``.
+        output). The output bias is ``h_L``: for a plot of the bumps, add it
+        to the first column, which then is the first bump continued to the
+        left by the open end. For ``output_activation="sigmoid"`` the output
+        unit is the sigmoid one, with bias ``intercepts_[-2][0]``.
 
         Parameters
         ----------

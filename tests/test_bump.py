@@ -65,9 +65,12 @@ def test_predict_equals_forward_pass_in_2d(layout, output_activation):
         n_bumps=8, layout=layout, output_activation=output_activation
     ).fit(X, y)
     X_new = np.random.default_rng(1).uniform(-1.5, 1.5, size=(500, 2))
-    np.testing.assert_allclose(
-        model.predict(X_new), model.network_.forward(X_new), atol=1e-9
-    )
+    predicted = model.predict(X_new)
+    np.testing.assert_allclose(predicted, model.network_.forward(X_new), atol=1e-9)
+    torch = pytest.importorskip("torch")
+    with torch.no_grad():
+        exported = model.to_torch()(torch.as_tensor(X_new)).numpy()[:, 0]
+    np.testing.assert_allclose(predicted, exported, atol=1e-9)
     n_hidden = {"tower": 2, "additive": 1}[layout]
     n_hidden += output_activation == "sigmoid"
     assert len(model.coefs_) == n_hidden + 1
