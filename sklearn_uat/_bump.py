@@ -507,7 +507,11 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         else:
             g, back = y, None
         if self.heights == "lstsq":
-            g_mean, g_std = standard_scaling(g, sample_weight)
+            # Divided by its largest magnitude first, so that squaring huge
+            # targets cannot overflow.
+            peak = float(np.max(np.abs(g))) or 1.0
+            g_mean, g_std = standard_scaling(g / peak, sample_weight)
+            g_mean, g_std = g_mean * peak, g_std * peak
         else:
             g_mean, g_std = 0.0, 1.0
         g = (g - g_mean) / g_std

@@ -391,3 +391,11 @@ def test_bad_data_gives_clear_errors():
 )
 def test_other_configurations_pass_the_common_checks(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_extreme_target_scales(scale):
+    X, y = make_function("multiscale", n_samples=300, random_state=0)
+    reference = BumpNetRegressor(16).fit(X, y).predict(X)
+    scaled = BumpNetRegressor(16).fit(X, scale * y).predict(X)
+    np.testing.assert_allclose(scaled / scale, reference, rtol=1e-9, atol=1e-12)
