@@ -80,7 +80,7 @@ def spline_reference(n_knots):
     try:
         from sklearn_uat import ReluKnotRegressor
 
-        return ReluKnotRegressor(n_knots=n_knots), "ReluKnotRegressor"
+        return ReluKnotRegressor(n_knots=n_knots, knots="uniform"), "ReluKnotRegressor"
     except (ImportError, TypeError):
         return LinearSpline(n_knots), "least-squares linear spline"
 
