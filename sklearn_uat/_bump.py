@@ -273,7 +273,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         at 1, 7.4e-5 at 2, 6.2e-4 at 4 and 1.2e-2 at 100; from 16 to 1024
         bumps it falls as ``n_bumps ** -2.6`` (``benchmarks/bench_bump.py``).
         Softer bumps cost a wider band in the normal equations and in
-        ``predict`` (about ``80 / steepness`` units per sample). Values up
+        ``predict`` (at least ``80 / steepness`` units per sample). Values up
         to 1e6 are safe: nothing overflows or warns.
     heights : {"lstsq", "mean"}, default="lstsq"
         ``"mean"``: each bump's height is the (weighted) mean target of the
