@@ -6,9 +6,15 @@ network, inspectable through ``coefs_`` and ``intercepts_`` and exportable to
 torch.
 """
 
+from ._bump import BumpNetRegressor
 from ._knots import ReluKnotRegressor
 from ._network import FeedForwardNetwork
 
 __version__ = "0.1.0"
 
-__all__ = ["FeedForwardNetwork", "ReluKnotRegressor", "__version__"]
+__all__ = [
+    "BumpNetRegressor",
+    "FeedForwardNetwork",
+    "ReluKnotRegressor",
+    "__version__",
+]
