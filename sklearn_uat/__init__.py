@@ -6,8 +6,9 @@ network, inspectable through ``coefs_`` and ``intercepts_`` and exportable to
 torch.
 """
 
+from ._mlp import TrainedMLPRegressor
 from ._network import FeedForwardNetwork
 
 __version__ = "0.1.0"
 
-__all__ = ["FeedForwardNetwork", "__version__"]
+__all__ = ["FeedForwardNetwork", "TrainedMLPRegressor", "__version__"]
