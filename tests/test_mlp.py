@@ -232,6 +232,7 @@ def test_weight_init_schemes_have_their_ranges():
     for W, b in _initial_layers("xavier_uniform"):
         bound = np.sqrt(6 / (W.shape[0] + W.shape[1]))
         assert np.abs(W).max() <= bound and np.abs(W).max() > 0.9 * bound
+        assert not b.any()
     W, _ = _initial_layers("he_normal")[0]
     assert abs(W.std() - np.sqrt(2 / 50)) < 0.1 * np.sqrt(2 / 50)
     W, _ = _initial_layers("xavier_normal")[0]
