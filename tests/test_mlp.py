@@ -508,3 +508,85 @@ def test_init_from_knots(sine_data):
     reference = knots.ReluKnotRegressor(n_knots=8).fit(X, y)
     assert reference.network_.hidden_layer_sizes[0] <= 8
     np.testing.assert_allclose(model.predict(X), reference.predict(X), atol=1e-4)
+
+
+# ------------------------------------------------------------------ seeds
+
+
+def test_seed_000_keras_network_fits_poly_tan():
+    # Dense 32 linear, 64 tanh, 32 tanh, 1 linear; RMSprop 1e-3; batch 128;
+    # Keras' Glorot weights, raw targets (benchmarks/bench_mlp.py: full size).
+    X, y = make_function("poly_tan", n_samples=3000, random_state=0)
+    X_test, y_test = make_function("poly_tan", n_samples=1000, random_state=1)
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(32, 64, 32),
+        activation=["identity", "tanh", "tanh"],
+        weight_init="xavier_uniform",
+        optimizer="rmsprop",
+        learning_rate=1e-3,
+        batch_size=128,
+        max_epochs=40,
+        lr_schedule=None,
+        scale_target=False,
+        random_state=0,
+    ).fit(X, y)
+    assert model.activations_ == ["identity", "tanh", "tanh", "identity"]
+    assert rmse(model, X_test, y_test) < 0.1 * np.std(y_test)
+
+
+def test_seed_002_uniform_init_takes_the_form_of_a_relu():
+    # 4 ReLU units on sin over [0, 2 pi], adam, batch 32.
+    X = np.linspace(0, 2 * np.pi, 2000).reshape(-1, 1)
+    y = np.sin(X[:, 0])
+    params = dict(
+        hidden_layer_sizes=(4,),
+        activation="relu",
+        batch_size=32,
+        max_epochs=30,
+        learning_rate=1e-3,
+        lr_schedule=None,
+        random_state=0,
+    )
+    fits = {
+        "uniform": TrainedMLPRegressor(**params, weight_init="uniform"),
+        "he_uniform": TrainedMLPRegressor(**params, weight_init="he_uniform"),
+        "constructive": TrainedMLPRegressor(**params, init_from=sine_interpolant(4)),
+    }
+    errors, alive = {}, {}
+    for name, model in fits.items():
+        model.fit(X, y)
+        errors[name] = rmse(model, X, y)
+        alive[name] = int((model.network_.hidden_activations(X).max(axis=0) > 0).sum())
+    # Keras' small uniform start leaves units dead: few kinks, a ReLU shape.
+    assert alive["uniform"] <= 3 and alive["he_uniform"] == 4
+    assert errors["constructive"] < errors["he_uniform"] < errors["uniform"]
+
+
+def test_seed_003_deep_narrow_relu_net_loses_units_a_wide_one_keeps():
+    # 4 x 5 ReLU layers against one layer of 20, plain SGD at 0.01, batch 32.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-np.pi, np.pi, (10_000, 1))
+    y = np.sin(X[:, 0])
+    X_grid = np.linspace(-np.pi, np.pi, 1000).reshape(-1, 1)
+    sgd = dict(
+        activation="relu",
+        optimizer="sgd",
+        momentum=0.0,
+        learning_rate=0.01,
+        batch_size=32,
+        max_epochs=2,
+        lr_schedule=None,
+        weight_init="xavier_uniform",
+        scale_target=False,
+    )
+    for seed in range(3):
+        deep = TrainedMLPRegressor((5, 5, 5, 5), **sgd, random_state=seed).fit(X, y)
+        wide = TrainedMLPRegressor((20,), **sgd, random_state=seed).fit(X, y)
+        deep_alive = [
+            int((deep.network_.hidden_activations(X_grid, layer).max(axis=0) > 0).sum())
+            for layer in range(4)
+        ]
+        wide_alive = (wide.network_.hidden_activations(X_grid).max(axis=0) > 0).sum()
+        # Dead units narrow the deep net's bottleneck; the wide layer keeps its.
+        assert min(deep_alive) / 5 < wide_alive / 20
+        assert wide_alive >= 18
