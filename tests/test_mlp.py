@@ -471,7 +471,7 @@ def test_constructive_init_beats_best_of_five_random_inits():
     params = dict(
         hidden_layer_sizes=(8,),
         activation="relu",
-        max_epochs=40,
+        max_epochs=25,
         batch_size=64,
         learning_rate=3e-3,
     )
@@ -536,7 +536,7 @@ def test_seed_000_keras_network_fits_poly_tan():
 
 def test_seed_002_uniform_init_takes_the_form_of_a_relu():
     # 4 ReLU units on sin over [0, 2 pi], adam, batch 32.
-    X = np.linspace(0, 2 * np.pi, 2000).reshape(-1, 1)
+    X = np.linspace(0, 2 * np.pi, 1000).reshape(-1, 1)
     y = np.sin(X[:, 0])
     params = dict(
         hidden_layer_sizes=(4,),
@@ -565,7 +565,7 @@ def test_seed_002_uniform_init_takes_the_form_of_a_relu():
 def test_seed_003_deep_narrow_relu_net_loses_units_a_wide_one_keeps():
     # 4 x 5 ReLU layers against one layer of 20, plain SGD at 0.01, batch 32.
     rng = np.random.RandomState(0)
-    X = rng.uniform(-np.pi, np.pi, (10_000, 1))
+    X = rng.uniform(-np.pi, np.pi, (6_000, 1))
     y = np.sin(X[:, 0])
     X_grid = np.linspace(-np.pi, np.pi, 1000).reshape(-1, 1)
     sgd = dict(
