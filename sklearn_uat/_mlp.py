@@ -10,7 +10,6 @@ of the package.
 
 import copy
 import math
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -40,36 +39,6 @@ _SINGLE_THREAD_ELEMENTS = 1 << 16
 
 # Rows per batch when evaluating the validation loss.
 _VALID_BATCH_SIZE = 8192
-
-
-def _resolve_device(device):
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "device='cuda' was requested but torch sees no CUDA device "
-            "(torch.cuda.is_available() is False); use device='cpu', or "
-            "device='auto' to take a GPU only when there is one."
-        )
-    return device
-
-
-@contextmanager
-def _torch_threads(n_threads):
-    """Run the block with torch's intra-op thread count set to ``n_threads``."""
-    import torch
-
-    if n_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _symmetric_input_scaling(X):
@@ -474,7 +443,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         hidden_activations = self._hidden_activations(hidden)
         activations = [*hidden_activations, "identity"]
         layer_sizes = [X.shape[1], *hidden, 1]
-        device = _resolve_device(self.device)
+        device = _mlp_torch.resolve_device(self.device)
         rng = check_random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
 
@@ -520,7 +489,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         n_threads = (
             1 if device == "cpu" and rows * widest <= _SINGLE_THREAD_ELEMENTS else None
         )
-        with _torch_threads(n_threads):
+        with _mlp_torch.torch_threads(n_threads):
             if not continuing:
                 module = self._new_module(X, y, layer_sizes, activations, rng)
                 self.net_ = self._new_net(module, device, rng, batch_size)
@@ -608,7 +577,6 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             optimizer = torch.optim.LBFGS
             optimizer_params = {"line_search_fn": "strong_wolfe"}
             lr = 1.0
-        if self.optimizer == "lbfgs":
             batch_size = -1
         return _mlp_torch.PenalizedRegressorNet(
             module,
@@ -680,7 +648,6 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                         threshold_mode="rel",
                         lower_is_better=True,
                         load_best=True,
-                        sink=print,
                     ),
                 )
             )
@@ -746,31 +713,15 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.best_validation_score_ = float(max(self.validation_scores_))
 
     def __getstate__(self):
+        # A net trained on a GPU is pickled from a CPU copy, so that it loads
+        # on machines without one.
         state = dict(super().__getstate__())
         net = state.get("net_")
         if net is not None and getattr(net, "initialized_", False):
-            state["net_"] = _cpu_net(net)
+            from . import _mlp_torch
+
+            state["net_"] = _mlp_torch.cpu_net(net)
         return state
-
-
-def _cpu_net(net):
-    """``net``, or a copy of it whose tensors all live on the CPU."""
-    import torch
-
-    if torch.device(net.device).type == "cpu":
-        return net
-    optimizer = net.optimizer_
-    # Not copy.copy: skorch's own pickling would run and ask for the GPU.
-    copied = object.__new__(type(net))
-    copied.__dict__.update(net.__dict__)
-    net = copied
-    net.module_ = copy.deepcopy(net.module_).to("cpu")
-    net.criterion_ = copy.deepcopy(net.criterion_).to("cpu")
-    # load_state_dict moves the optimizer's state to its parameters' device.
-    net.optimizer_ = type(optimizer)(net.module_.parameters(), **optimizer.defaults)
-    net.optimizer_.load_state_dict(optimizer.state_dict())
-    net.device = "cpu"
-    return net
 
 
 def _knot_network(X, y, width):

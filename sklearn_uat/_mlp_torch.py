@@ -2,10 +2,13 @@
 
 Imported only when a model is fitted: the module trained by gradient
 descent, its weight initialisations, a pre-batched iterator that replaces
-skorch's per-sample collation, and the skorch net that adds the L2 penalty.
+skorch's per-sample collation, the skorch net that adds the L2 penalty, and
+the device and thread handling.
 """
 
+import copy
 import math
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -216,3 +219,48 @@ class EpochProgressBar(Callback):
 def to_tensor(array, device):
     """float32 tensor of ``array`` on ``device``."""
     return torch.as_tensor(np.ascontiguousarray(array), dtype=torch.float32).to(device)
+
+
+def resolve_device(device):
+    """The torch device for the ``device`` parameter ("auto" picks CUDA if any)."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            "device='cuda' was requested but torch sees no CUDA device "
+            "(torch.cuda.is_available() is False); use device='cpu', or "
+            "device='auto' to take a GPU only when there is one."
+        )
+    return device
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run the block with torch's intra-op thread count set to ``n_threads``."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def cpu_net(net):
+    """``net``, or a copy of it whose tensors all live on the CPU."""
+    if torch.device(net.device).type == "cpu":
+        return net
+    optimizer = net.optimizer_
+    # Not copy.copy: skorch's own pickling would run and ask for the GPU.
+    copied = object.__new__(type(net))
+    copied.__dict__.update(net.__dict__)
+    net = copied
+    net.module_ = copy.deepcopy(net.module_).to("cpu")
+    net.criterion_ = copy.deepcopy(net.criterion_).to("cpu")
+    # load_state_dict moves the optimizer's state to its parameters' device.
+    net.optimizer_ = type(optimizer)(net.module_.parameters(), **optimizer.defaults)
+    net.optimizer_.load_state_dict(optimizer.state_dict())
+    net.device = "cpu"
+    return net
