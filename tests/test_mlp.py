@@ -590,3 +590,17 @@ def test_seed_003_deep_narrow_relu_net_loses_units_a_wide_one_keeps():
         # Dead units narrow the deep net's bottleneck; the wide layer keeps its.
         assert min(deep_alive) / 5 < wide_alive / 20
         assert wide_alive >= 18
+
+
+def test_importing_the_package_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sklearn_uat; "
+        "print('torch' in sys.modules, 'skorch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "False"]
