@@ -48,20 +48,21 @@ class DenseModule(nn.Module):
         super().__init__()
         self.layer_sizes = [int(n) for n in layer_sizes]
         self.activations = list(activations)
+        self._names = [(f"coef_{i}", f"intercept_{i}") for i in range(len(activations))]
         for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
             self.register_parameter(f"coef_{i}", nn.Parameter(torch.empty(n_in, n_out)))
             self.register_parameter(f"intercept_{i}", nn.Parameter(torch.empty(n_out)))
 
     def layers(self):
         """``[(W, b), ...]``: each layer's weight and bias parameters."""
-        return [
-            (getattr(self, f"coef_{i}"), getattr(self, f"intercept_{i}"))
-            for i in range(len(self.layer_sizes) - 1)
-        ]
+        return [(self._parameters[w], self._parameters[b]) for w, b in self._names]
 
     def forward(self, X):
-        for (W, b), activation in zip(self.layers(), self.activations):
-            X = torch.addmm(b, X, W)
+        # Straight from the parameter dict: nn.Module.__getattr__ and name
+        # formatting cost a few percent of a small network's training step.
+        parameters = self._parameters
+        for (coef, intercept), activation in zip(self._names, self.activations):
+            X = torch.addmm(parameters[intercept], X, parameters[coef])
             function = _FUNCTIONS[activation]
             if function is not None:
                 X = function(X)
