@@ -8,6 +8,7 @@ torch.
 
 from ._bump import BumpNetRegressor
 from ._knots import ReluKnotRegressor
+from ._mlp import TrainedMLPRegressor
 from ._network import FeedForwardNetwork
 
 __version__ = "0.1.0"
@@ -16,5 +17,6 @@ __all__ = [
     "BumpNetRegressor",
     "FeedForwardNetwork",
     "ReluKnotRegressor",
+    "TrainedMLPRegressor",
     "__version__",
 ]

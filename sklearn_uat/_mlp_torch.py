@@ -1,0 +1,267 @@
+"""The torch side of :class:`~sklearn_uat.TrainedMLPRegressor`.
+
+Imported only when a model is fitted: the module trained by gradient
+descent, its weight initialisations, a pre-batched iterator that replaces
+skorch's per-sample collation, the skorch net that adds the L2 penalty, and
+the device and thread handling.
+"""
+
+import copy
+import math
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch import NeuralNetRegressor
+from skorch.callbacks import Callback
+from torch import nn
+
+_FUNCTIONS = {
+    "identity": None,
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "gelu": F.gelu,
+    "silu": F.silu,
+    "sin": torch.sin,
+}
+
+
+class DenseModule(nn.Module):
+    """Dense layers with weights held in the ``(n_in, n_out)`` layout.
+
+    The parameters sit directly on the module (``coef_0``, ``intercept_0``,
+    ...) rather than in child ``nn.Linear`` modules: the network is read back
+    into numpy with no transposes, and skorch's per-batch ``train()`` call
+    has no children to walk.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Inputs, hidden widths and outputs, e.g. ``[2, 64, 64, 1]``.
+    activations : sequence of str
+        The activation after each layer, the output layer included.
+    """
+
+    def __init__(self, layer_sizes, activations):
+        super().__init__()
+        self.layer_sizes = [int(n) for n in layer_sizes]
+        self.activations = list(activations)
+        self._names = [(f"coef_{i}", f"intercept_{i}") for i in range(len(activations))]
+        for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
+            self.register_parameter(f"coef_{i}", nn.Parameter(torch.empty(n_in, n_out)))
+            self.register_parameter(f"intercept_{i}", nn.Parameter(torch.empty(n_out)))
+
+    def layers(self):
+        """``[(W, b), ...]``: each layer's weight and bias parameters."""
+        return [(self._parameters[w], self._parameters[b]) for w, b in self._names]
+
+    def forward(self, X):
+        # Straight from the parameter dict: nn.Module.__getattr__ and name
+        # formatting cost a few percent of a small network's training step.
+        parameters = self._parameters
+        for (coef, intercept), activation in zip(self._names, self.activations):
+            X = torch.addmm(parameters[intercept], X, parameters[coef])
+            function = _FUNCTIONS[activation]
+            if function is not None:
+                X = function(X)
+        return X
+
+
+def initialize_weights(module, scheme, generator):
+    """Draw ``module``'s weights and biases in place with ``generator``.
+
+    ``"default"`` is :class:`torch.nn.Linear`'s own initialisation; the He
+    and Xavier schemes use zero biases, as Keras does; ``"uniform"`` is
+    Keras' ``RandomUniform(-0.05, 0.05)`` with zero biases.
+    """
+    with torch.no_grad():
+        for W, b in module.layers():
+            # torch's init functions read fan-in from dim 1: use the
+            # (n_out, n_in) view of the (n_in, n_out) weights.
+            W_torch = W.T
+            fan_in = W.shape[0]
+            if scheme == "default":
+                nn.init.kaiming_uniform_(W_torch, a=math.sqrt(5), generator=generator)
+                bound = 1.0 / math.sqrt(fan_in)
+                nn.init.uniform_(b, -bound, bound, generator=generator)
+                continue
+            if scheme == "he_uniform":
+                nn.init.kaiming_uniform_(
+                    W_torch, nonlinearity="relu", generator=generator
+                )
+            elif scheme == "he_normal":
+                nn.init.kaiming_normal_(
+                    W_torch, nonlinearity="relu", generator=generator
+                )
+            elif scheme == "xavier_uniform":
+                nn.init.xavier_uniform_(W_torch, generator=generator)
+            elif scheme == "xavier_normal":
+                nn.init.xavier_normal_(W_torch, generator=generator)
+            elif scheme == "uniform":
+                nn.init.uniform_(W_torch, -0.05, 0.05, generator=generator)
+            else:  # pragma: no cover - guarded by the parameter constraints
+                raise ValueError(f"Unknown weight_init {scheme!r}.")
+            nn.init.zeros_(b)
+
+
+def load_weights(module, coefs, intercepts):
+    """Copy numpy ``coefs``/``intercepts`` into ``module``'s parameters."""
+    with torch.no_grad():
+        for (W, b), W_new, b_new in zip(module.layers(), coefs, intercepts):
+            W.copy_(torch.as_tensor(W_new, dtype=W.dtype))
+            b.copy_(torch.as_tensor(b_new, dtype=b.dtype))
+
+
+def read_weights(module):
+    """``(coefs, intercepts)``: float64 numpy copies of ``module``'s layers."""
+    coefs, intercepts = [], []
+    for W, b in module.layers():
+        coefs.append(W.detach().to("cpu", torch.float64).numpy().copy())
+        intercepts.append(b.detach().to("cpu", torch.float64).numpy().copy())
+    return coefs, intercepts
+
+
+class TensorBatches:
+    """Mini-batches sliced from the tensors of a skorch dataset.
+
+    skorch's default :class:`torch.utils.data.DataLoader` fetches and
+    collates one sample at a time; here each epoch permutes the tensors once
+    and yields contiguous slices, which costs no Python work per sample.
+
+    Parameters
+    ----------
+    dataset : skorch.dataset.Dataset
+        Holds tensors ``X`` of shape (n, d) and ``y`` of shape (n, 1).
+    batch_size : int
+        Rows per batch; the last batch may be smaller.
+    shuffle : bool, default=False
+        Draw a new order of the rows at every epoch.
+    random_state : numpy.random.RandomState, default=None
+        Source of the orders when ``shuffle`` is true.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, random_state=None):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    def __len__(self):
+        return -(-len(self.dataset.X) // self.batch_size)
+
+    def __iter__(self):
+        X, y = self.dataset.X, self.dataset.y
+        if self.shuffle:
+            order = torch.from_numpy(self.random_state.permutation(len(X)))
+            order = order.to(X.device)
+            X, y = X[order], y[order]
+        return zip(X.split(self.batch_size), y.split(self.batch_size))
+
+
+class PenalizedRegressorNet(NeuralNetRegressor):
+    """skorch's regressor with an L2 penalty on the weights (not the biases).
+
+    ``alpha / 2 * sum(W ** 2)`` is added to the training loss, so its
+    gradient is torch's ``weight_decay=alpha`` and every optimizer, L-BFGS's
+    line search included, sees the same objective.
+    """
+
+    def __init__(self, *args, alpha=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.alpha = alpha
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss = super().get_loss(y_pred, y_true, X=X, training=training)
+        if training and self.alpha > 0:
+            penalty = sum(W.square().sum() for W, _ in self.module_.layers())
+            loss = loss + 0.5 * self.alpha * penalty
+        return loss
+
+
+class EpochProgressBar(Callback):
+    """A tqdm progress bar over epochs showing the training loss.
+
+    Parameters
+    ----------
+    total : int, default=None
+        Number of epochs of the coming run.
+    """
+
+    def __init__(self, total=None):
+        self.total = total
+
+    def initialize(self):
+        self.bar_ = None
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=self.total, unit="epoch")
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.bar_ is not None:
+            self.bar_.update(1)
+            self.bar_.set_postfix(train_loss=f"{net.history[-1, 'train_loss']:.4g}")
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        if self.bar_ is not None:
+            self.bar_.close()
+            self.bar_ = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["bar_"] = None
+        return state
+
+
+def to_tensor(array, device):
+    """float32 tensor of ``array`` on ``device``."""
+    return torch.as_tensor(np.ascontiguousarray(array), dtype=torch.float32).to(device)
+
+
+def resolve_device(device):
+    """The torch device for the ``device`` parameter ("auto" picks CUDA if any)."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            "device='cuda' was requested but torch sees no CUDA device "
+            "(torch.cuda.is_available() is False); use device='cpu', or "
+            "device='auto' to take a GPU only when there is one."
+        )
+    return device
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run the block with torch's intra-op thread count set to ``n_threads``."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def cpu_net(net):
+    """``net``, or a copy of it whose tensors all live on the CPU."""
+    if torch.device(net.device).type == "cpu":
+        return net
+    optimizer = net.optimizer_
+    # Not copy.copy: skorch's own pickling would run and ask for the GPU.
+    copied = object.__new__(type(net))
+    copied.__dict__.update(net.__dict__)
+    net = copied
+    net.module_ = copy.deepcopy(net.module_).to("cpu")
+    net.criterion_ = copy.deepcopy(net.criterion_).to("cpu")
+    # load_state_dict moves the optimizer's state to its parameters' device.
+    net.optimizer_ = type(optimizer)(net.module_.parameters(), **optimizer.defaults)
+    net.optimizer_.load_state_dict(optimizer.state_dict())
+    net.device = "cpu"
+    return net

@@ -1,0 +1,606 @@
+"""Tests of TrainedMLPRegressor: the scikit-learn contract, the knobs, the seeds."""
+
+import io
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from skorch.callbacks import Callback
+
+from sklearn_uat import FeedForwardNetwork, TrainedMLPRegressor
+from sklearn_uat._mlp_torch import DenseModule, initialize_weights
+from sklearn_uat.datasets import make_function
+
+# Small settings that train in well under a second.
+FAST = dict(hidden_layer_sizes=(16,), max_epochs=30, batch_size=16)
+
+
+def rmse(model, X, y):
+    predict = model.forward if isinstance(model, FeedForwardNetwork) else model.predict
+    return float(np.sqrt(np.mean((predict(X) - y) ** 2)))
+
+
+def sine_interpolant(n_units, lo=0.0, hi=2 * np.pi):
+    """The linear interpolant of sin at ``n_units`` knots as a ReLU network.
+
+    ``f(x) = sin(t_0) + m_0 relu(x - t_0) + sum_k (m_k - m_{k-1}) relu(x - t_k)``
+    with slopes ``m_k`` between knots; valid on ``x >= t_0``.
+    """
+    knots = np.linspace(lo, hi, n_units + 1)
+    slopes = np.diff(np.sin(knots)) / np.diff(knots)
+    out = np.concatenate([[slopes[0]], np.diff(slopes)])
+    return FeedForwardNetwork(
+        coefs=[np.ones((1, n_units)), out[:, None]],
+        intercepts=[-knots[:-1], np.array([np.sin(knots[0])])],
+        activations=["relu", "identity"],
+    )
+
+
+class InterpolantRegressor:
+    """A minimal constructive estimator exposing ``network_`` (for init_from)."""
+
+    def __init__(self, n_units=8):
+        self.n_units = n_units
+
+    def get_params(self, deep=True):
+        return {"n_units": self.n_units}
+
+    def set_params(self, **params):
+        self.n_units = params.get("n_units", self.n_units)
+        return self
+
+    def fit(self, X, y):
+        self.network_ = sine_interpolant(self.n_units, X.min(), X.max())
+        return self
+
+
+@pytest.fixture(scope="module")
+def sine_data():
+    X, y = make_function("sine", n_samples=400, random_state=0)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(sine_data):
+    X, y = sine_data
+    return TrainedMLPRegressor(
+        hidden_layer_sizes=(16, 8), max_epochs=40, batch_size=16, random_state=0
+    ).fit(X, y)
+
+
+# --------------------------------------------------------------- contract
+
+
+def test_learns_from_1d_y_and_predicts_1d_float64(fitted, sine_data):
+    X, y = sine_data
+    y_pred = fitted.predict(X)
+    assert y_pred.dtype == np.float64 and y_pred.shape == (400,)
+    # The plain skorch net broadcasts a 1-D y in MSELoss and learns the mean.
+    assert fitted.score(X, y) > 0.99
+
+
+@settings(max_examples=25, deadline=None)
+@given(arrays(np.float64, (7, 1), elements=st.floats(-10, 20)))
+def test_predict_is_the_network_forward_pass(fitted, X):
+    np.testing.assert_array_equal(fitted.predict(X), fitted.network_.forward(X))
+    torch_pred = fitted.to_torch()(torch.as_tensor(X)).detach().numpy()[:, 0]
+    np.testing.assert_allclose(fitted.predict(X), torch_pred, rtol=1e-12, atol=1e-12)
+
+
+def test_coefs_use_mlpregressor_layout(fitted):
+    assert [W.shape for W in fitted.coefs_] == [(1, 16), (16, 8), (8, 1)]
+    assert [b.shape for b in fitted.intercepts_] == [(16,), (8,), (1,)]
+    assert all(W.dtype == np.float64 for W in fitted.coefs_)
+    assert fitted.activations_ == ["tanh", "tanh", "identity"]
+    assert fitted.n_parameters_ == 16 * 2 + 16 * 8 + 8 + 8 + 1
+    assert fitted.n_features_in_ == 1
+
+
+def test_network_matches_the_trained_torch_module(fitted, sine_data):
+    X, _ = sine_data
+    U = (X - fitted.input_offset_) / fitted.input_scale_
+    with torch.no_grad():
+        z = fitted.net_.module_(torch.as_tensor(U, dtype=torch.float32))
+    y_module = z.numpy()[:, 0] * fitted.target_scale_ + fitted.target_offset_
+    np.testing.assert_allclose(fitted.predict(X), y_module, atol=1e-5)
+
+
+def test_float32_and_float64_inputs(sine_data):
+    X, y = sine_data
+    m64 = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
+    m32 = TrainedMLPRegressor(**FAST, random_state=0).fit(X.astype(np.float32), y)
+    assert m32.predict(X.astype(np.float32)).dtype == np.float64
+    np.testing.assert_allclose(m32.predict(X), m64.predict(X), atol=1e-3)
+
+
+def test_same_random_state_gives_identical_predictions(sine_data):
+    X, y = sine_data
+    params = dict(FAST, early_stopping=True, random_state=3)
+    a = TrainedMLPRegressor(**params).fit(X, y).predict(X)
+    b = TrainedMLPRegressor(**params).fit(X, y).predict(X)
+    c = TrainedMLPRegressor(**dict(params, random_state=4)).fit(X, y).predict(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_fit_leaves_torch_global_state_alone(sine_data):
+    X, y = sine_data
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    threads = torch.get_num_threads()
+    torch.manual_seed(123)
+    TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
+    torch.testing.assert_close(torch.rand(3), expected)
+    assert torch.get_num_threads() == threads
+
+
+def test_pickle_and_joblib_round_trip(fitted, sine_data):
+    X, _ = sine_data
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+    buffer = io.BytesIO()
+    joblib.dump(fitted, buffer)
+    buffer.seek(0)
+    restored = joblib.load(buffer)
+    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+    # The restored net can keep training.
+    restored.set_params(warm_start=True, max_epochs=2).fit(X, sine_data[1])
+    assert restored.n_iter_ == fitted.n_iter_ + 2
+
+
+def test_model_marked_as_fitted_on_gpu_unpickles_on_cpu(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
+    expected = model.predict(X)
+    model.net_.device = "cuda"  # as a model trained on a GPU says
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DeviceWarning: the pickle is CPU-only
+        restored = pickle.loads(pickle.dumps(model))
+    assert restored.net_.device == "cpu"
+    assert next(restored.net_.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(restored.predict(X), expected)
+    assert model.net_.device == "cuda"  # pickling did not touch the model
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_gpu_raises_and_auto_uses_cpu(sine_data):
+    X, y = sine_data
+    with pytest.raises(ValueError, match="device='cuda'.*device='cpu'"):
+        TrainedMLPRegressor(**FAST, device="cuda").fit(X, y)
+    model = TrainedMLPRegressor(**FAST, device="auto", random_state=0).fit(X, y)
+    assert model.net_.device == "cpu"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_fit_predicts_like_cpu_and_pickles(sine_data):
+    X, y = sine_data
+    gpu = TrainedMLPRegressor(**FAST, device="cuda", random_state=0).fit(X, y)
+    cpu = TrainedMLPRegressor(**FAST, device="cpu", random_state=0).fit(X, y)
+    assert next(gpu.net_.module_.parameters()).device.type == "cuda"
+    np.testing.assert_allclose(gpu.predict(X), cpu.predict(X), atol=1e-3)
+    restored = pickle.loads(pickle.dumps(gpu))
+    assert next(restored.net_.module_.parameters()).device.type == "cpu"
+    np.testing.assert_array_equal(restored.predict(X), gpu.predict(X))
+
+
+# ------------------------------------------------------------------ knobs
+
+
+@pytest.mark.parametrize(
+    "activation", ["relu", "tanh", "sigmoid", "identity", "gelu", "silu", "sin"]
+)
+def test_each_activation_trains_and_exports(activation, sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(**FAST, activation=activation, random_state=0)
+    model.fit(X, y)
+    assert model.activations_ == [activation, "identity"]
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
+    torch_pred = model.to_torch()(torch.as_tensor(X)).detach().numpy()[:, 0]
+    np.testing.assert_allclose(model.predict(X), torch_pred, rtol=1e-10, atol=1e-10)
+
+
+def test_activation_per_hidden_layer(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(4, 6), activation=["identity", "tanh"], max_epochs=2
+    ).fit(X, y)
+    assert model.activations_ == ["identity", "tanh", "identity"]
+    with pytest.raises(ValueError, match="one of them per hidden layer"):
+        TrainedMLPRegressor(hidden_layer_sizes=(4, 6), activation=["tanh"]).fit(X, y)
+
+
+def _initial_layers(scheme, sizes=(50, 40, 1), seed=0):
+    module = DenseModule(sizes, ["relu", "relu", "identity"][: len(sizes) - 1])
+    initialize_weights(module, scheme, torch.Generator().manual_seed(seed))
+    return [(W.detach().numpy(), b.detach().numpy()) for W, b in module.layers()]
+
+
+def test_weight_init_schemes_have_their_ranges():
+    for W, b in _initial_layers("uniform"):
+        assert np.abs(W).max() <= 0.05 and np.abs(W).max() > 0.04
+        assert not b.any()
+    for W, b in _initial_layers("he_uniform"):
+        bound = np.sqrt(6 / W.shape[0])
+        assert np.abs(W).max() <= bound and np.abs(W).max() > 0.9 * bound
+        assert not b.any()
+    for W, b in _initial_layers("xavier_uniform"):
+        bound = np.sqrt(6 / (W.shape[0] + W.shape[1]))
+        assert np.abs(W).max() <= bound and np.abs(W).max() > 0.9 * bound
+        assert not b.any()
+    W, _ = _initial_layers("he_normal")[0]
+    assert abs(W.std() - np.sqrt(2 / 50)) < 0.1 * np.sqrt(2 / 50)
+    W, _ = _initial_layers("xavier_normal")[0]
+    assert abs(W.std() - np.sqrt(2 / 90)) < 0.1 * np.sqrt(2 / 90)
+    # torch.nn.Linear's own: weights and biases within 1 / sqrt(fan_in).
+    for W, b in _initial_layers("default"):
+        assert np.abs(W).max() <= 1 / np.sqrt(W.shape[0])
+        assert np.abs(b).max() <= 1 / np.sqrt(W.shape[0]) and b.any()
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop", "lbfgs"])
+def test_each_optimizer_reduces_the_loss(optimizer, sine_data):
+    X, y = sine_data
+    epochs = 5 if optimizer == "lbfgs" else 30
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(16,),
+        optimizer=optimizer,
+        learning_rate=1e-2,
+        max_epochs=epochs,
+        random_state=0,
+    ).fit(X, y)
+    assert model.n_iter_ == epochs == len(model.loss_curve_)
+    assert model.loss_curve_[-1] < 0.5 * model.loss_curve_[0]
+
+
+def test_lbfgs_fits_sine_to_high_accuracy(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(16,), optimizer="lbfgs", max_epochs=10, random_state=0
+    ).fit(X, y)
+    assert rmse(model, X, y) < 1e-2
+
+
+def test_alpha_shrinks_the_weights(sine_data):
+    X, y = sine_data
+    norms = []
+    for alpha in [0.0, 0.1]:
+        model = TrainedMLPRegressor(**FAST, alpha=alpha, random_state=0).fit(X, y)
+        norms.append(
+            sum(float((W**2).sum()) for W in model.net_.module_.state_dict().values())
+        )
+    assert norms[1] < 0.7 * norms[0]
+
+
+def test_early_stopping_records_scores_and_stops(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(16,),
+        learning_rate=0.05,
+        max_epochs=500,
+        early_stopping=True,
+        n_iter_no_change=3,
+        tol=0.05,
+        random_state=0,
+    ).fit(X, y)
+    assert model.n_iter_ < 500
+    assert len(model.validation_scores_) == model.n_iter_
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert model.best_validation_score_ > 0.9
+    plain = TrainedMLPRegressor(**FAST).fit(X, y)
+    assert plain.validation_scores_ is None and plain.best_validation_score_ is None
+
+
+def test_early_stopping_needs_a_validation_sample():
+    with pytest.raises(ValueError, match="validation_fraction"):
+        TrainedMLPRegressor(early_stopping=True).fit([[0.0], [1.0]], [0.0, 1.0])
+
+
+def test_lr_schedules(sine_data):
+    X, y = sine_data
+    cosine = TrainedMLPRegressor(**FAST, lr_schedule="cosine").fit(X, y)
+    lrs = cosine.net_.history[:, "event_lr"]
+    assert lrs[0] == pytest.approx(1e-2) and lrs[-1] < 1e-4
+    assert all(a >= b for a, b in zip(lrs, lrs[1:]))
+    constant = TrainedMLPRegressor(**FAST, lr_schedule=None).fit(X, y)
+    assert constant.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-2)
+    plateau = TrainedMLPRegressor(
+        hidden_layer_sizes=(2,),
+        learning_rate=0.5,
+        max_epochs=40,
+        lr_schedule="plateau",
+        n_iter_no_change=2,
+        random_state=0,
+    ).fit(X, y)
+    assert plateau.net_.optimizer_.param_groups[0]["lr"] < 0.5
+
+
+def test_scale_target_makes_the_fit_equivariant(sine_data):
+    X, y = sine_data
+    y_big = 1e6 + 1e5 * y
+    plain = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
+    scaled = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y_big)
+    np.testing.assert_allclose(
+        scaled.predict(X), 1e6 + 1e5 * plain.predict(X), rtol=0, atol=1e5 * 1e-3
+    )
+    assert scaled.score(X, y_big) > 0.9
+    assert scaled.target_offset_ == pytest.approx(y_big.mean())
+    raw = TrainedMLPRegressor(**FAST, scale_target=False, random_state=0)
+    assert raw.fit(X, y_big).score(X, y_big) < 0.5
+
+
+def test_warm_start_and_partial_fit_continue_training(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
+    model.set_params(warm_start=True, max_epochs=5).fit(X, y)
+    assert model.n_iter_ == 35 and len(model.loss_curve_) == 35
+    model.partial_fit(X, y)
+    assert model.n_iter_ == 36
+    with pytest.raises(ValueError, match="warm_start=False"):
+        model.set_params(hidden_layer_sizes=(8,)).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(np.hstack([X, X]), y)
+    fresh = TrainedMLPRegressor(**FAST, random_state=0)
+    for _ in range(3):
+        fresh.partial_fit(X, y)
+    assert fresh.n_iter_ == 3
+
+
+def test_verbose_prints_table_or_progress_bar(sine_data, capsys):
+    X, y = sine_data
+    TrainedMLPRegressor(hidden_layer_sizes=(4,), max_epochs=2, verbose=0).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    TrainedMLPRegressor(hidden_layer_sizes=(4,), max_epochs=2, verbose=1).fit(X, y)
+    assert "train_loss" in capsys.readouterr().out
+    TrainedMLPRegressor(hidden_layer_sizes=(4,), max_epochs=2, verbose=2).fit(X, y)
+    assert "2/2" in capsys.readouterr().err
+
+
+class EpochCounter(Callback):
+    def __init__(self):
+        self.epochs = 0
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs += 1
+
+
+def test_callbacks_are_passed_through_and_left_untouched(sine_data):
+    X, y = sine_data
+    counter = EpochCounter()
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(4,), max_epochs=3, callbacks=[counter]
+    )
+    model.fit(X, y)
+    assert dict(model.net_.callbacks_)["EpochCounter"].epochs == 3
+    assert counter.epochs == 0
+
+
+def test_divergence_raises_instead_of_predicting_nan(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(16,),
+        optimizer="sgd",
+        learning_rate=1e3,
+        max_epochs=20,
+        scale_target=False,
+        lr_schedule=None,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="diverged.*learning_rate"):
+        model.fit(X, 1e3 * y)
+
+
+def test_invalid_parameters_are_named():
+    X, y = np.zeros((5, 1)), np.zeros(5)
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainedMLPRegressor(optimizer="adagrad").fit(X, y)
+    with pytest.raises(ValueError, match="weight_init"):
+        TrainedMLPRegressor(weight_init="zeros").fit(X, y)
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        TrainedMLPRegressor(hidden_layer_sizes=(4, 0)).fit(X, y)
+
+
+# ------------------------------------------------- constructive initialisation
+
+
+def test_init_from_network_starts_from_its_function(sine_data):
+    X, y = sine_data
+    constructive = sine_interpolant(8)
+    for hidden in [(8,), (12,), (10, 9)]:
+        model = TrainedMLPRegressor(
+            hidden_layer_sizes=hidden,
+            activation="relu",
+            init_from=constructive,
+            learning_rate=1e-12,
+            max_epochs=1,
+            random_state=0,
+        ).fit(X, y)
+        # Only float32 rounding separates the untrained model from the network.
+        np.testing.assert_allclose(
+            model.predict(X), constructive.forward(X), atol=2e-5 * np.abs(y).max()
+        )
+
+
+def test_init_from_unfitted_estimator_fits_a_clone(sine_data):
+    X, y = sine_data
+    source = InterpolantRegressor(n_units=6)
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(6,),
+        activation="relu",
+        init_from=source,
+        learning_rate=1e-12,
+        max_epochs=1,
+    ).fit(X, y)
+    assert not hasattr(source, "network_")
+    np.testing.assert_allclose(
+        model.predict(X), sine_interpolant(6, X.min(), X.max()).forward(X), atol=1e-4
+    )
+
+
+def test_init_from_checks_the_network(sine_data):
+    X, y = sine_data
+    with pytest.raises(ValueError, match="at least 8 units"):
+        TrainedMLPRegressor(
+            hidden_layer_sizes=(6,), activation="relu", init_from=sine_interpolant(8)
+        ).fit(X, y)
+    with pytest.raises(ValueError, match="activation='relu'"):
+        TrainedMLPRegressor(hidden_layer_sizes=(8,), init_from=sine_interpolant(8)).fit(
+            X, y
+        )
+    tanh_net = FeedForwardNetwork(
+        [np.ones((1, 2)), np.ones((2, 1))],
+        [np.zeros(2), np.zeros(1)],
+        ["tanh", "identity"],
+    )
+    with pytest.raises(ValueError, match="one hidden ReLU layer"):
+        TrainedMLPRegressor(
+            hidden_layer_sizes=(8,), activation="relu", init_from=tanh_net
+        ).fit(X, y)
+
+
+def test_constructive_init_beats_best_of_five_random_inits():
+    # 8 ReLU units on sine, the same epoch budget for every start.
+    X, y = make_function("sine", n_samples=1000, random_state=0)
+    X_test, y_test = make_function("sine", n_samples=1000, sampling="grid")
+    params = dict(
+        hidden_layer_sizes=(8,),
+        activation="relu",
+        max_epochs=25,
+        batch_size=64,
+        learning_rate=3e-3,
+    )
+    random_starts = [
+        rmse(
+            TrainedMLPRegressor(**params, weight_init="he_uniform", random_state=s).fit(
+                X, y
+            ),
+            X_test,
+            y_test,
+        )
+        for s in range(5)
+    ]
+    constructive = TrainedMLPRegressor(
+        **params, init_from=sine_interpolant(8), random_state=0
+    ).fit(X, y)
+    assert rmse(constructive, X_test, y_test) < min(random_starts)
+    # ... and training improved on the closed-form start.
+    assert rmse(constructive, X_test, y_test) < rmse(
+        sine_interpolant(8), X_test, y_test
+    )
+
+
+def test_init_from_knots(sine_data):
+    knots = pytest.importorskip("sklearn_uat._knots")
+    X, y = sine_data
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(8,),
+        activation="relu",
+        init_from="knots",
+        learning_rate=1e-12,
+        max_epochs=1,
+    ).fit(X, y)
+    reference = knots.ReluKnotRegressor(n_knots=8).fit(X, y)
+    assert reference.network_.hidden_layer_sizes[0] <= 8
+    np.testing.assert_allclose(model.predict(X), reference.predict(X), atol=1e-4)
+
+
+# ------------------------------------------------------------------ seeds
+
+
+def test_seed_000_keras_network_fits_poly_tan():
+    # Dense 32 linear, 64 tanh, 32 tanh, 1 linear; RMSprop 1e-3; batch 128;
+    # Keras' Glorot weights, raw targets (benchmarks/bench_mlp.py: full size).
+    X, y = make_function("poly_tan", n_samples=3000, random_state=0)
+    X_test, y_test = make_function("poly_tan", n_samples=1000, random_state=1)
+    model = TrainedMLPRegressor(
+        hidden_layer_sizes=(32, 64, 32),
+        activation=["identity", "tanh", "tanh"],
+        weight_init="xavier_uniform",
+        optimizer="rmsprop",
+        learning_rate=1e-3,
+        batch_size=128,
+        max_epochs=40,
+        lr_schedule=None,
+        scale_target=False,
+        random_state=0,
+    ).fit(X, y)
+    assert model.activations_ == ["identity", "tanh", "tanh", "identity"]
+    assert rmse(model, X_test, y_test) < 0.1 * np.std(y_test)
+
+
+def test_seed_002_uniform_init_takes_the_form_of_a_relu():
+    # 4 ReLU units on sin over [0, 2 pi], adam, batch 32.
+    X = np.linspace(0, 2 * np.pi, 1000).reshape(-1, 1)
+    y = np.sin(X[:, 0])
+    params = dict(
+        hidden_layer_sizes=(4,),
+        activation="relu",
+        batch_size=32,
+        max_epochs=30,
+        learning_rate=1e-3,
+        lr_schedule=None,
+        random_state=0,
+    )
+    fits = {
+        "uniform": TrainedMLPRegressor(**params, weight_init="uniform"),
+        "he_uniform": TrainedMLPRegressor(**params, weight_init="he_uniform"),
+        "constructive": TrainedMLPRegressor(**params, init_from=sine_interpolant(4)),
+    }
+    errors, alive = {}, {}
+    for name, model in fits.items():
+        model.fit(X, y)
+        errors[name] = rmse(model, X, y)
+        alive[name] = int((model.network_.hidden_activations(X).max(axis=0) > 0).sum())
+    # Keras' small uniform start leaves units dead: few kinks, a ReLU shape.
+    assert alive["uniform"] <= 3 and alive["he_uniform"] == 4
+    assert errors["constructive"] < errors["he_uniform"] < errors["uniform"]
+
+
+def test_seed_003_deep_narrow_relu_net_loses_units_a_wide_one_keeps():
+    # 4 x 5 ReLU layers against one layer of 20, plain SGD at 0.01, batch 32.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-np.pi, np.pi, (6_000, 1))
+    y = np.sin(X[:, 0])
+    X_grid = np.linspace(-np.pi, np.pi, 1000).reshape(-1, 1)
+    sgd = dict(
+        activation="relu",
+        optimizer="sgd",
+        momentum=0.0,
+        learning_rate=0.01,
+        batch_size=32,
+        max_epochs=2,
+        lr_schedule=None,
+        weight_init="xavier_uniform",
+        scale_target=False,
+    )
+    for seed in range(3):
+        deep = TrainedMLPRegressor((5, 5, 5, 5), **sgd, random_state=seed).fit(X, y)
+        wide = TrainedMLPRegressor((20,), **sgd, random_state=seed).fit(X, y)
+        deep_alive = [
+            int((deep.network_.hidden_activations(X_grid, layer).max(axis=0) > 0).sum())
+            for layer in range(4)
+        ]
+        wide_alive = (wide.network_.hidden_activations(X_grid).max(axis=0) > 0).sum()
+        # Dead units narrow the deep net's bottleneck; the wide layer keeps its.
+        assert min(deep_alive) / 5 < wide_alive / 20
+        assert wide_alive >= 18
+
+
+def test_importing_the_package_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sklearn_uat; "
+        "print('torch' in sys.modules, 'skorch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "False"]
