@@ -17,6 +17,8 @@ import json
 import math
 import sys
 import time
+import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
@@ -75,6 +77,7 @@ COLUMNS = (
     "predict_time",
     "n_parameters",
     "best_params",
+    "warnings",
     "error",
 )
 
@@ -241,6 +244,12 @@ def _n_parameters(model):
     return None
 
 
+def _summarise_warnings(caught):
+    """Summary such as ``"ConvergenceWarning x12"`` of the warnings raised."""
+    counts = Counter(w.category.__name__ for w in caught)
+    return "; ".join(f"{name} x{n}" for name, n in counts.most_common())
+
+
 def _resolve_datasets(datasets):
     """Turn the ``datasets`` argument into a list of (name, X, y or None)."""
     if datasets is None:
@@ -340,7 +349,7 @@ class ComparisonResult:
                     f"{rec['fit_time']:.2f}",
                     f"{rec['predict_time'] * 1e3:.1f}",
                     rec["n_parameters"],
-                    "",
+                    rec["warnings"],
                 ]
             )
         headers = [
@@ -353,7 +362,7 @@ class ComparisonResult:
             "fit s",
             "predict ms",
             "params",
-            "note",
+            "warnings / note",
         ]
         return tabulate(rows, headers=headers, tablefmt=tablefmt, missingval="")
 
@@ -582,19 +591,22 @@ def compare(
             for est_name, estimator in estimators.items():
                 bar.set_description(f"{data_name}: {est_name}")
                 record = {"dataset": data_name, "estimator": est_name, "error": ""}
+                caught = []
                 try:
-                    record.update(
-                        _evaluate(
-                            estimator,
-                            grids.get(est_name),
-                            X[train],
-                            y[train],
-                            X[test],
-                            y[test],
-                            folds,
-                            n_jobs,
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always")
+                        record.update(
+                            _evaluate(
+                                estimator,
+                                grids.get(est_name),
+                                X[train],
+                                y[train],
+                                X[test],
+                                y[test],
+                                folds,
+                                n_jobs,
+                            )
                         )
-                    )
                 except Exception as exc:  # reported in the row, not fatal
                     record.update(
                         {
@@ -608,6 +620,7 @@ def compare(
                         best_params=None,
                         error=f"{type(exc).__name__}: {exc}",
                     )
+                record["warnings"] = _summarise_warnings(caught)
                 result.records.append({k: record[k] for k in COLUMNS})
                 bar.update(1)
     return result

@@ -34,3 +34,79 @@ def test_python_dash_m_runs():
         check=True,
     )
     assert __version__ in result.stdout
+
+
+def test_compare_prints_a_table_and_writes_a_file(tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "table.csv"
+    status = main(
+        [
+            "compare",
+            "--datasets",
+            "sine,sinc",
+            "--estimators",
+            "ReluKnot",
+            "KNN",
+            "--n-samples",
+            "300",
+            "--cv",
+            "2",
+            "--quiet",
+            "--output",
+            str(out),
+        ]
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "ReluKnot" in printed and "KNN" in printed and "*" in printed
+    frame = pd.read_csv(out)
+    assert frame.shape[0] == 4
+    assert set(frame["dataset"]) == {"sine", "sinc"}
+
+
+def test_compare_rejects_unknown_names(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--estimators", "XGBoost"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown name(s) XGBoost" in err and "valid names are: BumpNet" in err
+    with pytest.raises(SystemExit):
+        main(["compare", "--output", "table.xlsx"])
+    assert ".csv, .json or .md" in capsys.readouterr().err
+
+
+def test_convergence_prints_slopes_and_saves_a_plot(tmp_path, capsys):
+    plot = tmp_path / "rates.png"
+    status = main(
+        [
+            "convergence",
+            "--function",
+            "multiscale",
+            "--methods",
+            "ReluKnot",
+            "BumpNet mean",
+            "--units",
+            "16",
+            "32",
+            "64",
+            "128",
+            "--quiet",
+            "--plot",
+            str(plot),
+        ]
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "fitted slope" in printed and "theory" in printed
+    assert plot.stat().st_size > 10_000
+
+
+def test_convergence_rejects_functions_of_several_inputs(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit):
+        main(["convergence", "--function", "sinc"])
+    assert "valid names are: sine, multiscale, square_large" in capsys.readouterr().err

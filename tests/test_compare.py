@@ -28,6 +28,14 @@ class TargetSpy(RegressorMixin, BaseEstimator):
         return np.full(len(X), self.mean_)
 
 
+class Noisy(TargetSpy):
+    def fit(self, X, y):
+        import warnings
+
+        warnings.warn("a warning at every fit", UserWarning, stacklevel=2)
+        return super().fit(X, y)
+
+
 class Broken(RegressorMixin, BaseEstimator):
     def fit(self, X, y):
         raise RuntimeError("this regressor always fails")
@@ -178,3 +186,26 @@ def test_subsampled_regressor_uses_at_most_max_samples():
     assert model.estimator_.n_samples_fit_ == 10
     with pytest.raises(ValueError, match="max_samples"):
         SubsampledRegressor(LinearRegression(), max_samples=0).fit(X, y)
+
+
+def test_warnings_are_counted_in_the_row_not_printed(recwarn):
+    result = compare("sine", {"noisy": Noisy(), "KNN": KNeighborsRegressor()}, cv=2)
+    noisy, knn = result.records
+    assert noisy["warnings"] == "UserWarning x3"  # two folds and the refit
+    assert knn["warnings"] == ""
+    assert len(recwarn) == 0
+    assert "UserWarning x3" in result.format_table()
+
+
+def test_default_line_up_runs_and_reports_network_sizes():
+    from sklearn_uat.compare import default_estimators, default_param_grids
+
+    estimators = default_estimators()
+    assert list(estimators) == list(default_param_grids())
+    chosen = {k: estimators[k] for k in ["BumpNet", "ReluKnot", "GaussianProcess"]}
+    result = compare("multiscale", chosen, n_samples=400, cv=2)
+    bump, knots, gp = result.records
+    assert all(r["error"] == "" for r in result.records)
+    assert bump["n_parameters"] > 0 and knots["n_parameters"] > 0
+    assert gp["n_parameters"] is None
+    assert knots["test_rmse"] < 0.05 and bump["test_rmse"] < 0.05
