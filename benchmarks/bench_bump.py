@@ -12,8 +12,7 @@ its target, with PASS or FAIL. About two to three minutes on two cores.
    [-1.1, -0.9].
 2. Beyond the textbook: least-squares heights at the default steepness; the
    slope must be at most -1.9, and at 256 bumps the max error at most 0.2x
-   that of a linear spline with 256 uniform knots (``ReluKnotRegressor`` when
-   the package has it, else the same least-squares linear spline built here).
+   that of a linear spline with 256 uniform knots (``ReluKnotRegressor``).
    A table over steepness at 256 bumps shows why the default is 0.5.
 3. 2-D towers on ``sinc`` and ``poly_tan`` (10,000 samples, 80/20 split):
    test RMSE at most 0.2x that of HistGradientBoostingRegressor, both in
@@ -32,8 +31,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from sklearn_uat import BumpNetRegressor
-from sklearn_uat._linalg import banded_normal_equations, solve_banded_spd
+from sklearn_uat import BumpNetRegressor, ReluKnotRegressor
 from sklearn_uat.datasets import get_function, make_function
 
 MULTISCALE = get_function("multiscale")
@@ -48,41 +46,9 @@ def slope(ns, errors):
     return float(np.polyfit(np.log(ns), np.log(errors), 1)[0])
 
 
-class LinearSpline:
-    """Least-squares continuous piecewise-linear fit on uniform knots."""
-
-    def __init__(self, n_knots):
-        self.n_knots = n_knots
-
-    def fit(self, X, y):
-        x = X[:, 0]
-        self.lo_, self.width_ = x.min(), x.max() - x.min()
-        first, values = self._hats(x)
-        ab, rhs = banded_normal_equations(
-            first, values, y, np.ones_like(y), self.n_knots + 1
-        )
-        self.coef_ = solve_banded_spd(ab, rhs, ridge=1e-12)
-        return self
-
-    def _hats(self, x):
-        u = (x - self.lo_) / self.width_ * self.n_knots
-        first = np.clip(np.floor(u), 0, self.n_knots - 1).astype(np.intp)
-        frac = u - first
-        return first, np.column_stack([1 - frac, frac])
-
-    def predict(self, X):
-        first, values = self._hats(X[:, 0])
-        return values[:, 0] * self.coef_[first] + values[:, 1] * self.coef_[first + 1]
-
-
 def spline_reference(n_knots):
-    """ReluKnotRegressor with uniform knots, or the local linear spline."""
-    try:
-        from sklearn_uat import ReluKnotRegressor
-
-        return ReluKnotRegressor(n_knots=n_knots, knots="uniform"), "ReluKnotRegressor"
-    except (ImportError, TypeError):
-        return LinearSpline(n_knots), "least-squares linear spline"
+    """The linear-spline reference: ReluKnotRegressor on uniform knots."""
+    return ReluKnotRegressor(n_knots=n_knots, knots="uniform"), "ReluKnotRegressor"
 
 
 def max_error(model, X_test):
