@@ -201,7 +201,7 @@ def default_estimators(random_state=0):
     ) + WhiteKernel(1e-8, noise_level_bounds=(1e-12, 1e-1))
     return {
         "BumpNet": BumpNetRegressor(),
-        "ReluKnot": ReluKnotRegressor(),
+        "ReluKnot": ReluKnotRegressor(random_state=random_state),
         "TrainedMLP": TrainedMLPRegressor(random_state=random_state),
         "MLPRegressor": MLPRegressor(
             hidden_layer_sizes=(64, 64),
@@ -246,7 +246,7 @@ def default_param_grids():
     """
     return {
         "BumpNet": {"n_bumps": [16, 32, 64]},
-        "ReluKnot": {"n_knots": [16, 32, 64, 128]},
+        "ReluKnot": {"n_knots": [16, 32, 64, 128], "directions": ["axes", 12]},
         "TrainedMLP": {"learning_rate": [1e-3, 3e-3]},
         "MLPRegressor": {"alpha": [1e-4, 1e-2], "learning_rate_init": [1e-3, 3e-3]},
         "KNN": {"n_neighbors": [3, 5, 10], "weights": ["uniform", "distance"]},
