@@ -38,7 +38,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from threadpoolctl import threadpool_limits
 
-from sklearn_uat import FeedForwardNetwork, TrainedMLPRegressor
+from sklearn_uat import TrainedMLPRegressor
 from sklearn_uat.datasets import make_function
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -222,29 +222,6 @@ def accuracy(quick, sklearn_single_thread):
 # ---------------------------------------------------- constructive start
 
 
-def interpolant(n_units, lo, hi):
-    """The linear interpolant of sin at ``n_units + 1`` knots, as ReLU units."""
-    knots = np.linspace(lo, hi, n_units + 1)
-    slopes = np.diff(np.sin(knots)) / np.diff(knots)
-    return FeedForwardNetwork(
-        [
-            np.ones((1, n_units)),
-            np.concatenate([[slopes[0]], np.diff(slopes)])[:, None],
-        ],
-        [-knots[:-1], np.array([np.sin(knots[0])])],
-        ["relu", "identity"],
-    )
-
-
-def constructive_start(n_units, X, y):
-    """``"knots"`` once ReluKnotRegressor is installed, else the interpolant."""
-    try:
-        from sklearn_uat._knots import ReluKnotRegressor  # noqa: F401
-    except ImportError:
-        return interpolant(n_units, X.min(), X.max()), "linear interpolant"
-    return "knots", "ReluKnotRegressor"
-
-
 def constructive(quick):
     print("\n3. Constructive initialisation: 8 ReLU units on sine, same epoch budget")
     X, y = make_function("sine", n_samples=2_000 if quick else 10_000, random_state=0)
@@ -258,7 +235,7 @@ def constructive(quick):
             **params, weight_init="he_uniform", random_state=seed
         )
         random_rmse.append(rmse(model.fit(X, y).predict, X_test, y_test))
-    start, label = constructive_start(8, X, y)
+    start, label = "knots", "ReluKnotRegressor"
     model = TrainedMLPRegressor(**params, init_from=start, random_state=0).fit(X, y)
     ours = rmse(model.predict, X_test, y_test)
     print(f"  random starts (he_uniform): {np.round(random_rmse, 4).tolist()}")
@@ -315,7 +292,7 @@ def seeds(quick):
     for label, extra in [
         ("uniform", dict(weight_init="uniform")),
         ("he_uniform", dict(weight_init="he_uniform")),
-        ("constructive", dict(init_from=interpolant(4, 0.0, 2 * np.pi))),
+        ("constructive", dict(init_from="knots")),
     ]:
         model = TrainedMLPRegressor(**dict(params, max_epochs=short), **extra)
         early[label] = rmse(model.fit(X, y).predict, X, y)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from skorch.callbacks import Callback
 
-from sklearn_uat import FeedForwardNetwork, TrainedMLPRegressor
+from sklearn_uat import FeedForwardNetwork, ReluKnotRegressor, TrainedMLPRegressor
 from sklearn_uat._mlp_torch import DenseModule, initialize_weights
 from sklearn_uat.datasets import make_function
 
@@ -496,7 +496,6 @@ def test_constructive_init_beats_best_of_five_random_inits():
 
 
 def test_init_from_knots(sine_data):
-    knots = pytest.importorskip("sklearn_uat._knots")
     X, y = sine_data
     model = TrainedMLPRegressor(
         hidden_layer_sizes=(8,),
@@ -505,7 +504,7 @@ def test_init_from_knots(sine_data):
         learning_rate=1e-12,
         max_epochs=1,
     ).fit(X, y)
-    reference = knots.ReluKnotRegressor(n_knots=8).fit(X, y)
+    reference = ReluKnotRegressor(n_knots=8).fit(X, y)
     assert reference.network_.hidden_layer_sizes[0] <= 8
     np.testing.assert_allclose(model.predict(X), reference.predict(X), atol=1e-4)
 
