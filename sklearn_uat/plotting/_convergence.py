@@ -102,7 +102,7 @@ class ConvergenceDisplay:
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(6.4, 4.8))
+            _, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
         theory = self.theory or {}
         self.lines_, self.theory_lines_ = {}, {}
         for name, units in self.units.items():

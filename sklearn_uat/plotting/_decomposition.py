@@ -271,7 +271,9 @@ class DecompositionDisplay:
         n_panels = 3 if nonlinear else 2
         if ax is None:
             height = [6.0, 8.0][n_panels - 2]
-            _, axes = plt.subplots(n_panels, 1, sharex=True, figsize=(7, height))
+            _, axes = plt.subplots(
+                n_panels, 1, sharex=True, figsize=(7, height), layout="constrained"
+            )
         else:
             axes = np.asarray(ax, dtype=object).ravel()
             if len(axes) != n_panels:
