@@ -17,7 +17,6 @@ release = version = sklearn_uat.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -31,15 +30,13 @@ autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
-# No network during the build: cross-references to other projects' docs are
-# written as plain literals instead of intersphinx links.
-intersphinx_mapping = {}
+# No network during the build: no intersphinx; cross-references to other
+# projects' objects (scikit-learn, torch, skorch) stay unresolved literals.
 nitpicky = False
 suppress_warnings = ["ref.python"]
 
 html_theme = "pydata_sphinx_theme"
 html_title = "sklearn-uat"
-html_static_path = ["_static"]
 html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
 
 sphinx_gallery_conf = {
@@ -49,7 +46,6 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
-    "reference_url": {"sklearn_uat": None},
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
     "abort_on_example_error": True,

@@ -68,8 +68,10 @@ def networks():
 # ``x1 x2^2`` or ``sinc(x1 + x2)``, whatever its size.
 names = ["poly_tan", "piecewise", "sinc"]
 fitted = {}
-print(f"{'function':>10} {'network':>24} {'params':>7} {'test RMSE':>10} "
-      f"{'max error':>10} {'fit s':>6}")
+print(
+    f"{'function':>10} {'network':>24} {'params':>7} {'test RMSE':>10} "
+    f"{'max error':>10} {'fit s':>6}"
+)
 for name in names:
     X, y = make_function(name, 10000, random_state=0)
     X_test, y_test = make_function(name, 1000, random_state=1)

@@ -78,8 +78,13 @@ y_test = f.func(X_test)
 parts = seed_net.decompose(X_test)
 pre = parts.sum(axis=1) + seed_net.intercepts_[-2][0]
 w_back, b_back = seed_net.coefs_[-1][0, 0], seed_net.intercepts_[-1][0]
-print("max |output - w sigma(pre) - b|:", np.abs(seed_net.predict(X_test) - (w_back * expit(pre) + b_back)).max())
-print("max abs error of five bumps   :", np.abs(seed_net.predict(X_test) - y_test).max())
+print(
+    "max |output - w sigma(pre) - b|:",
+    np.abs(seed_net.predict(X_test) - (w_back * expit(pre) + b_back)).max(),
+)
+print(
+    "max abs error of five bumps   :", np.abs(seed_net.predict(X_test) - y_test).max()
+)
 
 # %%
 # More bumps, lower error
@@ -124,7 +129,11 @@ ax.legend(fontsize="small")
 # Forty bumps of each kind against the target: the steep staircase and the
 # smooth least-squares fit, with their errors below.
 fig, axes = plt.subplots(
-    2, 2, figsize=(11, 5.5), sharex=True, layout="constrained",
+    2,
+    2,
+    figsize=(11, 5.5),
+    sharex=True,
+    layout="constrained",
     gridspec_kw={"height_ratios": [3, 1]},
 )
 for col, model in enumerate(
@@ -135,6 +144,9 @@ for col, model in enumerate(
 ):
     model.fit(X, y)
     disp = ApproximationDisplay.from_estimator(
-        model, "multiscale", ax=axes[:, col], estimator_name=f"40 bumps, steepness {model.steepness:g}"
+        model,
+        "multiscale",
+        ax=axes[:, col],
+        estimator_name=f"40 bumps, steepness {model.steepness:g}",
     )
 plt.show()

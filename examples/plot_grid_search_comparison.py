@@ -67,7 +67,8 @@ print(result.format_table())
 # The best parameters each grid search chose:
 for record in result.records:
     if record["best_params"]:
-        print(f"{record['dataset']:>10} {record['estimator']:>14}: {record['best_params']}")
+        name = f"{record['dataset']:>10} {record['estimator']:>14}"
+        print(f"{name}: {record['best_params']}")
 
 # %%
 # Test error, side by side

@@ -71,9 +71,9 @@ out_w = same_knots.coefs_[1][:, 0]
 bends = in_w * out_w
 print("input weights of the first units :", in_w[:3])
 print("output weights of the first units:", out_w[:3])
-print("slopes of units 0 and 1           : %.6g, %.6g" % (bends[0], bends[1]))
+print(f"slopes of units 0 and 1           : {bends[0]:.6g}, {bends[1]:.6g}")
 print("slope changes at the inner knots   :", bends[2:7].round(1), "...")
-print("median inner slope change          : %.6g" % np.median(bends[2:]))
+print(f"median inner slope change          : {np.median(bends[2:]):.6g}")
 
 model = ReluKnotRegressor(n_knots=6).fit(X, y)
 from sklearn_uat.plotting import DecompositionDisplay
@@ -82,9 +82,7 @@ display = DecompositionDisplay.from_estimator(model, "square_large")
 display.figure_.suptitle("Six knots: each hinge bends the line by 2h")
 
 fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
-ax.plot(
-    same_knots.knots_[1:-1], bends[2:], "o", ms=3, label="input x output weight"
-)
+ax.plot(same_knots.knots_[1:-1], bends[2:], "o", ms=3, label="input x output weight")
 ax.axhline(2 * 1e5, color="k", ls="--", lw=1, label="f'' h = 2e5")
 ax.set_xlabel("knot position")
 ax.set_ylabel("change of slope (raw units)")
@@ -145,7 +143,9 @@ for model, colour, name in [
     (adaptive, "tab:orange", "adaptive"),
 ]:
     axes[0].plot(data, model.predict(X), color=colour, lw=1.2, label=f"{name} knots")
-    axes[0].plot(model.knots_, model.predict(model.knots_[:, None]), "o", color=colour, ms=4)
+    axes[0].plot(
+        model.knots_, model.predict(model.knots_[:, None]), "o", color=colour, ms=4
+    )
     axes[1].plot(data, model.predict(X) - y_root, color=colour, lw=1, label=name)
 axes[0].plot(data, y_root, "k--", lw=1, label="sqrt(x)")
 axes[0].set_ylabel("y")

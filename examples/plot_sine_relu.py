@@ -93,7 +93,7 @@ for name, params in inits.items():
     print(f"{name:>18}: test RMSE " + " ".join(f"{s:.3f}" for s in scores[name]))
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
-for i, (name, values) in enumerate(scores.items()):
+for i, values in enumerate(scores.values()):
     axes[0].plot([i] * len(values), values, "o", ms=7, alpha=0.7)
 axes[0].axhline(rmse(knots_alone), color="grey", ls="--", lw=1)
 axes[0].text(0, rmse(knots_alone) * 1.1, "4 knots, no training", color="grey")

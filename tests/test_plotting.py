@@ -111,6 +111,12 @@ def test_convergence_display_draws_measured_and_theory_lines():
     assert sorted(display.theory_lines_) == ["a"]
     _, guide = display.theory_lines_["a"].get_data()
     np.testing.assert_allclose(guide, [1.0, 0.25, 0.0625])
+    display = ConvergenceDisplay(
+        {"b": [8, 16, 32]}, {"b": [1.0, 0.5, 0.1]}, {"b": -1.0}
+    ).plot()
+    # The guide goes through the largest network's error.
+    _, guide = display.theory_lines_["b"].get_data()
+    np.testing.assert_allclose(guide, [0.4, 0.2, 0.1])
     assert display.ax_.get_xscale() == "log" and display.ax_.get_yscale() == "log"
     fig, ax = plt.subplots()
     assert ConvergenceDisplay({"a": [2, 4]}, {"a": [1, 0.5]}).plot(ax=ax).ax_ is ax

@@ -9,7 +9,7 @@ class ConvergenceDisplay:
 
     Each method's measured error is drawn with markers; its theoretical
     rate, where one is known, is a dashed line of that slope through the
-    method's first point.
+    method's last point (the largest network: the rates are asymptotic).
 
     Parameters
     ----------
@@ -112,7 +112,7 @@ class ConvergenceDisplay:
             self.lines_[name] = line
             slope = theory.get(name)
             if slope is not None and len(units) > 1:
-                guide = err[0] * (units / units[0]) ** slope
+                guide = err[-1] * (units / units[-1]) ** slope
                 (tline,) = ax.loglog(
                     units,
                     guide,
