@@ -1,6 +1,7 @@
 """Sphinx configuration of the sklearn-uat documentation."""
 
 import os
+import re
 import sys
 from datetime import date
 
@@ -26,7 +27,16 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# The metadata-routing setters that scikit-learn adds to every estimator are
+# left out: they document scikit-learn, not this package.
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    "exclude-members": (
+        "set_fit_request, set_predict_request, set_score_request, "
+        "set_partial_fit_request"
+    ),
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
@@ -39,6 +49,18 @@ html_theme = "pydata_sphinx_theme"
 html_title = "sklearn-uat"
 html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
 
+
+
+def _protect_absolute_values(app, what, name, obj, options, lines):
+    """Escape ``|f'|``-style absolute values, which reST reads as substitutions."""
+    for i, line in enumerate(lines):
+        lines[i] = re.sub(r"(?<![\\`|])\|(f'{1,2})\|", r"\\|\1\\|", line)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _protect_absolute_values)
+
+
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
@@ -50,4 +72,6 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "abort_on_example_error": True,
     "show_memory": False,
+    "backreferences_dir": "auto_examples/backreferences",
+    "doc_module": ("sklearn_uat",),
 }

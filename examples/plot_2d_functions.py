@@ -1,7 +1,7 @@
 """
-==========================================================
+=========================================================
 Functions of two inputs: a trained network and built ones
-==========================================================
+=========================================================
 
 "Can a neural network approximate any function?" was once answered with a
 small Keras network: a linear layer of 32 units, then 64 and 32 ``tanh``

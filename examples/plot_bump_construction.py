@@ -1,7 +1,7 @@
 """
-=======================================
+========================================
 Bumps from sigmoid pairs: a visual proof
-=======================================
+========================================
 
 The constructive proof of the universal approximation theorem (Nielsen,
 *Neural Networks and Deep Learning*, chapter 4) builds a network by hand:

@@ -1,7 +1,7 @@
 """
-===========================================
+============================================
 Error against units: the rates of the proofs
-===========================================
+============================================
 
 The universal approximation theorem promises that *some* network
 approximates a continuous function as closely as we like; the constructive

@@ -1,7 +1,7 @@
 """
-=====================================================
+===================================================
 A fair comparison: the networks and standard models
-=====================================================
+===================================================
 
 Are networks built from the theorem's constructions any good as regressors,
 next to a trained network and the models people usually reach for?

@@ -1,7 +1,7 @@
 """
-============================================
+==========================================
 How many ReLUs does x² on [1e6, 1e7] need?
-============================================
+==========================================
 
 A question about fitting ``x^2`` with a ReLU network for inputs between one
 and ten million has a closed-form answer: one hidden layer of ReLUs at

@@ -1,7 +1,7 @@
 """
-=================================================
+================================================
 A sine from four ReLUs: initialisation and depth
-=================================================
+================================================
 
 Two small experiments with ReLU networks on ``sin(x)`` raise the question of
 this example. In the first, a network of four ReLU units, initialised with

@@ -267,3 +267,25 @@ def test_training_display_rejects_models_that_are_not_trained_networks():
     X2, y2 = make_function("sinc", 100, random_state=0)
     with pytest.raises(ValueError, match="one input"):
         TrainingDisplay.from_training(TrainedMLPRegressor(), X2, y2)
+
+
+def test_convergence_display_from_result_and_wrong_inputs():
+    from sklearn_uat.compare import ConvergenceResult
+
+    result = ConvergenceResult(
+        "sine",
+        units={"knots": np.array([8, 16])},
+        max_error={"knots": np.array([1e-2, 2.5e-3])},
+        rmse={"knots": np.array([5e-3, 1.25e-3])},
+        theory={"knots": -2.0},
+    )
+    fig, ax = plt.subplots()
+    display = ConvergenceDisplay.from_result(result, ax=ax, metric="rmse")
+    assert display.ax_ is ax and display.figure_ is fig
+    assert len(ax.get_lines()) == 2
+    np.testing.assert_allclose(display.lines_["knots"].get_ydata(), [5e-3, 1.25e-3])
+    assert ax.get_ylabel() == "test RMSE" and "sine" in ax.get_title()
+    with pytest.raises(ValueError, match="metric must be"):
+        ConvergenceDisplay.from_result(result, metric="mae")
+    with pytest.raises(TypeError, match="needs the ConvergenceResult"):
+        ConvergenceDisplay.from_result({"units": {}})
