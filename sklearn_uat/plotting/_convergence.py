@@ -67,14 +67,14 @@ class ConvergenceDisplay:
         metric : {"max_error", "rmse"}, default="max_error"
             Which error to draw.
         """
+        if metric not in ("max_error", "rmse"):
+            raise ValueError(f"metric must be 'max_error' or 'rmse'; got {metric!r}.")
         if not all(hasattr(result, a) for a in ("units", "theory", metric)):
             raise TypeError(
                 "from_result needs the ConvergenceResult of "
                 "sklearn_uat.compare.convergence; got "
                 f"{type(result).__name__}."
             )
-        if metric not in ("max_error", "rmse"):
-            raise ValueError(f"metric must be 'max_error' or 'rmse'; got {metric!r}.")
         errors = getattr(result, metric)
         name = "max abs error" if metric == "max_error" else "RMSE"
         return cls(
