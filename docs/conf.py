@@ -50,7 +50,6 @@ html_title = "sklearn-uat"
 html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
 
 
-
 def _protect_absolute_values(app, what, name, obj, options, lines):
     """Escape ``|f'|``-style absolute values, which reST reads as substitutions."""
     for i, line in enumerate(lines):
