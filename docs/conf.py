@@ -1,6 +1,7 @@
 """Sphinx configuration of the sklearn-uat documentation."""
 
 import os
+import re
 import sys
 from datetime import date
 
@@ -17,7 +18,6 @@ release = version = sklearn_uat.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -27,20 +27,38 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# The metadata-routing setters that scikit-learn adds to every estimator are
+# left out: they document scikit-learn, not this package.
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    "exclude-members": (
+        "set_fit_request, set_predict_request, set_score_request, "
+        "set_partial_fit_request"
+    ),
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
-# No network during the build: cross-references to other projects' docs are
-# written as plain literals instead of intersphinx links.
-intersphinx_mapping = {}
+# No network during the build: no intersphinx; cross-references to other
+# projects' objects (scikit-learn, torch, skorch) stay unresolved literals.
 nitpicky = False
 suppress_warnings = ["ref.python"]
 
 html_theme = "pydata_sphinx_theme"
 html_title = "sklearn-uat"
-html_static_path = ["_static"]
 html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
+
+
+def _protect_absolute_values(app, what, name, obj, options, lines):
+    """Escape ``|f'|``-style absolute values, which reST reads as substitutions."""
+    for i, line in enumerate(lines):
+        lines[i] = re.sub(r"(?<![\\`|])\|(f'{1,2})\|", r"\\|\1\\|", line)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _protect_absolute_values)
+
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
@@ -49,9 +67,10 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
-    "reference_url": {"sklearn_uat": None},
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
     "abort_on_example_error": True,
     "show_memory": False,
+    "backreferences_dir": "auto_examples/backreferences",
+    "doc_module": ("sklearn_uat",),
 }

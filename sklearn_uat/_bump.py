@@ -338,28 +338,28 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Activation after each layer of ``network_``.
     n_parameters_ : int
         Number of weights and biases of ``network_``.
-    edges_ : ndarray of shape (n_features_in_, n_bumps + 1)
+    edges_ : ndarray of shape (`n_features_in_`, n_bumps + 1)
         Bump edges on each input axis, in the units of ``X``: the points
         where the step units cross one half.
     heights_ : ndarray
         Bump heights, in the units of the output layer's pre-activation
         (target units for an identity output, inverse-sigmoid units for a
-        sigmoid one). Shape (n_bumps,) for one input; (n_features_in_,
+        sigmoid one). Shape (n_bumps,) for one input; (`n_features_in_`,
         n_bumps) for the additive layout, each row a function of one input
         centred on the training data (the output bias holds the mean);
-        (n_cells_,) for towers, the height of each tower above the output
+        (`n_cells_`,) for towers, the height of each tower above the output
         bias.
     outer_heights_ : ndarray or None
         Levels of the open ends left of the first and right of the last
-        bump: shape (2,) for one input, (n_features_in_, 2) for the additive
+        bump: shape (2,) for one input, (`n_features_in_`, 2) for the additive
         layout, None for towers.
-    cells_ : ndarray of shape (n_cells_, n_features_in_) or None
+    cells_ : ndarray of shape (`n_cells_`, `n_features_in_`) or None
         Grid indices of the occupied cells (towers only).
     n_cells_ : int
         Number of tower units (0 without towers).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column
         names.
 
@@ -707,7 +707,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, `n_features_in_`)
             Raw inputs, in the units the model was fitted on.
 
         Returns

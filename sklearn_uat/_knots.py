@@ -192,14 +192,14 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     n_units_ : int
         Number of hidden ReLU units.
 
-    directions_ : ndarray of shape (n_directions, n_features_in_)
+    directions_ : ndarray of shape (n_directions, `n_features_in_`)
         Unit vectors along which the knots are placed, in the scaled input
         space ``(x - input_offset_) / input_scale_`` (the axes first).
 
-    input_offset_ : ndarray of shape (n_features_in_,)
+    input_offset_ : ndarray of shape (`n_features_in_`,)
         Minimum of each input over the samples of positive weight.
 
-    input_scale_ : ndarray of shape (n_features_in_,)
+    input_scale_ : ndarray of shape (`n_features_in_`,)
         Range of each input (1 for a constant input).
 
     train_max_error_ : float
@@ -209,7 +209,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column
         names.
 
@@ -737,7 +737,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, `n_features_in_`)
             Raw inputs.
 
         Returns
@@ -745,7 +745,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Equal to ``network_.forward(X)`` up to rounding, inside and
             outside the training range, without forming the
-            (n_samples, n_units_) hidden layer.
+            (n_samples, `n_units_`) hidden layer.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
@@ -774,7 +774,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        contributions : ndarray of shape (n_samples, n_units_)
+        contributions : ndarray of shape (n_samples, `n_units_`)
             ``relu(hidden pre-activation) * output weight`` of every hidden
             unit: the hinges whose sum plus ``intercepts_[-1][0]`` is
             :meth:`predict`.

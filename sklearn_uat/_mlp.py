@@ -210,10 +210,10 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     n_iter_ : int
         Number of epochs trained so far.
 
-    input_offset_ : ndarray of shape (n_features_in_,)
+    input_offset_ : ndarray of shape (`n_features_in_`,)
         Centre of the training range of each input.
 
-    input_scale_ : ndarray of shape (n_features_in_,)
+    input_scale_ : ndarray of shape (`n_features_in_`,)
         Half the training range of each input (0.5 for a constant input):
         the network is trained on ``(X - input_offset_) / input_scale_``.
 
@@ -227,7 +227,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column
         names.
 

@@ -9,5 +9,11 @@ imported only when a display is drawn.
 from ._approximation import ApproximationDisplay
 from ._convergence import ConvergenceDisplay
 from ._decomposition import DecompositionDisplay
+from ._training import TrainingDisplay
 
-__all__ = ["ApproximationDisplay", "ConvergenceDisplay", "DecompositionDisplay"]
+__all__ = [
+    "ApproximationDisplay",
+    "ConvergenceDisplay",
+    "DecompositionDisplay",
+    "TrainingDisplay",
+]

@@ -221,9 +221,12 @@ class ApproximationDisplay:
                     sharex=True,
                     figsize=(7, 5.5),
                     gridspec_kw={"height_ratios": [3, 1][:n_panels]},
+                    layout="constrained",
                 )
             else:
-                fig, axes = plt.subplots(1, n_panels, figsize=(4.2 * n_panels, 3.8))
+                fig, axes = plt.subplots(
+                    1, n_panels, figsize=(4.2 * n_panels, 3.8), layout="constrained"
+                )
             return np.atleast_1d(axes)
         axes = np.atleast_1d(np.asarray(ax, dtype=object)).ravel()
         if len(axes) not in (1, n_panels):

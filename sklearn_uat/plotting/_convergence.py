@@ -9,7 +9,7 @@ class ConvergenceDisplay:
 
     Each method's measured error is drawn with markers; its theoretical
     rate, where one is known, is a dashed line of that slope through the
-    method's last (most asymptotic) point.
+    method's last point (the largest network: the rates are asymptotic).
 
     Parameters
     ----------
@@ -69,6 +69,12 @@ class ConvergenceDisplay:
         """
         if metric not in ("max_error", "rmse"):
             raise ValueError(f"metric must be 'max_error' or 'rmse'; got {metric!r}.")
+        if not all(hasattr(result, a) for a in ("units", "theory", metric)):
+            raise TypeError(
+                "from_result needs the ConvergenceResult of "
+                "sklearn_uat.compare.convergence; got "
+                f"{type(result).__name__}."
+            )
         errors = getattr(result, metric)
         name = "max abs error" if metric == "max_error" else "RMSE"
         return cls(
@@ -102,7 +108,7 @@ class ConvergenceDisplay:
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(6.4, 4.8))
+            _, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
         theory = self.theory or {}
         self.lines_, self.theory_lines_ = {}, {}
         for name, units in self.units.items():
