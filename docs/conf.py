@@ -1,7 +1,6 @@
 """Sphinx configuration of the sklearn-uat documentation."""
 
 import os
-import re
 import sys
 from datetime import date
 
@@ -48,16 +47,6 @@ suppress_warnings = ["ref.python"]
 html_theme = "pydata_sphinx_theme"
 html_title = "sklearn-uat"
 html_theme_options = {"navigation_with_keys": False, "show_prev_next": False}
-
-
-def _protect_absolute_values(app, what, name, obj, options, lines):
-    """Escape ``|f'|``-style absolute values, which reST reads as substitutions."""
-    for i, line in enumerate(lines):
-        lines[i] = re.sub(r"(?<![\\`|])\|(f'{1,2})\|", r"\\|\1\\|", line)
-
-
-def setup(app):
-    app.connect("autodoc-process-docstring", _protect_absolute_values)
 
 
 sphinx_gallery_conf = {

@@ -26,9 +26,9 @@ def default_convergence_methods(random_state=0):
         (None where no rate is known).
 
         - ``ReluKnot``: uniform knots, least-squares slopes. A linear
-          interpolant's error is at most h²/8·max|f''|: slope -2.
+          interpolant's error is at most ``h**2 / 8 * max|f''|``: slope -2.
         - ``BumpNet mean``: steep bumps with mean heights, a piecewise-constant
-          approximation with error about h/2·max|f'|: slope -1.
+          approximation with error about ``h / 2 * max|f'|``: slope -1.
         - ``BumpNet lstsq``: smooth bumps with least-squares heights: at least
           as fast as -2.
         - ``TrainedMLP``: one hidden ReLU layer trained by Adam; no rate is
