@@ -603,3 +603,28 @@ def test_importing_the_package_does_not_import_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_lean_training_epochs_match_skorchs_batch_loop():
+    # A callback that listens to batches sends training through skorch's own
+    # per-batch loop; without one, epochs take the lean path. Same model.
+    from skorch.callbacks import Callback
+
+    class CountBatches(Callback):
+        def initialize(self):
+            self.count_ = 0
+            return self
+
+        def on_batch_end(self, net, batch=None, training=False, **kwargs):
+            self.count_ += training
+
+    X, y = make_function("sinc", 600, random_state=0)
+    params = dict(hidden_layer_sizes=(16, 16), max_epochs=4, random_state=3)
+    lean = TrainedMLPRegressor(**params).fit(X, y)
+    counter = CountBatches()
+    hooked = TrainedMLPRegressor(**params, callbacks=[("count", counter)]).fit(X, y)
+    assert hooked.net_.callbacks_[-1][1].count_ == 4 * len(
+        hooked.net_.history[-1, "batches"]
+    )
+    np.testing.assert_array_equal(lean.predict(X), hooked.predict(X))
+    assert lean.loss_curve_ == hooked.loss_curve_
