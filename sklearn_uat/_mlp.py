@@ -139,8 +139,11 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Constructive initialisation: start gradient descent from a
         closed-form network with one hidden ReLU layer, such as a fitted
         :class:`~sklearn_uat.ReluKnotRegressor`. ``"knots"`` fits a
-        ``ReluKnotRegressor`` to the training data with at most
-        ``min(hidden_layer_sizes)`` units; an unfitted estimator is cloned
+        ``ReluKnotRegressor`` to the training data and keeps its units that
+        are nonzero on the training inputs, at most
+        ``min(hidden_layer_sizes)`` of them (for one input, ``width + 1``
+        knots: the unit facing left of the first knot is zero on the
+        training range, a dead ReLU, and is left out); an unfitted estimator is cloned
         and fitted to the training data. Requires ``activation="relu"``;
         see Notes for how the units are placed.
 
@@ -742,9 +745,11 @@ def _knot_network(X, y, width):
         ) from exc
 
     n_features = X.shape[1]
-    n_knots = max(2, width // n_features)
+    # With linear extrapolation, each direction's first unit faces left and is
+    # zero on every training input: dropped, the rest are live units.
+    n_knots = max(2, width // n_features + 1)
     while True:
-        network = ReluKnotRegressor(n_knots=n_knots).fit(X, y).network_
+        network = _live_units(ReluKnotRegressor(n_knots=n_knots).fit(X, y).network_, X)
         n_units = network.hidden_layer_sizes[0]
         if n_units <= width:
             return network
@@ -755,6 +760,19 @@ def _knot_network(X, y, width):
                 "widen hidden_layer_sizes."
             )
         n_knots = max(2, n_knots - math.ceil((n_units - width) / n_features))
+
+
+def _live_units(network, X):
+    """``network`` without the hidden units that are zero on every row of ``X``.
+
+    Such a unit changes nothing on the training data, and as a starting point
+    for gradient descent it is a dead ReLU that never trains.
+    """
+    live = (network.hidden_activations(X) > 0).any(axis=0)
+    (W, W_out), (b, b_out) = network.coefs, network.intercepts
+    return FeedForwardNetwork(
+        [W[:, live], W_out[live]], [b[live], b_out], network.activations
+    )
 
 
 def _embed_constructive(

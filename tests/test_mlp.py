@@ -504,9 +504,13 @@ def test_init_from_knots(sine_data):
         learning_rate=1e-12,
         max_epochs=1,
     ).fit(X, y)
-    reference = ReluKnotRegressor(n_knots=8).fit(X, y)
-    assert reference.network_.hidden_layer_sizes[0] <= 8
+    # 9 knots: 8 live units; the unit facing left of the first knot is zero
+    # on the training range and is left out of the start.
+    reference = ReluKnotRegressor(n_knots=9).fit(X, y)
+    assert reference.network_.hidden_layer_sizes[0] == 9
     np.testing.assert_allclose(model.predict(X), reference.predict(X), atol=1e-4)
+    hidden = model.network_.hidden_activations(X)
+    assert (hidden > 0).any(axis=0).all()  # no dead unit in the start
 
 
 # ------------------------------------------------------------------ seeds
