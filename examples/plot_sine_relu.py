@@ -76,8 +76,10 @@ display.figure_.suptitle("weight_init='uniform': the four units after training")
 # weights for ReLUs; the constructive start places four hinges where a
 # least-squares piecewise-linear fit of the data wants them, so that
 # gradient descent starts from a network that already is a sine.
-knots_alone = ReluKnotRegressor(n_knots=4).fit(X, y)
-print(f"ReluKnotRegressor, 4 units, no training: test RMSE {rmse(knots_alone):.3f}")
+# Five knots make four live hinges on the data (the fifth unit faces left of
+# the first knot and is zero on the whole range: ``init_from`` leaves it out).
+knots_alone = ReluKnotRegressor(n_knots=5).fit(X, y)
+print(f"ReluKnotRegressor, 4 live units, no training: RMSE {rmse(knots_alone):.3f}")
 inits = {
     "uniform": {"weight_init": "uniform"},
     "he_uniform": {"weight_init": "he_uniform"},
@@ -96,7 +98,7 @@ fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
 for i, values in enumerate(scores.values()):
     axes[0].plot([i] * len(values), values, "o", ms=7, alpha=0.7)
 axes[0].axhline(rmse(knots_alone), color="grey", ls="--", lw=1)
-axes[0].text(0, rmse(knots_alone) * 1.1, "4 knots, no training", color="grey")
+axes[0].text(0, rmse(knots_alone) * 1.1, "4 hinges, no training", color="grey")
 axes[0].set_xticks(range(len(scores)), list(scores))
 axes[0].set_xlim(-0.5, len(scores) - 0.5)
 axes[0].set_ylabel("test RMSE (4 seeds each)")
