@@ -52,12 +52,11 @@ class DenseModule(nn.Module):
         super().__init__()
         self.layer_sizes = [int(n) for n in layer_sizes]
         self.activations = list(activations)
-        self._slices = []
-        offset = 0
-        for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            self._slices.append((offset, n_in, n_out))
-            offset += (n_in + 1) * n_out
-        self.weights = nn.Parameter(torch.empty(offset))
+        self._shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        self._sizes = [
+            size for n_in, n_out in self._shapes for size in (n_in * n_out, n_out)
+        ]
+        self.weights = nn.Parameter(torch.empty(sum(self._sizes)))
 
     def layers(self, flat=None):
         """``[(W, b), ...]``: each layer's views of ``flat``.
@@ -65,12 +64,11 @@ class DenseModule(nn.Module):
         ``flat`` defaults to the ``weights`` parameter; pass its gradient to
         cut that into layers the same way.
         """
-        flat = self.weights if flat is None else flat
-        views = []
-        for start, n_in, n_out in self._slices:
-            end = start + n_in * n_out
-            views.append((flat[start:end].view(n_in, n_out), flat[end : end + n_out]))
-        return views
+        chunks = (self.weights if flat is None else flat).split(self._sizes)
+        return [
+            (chunks[2 * i].view(shape), chunks[2 * i + 1])
+            for i, shape in enumerate(self._shapes)
+        ]
 
     def forward(self, X):
         for (W, b), activation in zip(self.layers(), self.activations):
@@ -84,15 +82,25 @@ class DenseModule(nn.Module):
         """The sum of the squared weights, biases excluded."""
         return sum(W.square().sum() for W, _ in self.layers())
 
-    def mse_gradient(self, X, y, alpha=0.0):
+    def mse_gradient(self, X, y, alpha=0.0, out=None):
         """The mean squared error on ``(X, y)``, with its gradient, by hand.
 
         The loss is ``mean((f(X) - y) ** 2) + alpha / 2 * sum(W ** 2)``. Its
-        gradient with respect to ``weights`` is added to ``weights.grad``
-        (set if it is None), as ``loss.backward()`` would, but by explicit
-        back-propagation through the dense layers: with no autograd graph to
-        record and walk, a training step of a small network takes a fraction
-        of the time. The result equals autograd's up to rounding.
+        gradient with respect to ``weights`` becomes ``weights.grad``, as
+        after ``zero_grad()`` and ``loss.backward()``, but computed by
+        explicit back-propagation through the dense layers: with no autograd
+        graph to record and walk, a training step of a small network takes a
+        fraction of the time. The result equals autograd's up to rounding.
+
+        Parameters
+        ----------
+        X, y : torch.Tensor
+            A batch of inputs, shape (n, n_in), and targets, shape (n, n_out).
+        alpha : float, default=0.0
+            The L2 penalty on the weights.
+        out : torch.Tensor, default=None
+            A tensor shaped like ``weights`` to hold the gradient; by default
+            a new one.
 
         Returns
         -------
@@ -101,9 +109,9 @@ class DenseModule(nn.Module):
         y_pred : torch.Tensor
             ``f(X)``, detached.
         """
-        flat = self.weights
         with torch.no_grad():
             layers = self.layers()
+            gradient = torch.empty_like(self.weights) if out is None else out
             inputs, pre, post = [], [], []
             h = X
             for (W, b), activation in zip(layers, self.activations):
@@ -115,48 +123,41 @@ class DenseModule(nn.Module):
                 post.append(h)
             residual = h - y
             loss = residual.square().mean()
-            gradient = torch.empty_like(flat)
-            gradient_layers = self.layers(gradient)
-            g = residual * (2.0 / residual.numel())
-            for i in reversed(range(len(layers))):
+            g = residual.mul_(2.0 / residual.numel())
+            for i, (gW, gb) in reversed(list(enumerate(self.layers(gradient)))):
                 g = _activation_gradient(self.activations[i], g, pre[i], post[i])
-                W = layers[i][0]
-                gW, gb = gradient_layers[i]
-                torch.mm(inputs[i].T, g, out=gW)
+                torch.mm(inputs[i].t(), g, out=gW)
                 torch.sum(g, 0, out=gb)
                 if alpha > 0:
-                    gW.add_(W, alpha=alpha)
+                    gW.add_(layers[i][0], alpha=alpha)
                 if i > 0:
-                    g = torch.mm(g, W.T)
+                    g = torch.mm(g, layers[i][0].t())
             if alpha > 0:
                 loss = loss + 0.5 * alpha * self.squared_weight_norm()
-            if flat.grad is None:
-                flat.grad = gradient
-            else:
-                flat.grad.add_(gradient)
+            self.weights.grad = gradient
         return loss, h
 
 
 def _activation_gradient(activation, g, z, a):
-    """``g * activation'(z)``, where ``a = activation(z)``."""
+    """``g * activation'(z)`` where ``a = activation(z)``, in place in ``g``."""
     if activation == "identity":
         return g
     if activation == "relu":
-        return g * (z > 0)
+        return g.mul_(a.sign())  # a >= 0: its sign is the step function of z
     if activation == "tanh":
-        return g * (1.0 - a * a)
+        return g.addcmul_(g, a.square(), value=-1.0)
     if activation == "sigmoid":
-        return g * (a * (1.0 - a))
+        return g.mul_(a - a.square())
     if activation == "sin":
-        return g * torch.cos(z)
+        return g.mul_(torch.cos(z))
     if activation == "silu":
         s = torch.sigmoid(z)
-        return g * (s * (1.0 + z * (1.0 - s)))
+        return g.mul_(s * (1.0 + z * (1.0 - s)))
     if activation == "gelu":
         # d/dz [z * Phi(z)] = Phi(z) + z * phi(z), with the exact (erf) Phi.
         cdf = 0.5 * (1.0 + torch.erf(z * _SQRT_HALF))
         density = torch.exp(-0.5 * z * z) * _INV_SQRT_2PI
-        return g * (cdf + z * density)
+        return g.mul_(cdf + z * density)
     raise ValueError(f"Unknown activation {activation!r}.")  # pragma: no cover
 
 
@@ -278,11 +279,13 @@ class PenalizedRegressorNet(NeuralNetRegressor):
             loss = loss + 0.5 * self.alpha * self.module_.squared_weight_norm()
         return loss
 
-    def _training_loss(self, Xi, yi):
-        """The training loss of a batch and its predictions, gradients set."""
+    def _training_loss(self, Xi, yi, out=None):
+        """A batch's training loss and predictions, with ``weights.grad`` set
+        to the loss's gradient (``out``, if given, holds it)."""
         criterion = self.criterion_
         if type(criterion) is torch.nn.MSELoss and criterion.reduction == "mean":
-            return self.module_.mse_gradient(Xi, yi, self.alpha)
+            return self.module_.mse_gradient(Xi, yi, self.alpha, out=out)
+        self.optimizer_.zero_grad()
         y_pred = self.module_(Xi)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()
@@ -324,11 +327,12 @@ class PenalizedRegressorNet(NeuralNetRegressor):
         self._set_training(True)
         optimizer = self.optimizer_
         history = self.history
+        # No callback sees the gradients here: one buffer serves every step.
+        gradient = torch.empty_like(self.module_.weights)
         batch_count = 0
         for Xi, yi in iterator:
             history.new_batch()
-            optimizer.zero_grad()
-            loss, _ = self._training_loss(Xi, yi)
+            loss, _ = self._training_loss(Xi, yi, out=gradient)
             optimizer.step()
             history.record_batch(prefix + "_loss", loss.item())
             history.record_batch(prefix + "_batch_size", len(Xi))
