@@ -259,10 +259,16 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     training. Every hidden layer must therefore have at least ``k`` units.
 
     Speed: each epoch permutes the training tensors once and slices them
-    into batches (skorch's default loader collates sample by sample). On
-    the CPU, when a batch times the widest layer is at most 65,536 values,
-    training runs on one torch thread (the setting is restored afterwards):
-    on matrices that small, intra-op threads cost more than they bring.
+    into batches (skorch's default loader collates sample by sample). The
+    network's weights and biases are one flat tensor, so the optimizer
+    updates a single tensor per step, and training steps back-propagate the
+    squared error by hand rather than through autograd (equal up to
+    rounding, and tested against it); on networks this small, torch's
+    per-call overhead is most of the cost. When no callback listens to
+    batches, epochs also skip skorch's per-batch notifications. On the CPU,
+    when a batch times the widest layer is at most 65,536 values, training
+    runs on one torch thread (the setting is restored afterwards): on
+    matrices that small, intra-op threads cost more than they bring.
 
     References
     ----------
