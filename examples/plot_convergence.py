@@ -12,8 +12,9 @@ proofs also say how fast the error falls as the hidden units multiply:
   ``n^-1`` (Nielsen, *Neural Networks and Deep Learning*, ch. 4);
 - ReLUs at knots ``h`` apart are a piecewise-linear one, whose interpolant
   errs by at most ``h^2/8 max|f''|``, a rate of ``n^-2``;
-- soft, overlapping sigmoids with least-squares heights do at least as well
-  as the ReLUs;
+- soft, overlapping sigmoids with least-squares heights come with no proven
+  rate: inside the range they beat the ReLUs once they resolve the
+  function, but near its ends their error falls more slowly;
 - gradient descent comes with no rate: whether a trained network of a given
   width gets near the best one depends on the optimiser.
 
@@ -44,8 +45,8 @@ print(result.format_table())
 
 # %%
 # The fitted slopes beside the theory: -1.0 for the steep bumps, -2 for the
-# knots, faster than -2 for the soft bumps once the bumps resolve the
-# function's wiggles (about 30 of them), and a trained network that stalls.
+# knots, steeper than -2 for the soft bumps on this function once the bumps
+# resolve its wiggles (about 30 of them), and a trained network that stalls.
 for method, slope in result.slopes().items():
     theory = result.theory[method]
     print(f"{method:>14}: fitted {slope:6.2f}, theory {theory if theory else 'none'}")

@@ -1,6 +1,8 @@
 """The ``sklearn-uat`` command line."""
 
 import argparse
+import math
+import os
 import sys
 
 from . import __version__
@@ -13,6 +15,41 @@ def _split_names(values):
     for value in values:
         names.extend(part for part in value.split(",") if part)
     return names
+
+
+def _int_at_least(minimum):
+    """An argparse type: an integer of at least ``minimum``."""
+
+    def convert(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return convert
+
+
+def _non_negative_float(text):
+    """An argparse type: a finite number of at least 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be finite and at least 0, got {text}")
+    return value
+
+
+def _check_writable(parser, option, path):
+    """Fail before a long run, not after it, if ``path`` cannot be written."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        parser.error(f"{option}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK):
+        parser.error(f"{option}: the folder {folder} is not writable.")
 
 
 def _check_names(parser, option, names, valid):
@@ -47,19 +84,24 @@ def _compare(parser, args):
         chosen = _split_names(args.estimators)
         _check_names(parser, "--estimators", chosen, list(estimators))
         estimators = {name: estimators[name] for name in chosen}
-    if args.output and not args.output.lower().endswith((".csv", ".json", ".md")):
-        parser.error("--output: use a file name ending in .csv, .json or .md.")
-    result = compare(
-        datasets,
-        estimators,
-        n_samples=args.n_samples,
-        noise=args.noise,
-        cv=args.cv,
-        grid=args.grid,
-        n_jobs=args.n_jobs,
-        random_state=args.random_state,
-        progress=not args.quiet,
-    )
+    if args.output:
+        if not args.output.lower().endswith((".csv", ".json", ".md")):
+            parser.error("--output: use a file name ending in .csv, .json or .md.")
+        _check_writable(parser, "--output", args.output)
+    try:
+        result = compare(
+            datasets,
+            estimators,
+            n_samples=args.n_samples,
+            noise=args.noise,
+            cv=args.cv,
+            grid=args.grid,
+            n_jobs=args.n_jobs,
+            random_state=args.random_state,
+            progress=not args.quiet,
+        )
+    except ValueError as exc:  # the arguments, checked by compare
+        parser.error(str(exc))
     print(result.format_table())
     print("\n* lowest held-out test RMSE of the dataset")
     if args.output:
@@ -87,17 +129,25 @@ def _convergence(parser, args):
             check_matplotlib_support("sklearn-uat convergence --plot")
         except ImportError as exc:
             parser.error(f"{exc} (pip install 'sklearn-uat[plot]')")
+        _check_writable(parser, "--plot", args.plot)
     kwargs = {}
     if args.units:
-        kwargs["units"] = [int(u) for u in _split_names(args.units)]
-    result = convergence(
-        args.function,
-        methods=methods,
-        n_samples=args.n_samples,
-        random_state=args.random_state,
-        progress=not args.quiet,
-        **kwargs,
-    )
+        to_units = _int_at_least(2)
+        try:
+            kwargs["units"] = [to_units(u) for u in _split_names(args.units)]
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"--units: {exc}")
+    try:
+        result = convergence(
+            args.function,
+            methods=methods,
+            n_samples=args.n_samples,
+            random_state=args.random_state,
+            progress=not args.quiet,
+            **kwargs,
+        )
+    except ValueError as exc:  # the arguments, checked by convergence
+        parser.error(str(exc))
     print(result.format_table())
     if args.plot:
         import matplotlib
@@ -145,22 +195,44 @@ def build_parser():
         metavar="NAME",
         help="estimators of the default line-up (default: all)",
     )
-    compare.add_argument("--n-samples", type=int, default=2000)
-    compare.add_argument("--noise", type=float, default=0.0)
-    compare.add_argument("--cv", type=int, default=5, help="number of folds")
+    compare.add_argument(
+        "--n-samples",
+        type=_int_at_least(10),
+        default=2000,
+        help="samples drawn from each function (default: 2000)",
+    )
+    compare.add_argument(
+        "--noise",
+        type=_non_negative_float,
+        default=0.0,
+        help="standard deviation of Gaussian noise added to y (default: 0)",
+    )
+    compare.add_argument(
+        "--cv", type=_int_at_least(2), default=5, help="number of folds (default: 5)"
+    )
     compare.add_argument(
         "--grid",
         action=argparse.BooleanOptionalAction,
         default=False,
         help="grid-search each estimator over a small grid (default: off)",
     )
-    compare.add_argument("--n-jobs", type=int, default=None)
-    compare.add_argument("--random-state", type=int, default=0)
+    compare.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="parallel fits through joblib; -1 uses every core (default: 1)",
+    )
+    compare.add_argument(
+        "--random-state",
+        type=_int_at_least(0),
+        default=0,
+        help="seed of the data, the splits and the estimators (default: 0)",
+    )
     compare.add_argument(
         "--output", metavar="FILE", help="also write the results (.csv, .json, .md)"
     )
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
-    compare.set_defaults(handler=_compare)
+    compare.set_defaults(handler=_compare, command_parser=compare)
 
     conv = commands.add_parser(
         "convergence",
@@ -171,24 +243,46 @@ def build_parser():
             "per size, and each method's fitted log-log slope beside theory."
         ),
     )
-    conv.add_argument("--function", default="multiscale")
-    conv.add_argument("--methods", nargs="+", metavar="NAME")
+    conv.add_argument(
+        "--function",
+        default="multiscale",
+        help="a benchmark function of one input (default: multiscale)",
+    )
+    conv.add_argument(
+        "--methods",
+        nargs="+",
+        metavar="NAME",
+        help=(
+            "methods to run (default: all): ReluKnot, 'BumpNet mean', "
+            "'BumpNet lstsq', TrainedMLP; quote the names with a space"
+        ),
+    )
     conv.add_argument(
         "--units",
         nargs="+",
         metavar="N",
         help="sizes of the constructive networks (default: 8 16 ... 1024)",
     )
-    conv.add_argument("--n-samples", type=int, default=None)
-    conv.add_argument("--random-state", type=int, default=0)
+    conv.add_argument(
+        "--n-samples",
+        type=_int_at_least(2),
+        default=None,
+        help="training grid size (default: 10,000 or 20 per unit, the larger)",
+    )
+    conv.add_argument(
+        "--random-state",
+        type=_int_at_least(0),
+        default=0,
+        help="seed of the trained networks (default: 0)",
+    )
     conv.add_argument("--plot", metavar="FILE.png", help="save the figure")
     conv.add_argument("--quiet", action="store_true", help="no progress bar")
-    conv.set_defaults(handler=_convergence)
+    conv.set_defaults(handler=_convergence, command_parser=conv)
 
     functions = commands.add_parser(
         "functions", help="list the benchmark functions of sklearn_uat.datasets"
     )
-    functions.set_defaults(handler=_functions)
+    functions.set_defaults(handler=_functions, command_parser=functions)
     return parser
 
 
@@ -199,4 +293,4 @@ def main(argv=None):
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    return args.handler(parser, args)
+    return args.handler(args.command_parser, args)

@@ -18,12 +18,14 @@ import math
 import sys
 import time
 import warnings
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.model_selection import (
     GridSearchCV,
     KFold,
@@ -31,7 +33,7 @@ from sklearn.model_selection import (
     train_test_split,
 )
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -175,13 +177,23 @@ def default_estimators(random_state=0):
     Returns
     -------
     estimators : dict of str to estimator
-        ``BumpNet``, ``ReluKnot``, ``TrainedMLP`` (this package),
+        ``BumpNet``, ``ReluKnot``, ``TrainedMLP`` (this package, trained on
+        the CPU so that results do not depend on the machine's GPU),
         ``MLPRegressor`` (64, 64 tanh, adam), ``KNN``, ``SVR``, ``HistGB``,
         ``RandomForest``, ``GaussianProcess`` (RBF plus white noise, fitted on
         a random subsample of 300 training rows by
         :class:`SubsampledRegressor`) and ``Spline+Ridge`` (cubic
         :class:`~sklearn.preprocessing.SplineTransformer` then
         :class:`~sklearn.linear_model.Ridge`).
+
+        Every estimator gets standardised targets, as the package's networks
+        standardise theirs inside: ``MLPRegressor`` and ``SVR``, whose fits
+        depend on the scale of ``y``, are wrapped in a
+        :class:`~sklearn.compose.TransformedTargetRegressor` with a
+        :class:`~sklearn.preprocessing.StandardScaler` (their grid
+        parameters are therefore ``regressor__...``); the Gaussian process
+        uses ``normalize_y=True``; the others do not depend on the scale of
+        ``y``.
     """
     from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
     from sklearn.gaussian_process import GaussianProcessRegressor
@@ -202,15 +214,17 @@ def default_estimators(random_state=0):
     return {
         "BumpNet": BumpNetRegressor(),
         "ReluKnot": ReluKnotRegressor(random_state=random_state),
-        "TrainedMLP": TrainedMLPRegressor(random_state=random_state),
-        "MLPRegressor": MLPRegressor(
-            hidden_layer_sizes=(64, 64),
-            activation="tanh",
-            max_iter=300,
-            random_state=random_state,
+        "TrainedMLP": TrainedMLPRegressor(device="cpu", random_state=random_state),
+        "MLPRegressor": _standardized_target(
+            MLPRegressor(
+                hidden_layer_sizes=(64, 64),
+                activation="tanh",
+                max_iter=300,
+                random_state=random_state,
+            )
         ),
         "KNN": KNeighborsRegressor(),
-        "SVR": SVR(),
+        "SVR": _standardized_target(SVR()),
         "HistGB": HistGradientBoostingRegressor(random_state=random_state),
         "RandomForest": RandomForestRegressor(
             n_estimators=100, random_state=random_state
@@ -234,8 +248,16 @@ def default_estimators(random_state=0):
     }
 
 
+def _standardized_target(regressor):
+    """``regressor`` fitted to standardised targets, predicting in y's units."""
+    return TransformedTargetRegressor(regressor=regressor, transformer=StandardScaler())
+
+
 def default_param_grids():
     """Small grids, one per default estimator, used when ``grid=True``.
+
+    Each grid holds its estimator's default values, so on the same folds a
+    grid search's best cross-validated score is at least the defaults'.
 
     Returns
     -------
@@ -247,10 +269,13 @@ def default_param_grids():
     return {
         "BumpNet": {"n_bumps": [16, 32, 64]},
         "ReluKnot": {"n_knots": [16, 32, 64, 128], "directions": ["axes", 12]},
-        "TrainedMLP": {"learning_rate": [1e-3, 3e-3]},
-        "MLPRegressor": {"alpha": [1e-4, 1e-2], "learning_rate_init": [1e-3, 3e-3]},
+        "TrainedMLP": {"learning_rate": [1e-3, 3e-3, 1e-2]},
+        "MLPRegressor": {
+            "regressor__alpha": [1e-4, 1e-2],
+            "regressor__learning_rate_init": [1e-3, 3e-3],
+        },
         "KNN": {"n_neighbors": [3, 5, 10], "weights": ["uniform", "distance"]},
-        "SVR": {"C": [1.0, 10.0, 100.0], "epsilon": [0.01, 0.1]},
+        "SVR": {"regressor__C": [1.0, 10.0, 100.0], "regressor__epsilon": [0.01, 0.1]},
         "HistGB": {"learning_rate": [0.05, 0.1, 0.2], "max_leaf_nodes": [15, 31]},
         "RandomForest": {"min_samples_leaf": [1, 3], "max_features": [1.0, 0.5]},
         "GaussianProcess": {"max_samples": [150, 300]},
@@ -260,6 +285,7 @@ def default_param_grids():
 
 def _n_parameters(model):
     """Weights and biases of a fitted network; None for other models."""
+    model = getattr(model, "regressor_", model)
     if hasattr(model, "n_parameters_"):
         return int(model.n_parameters_)
     if hasattr(model, "coefs_") and hasattr(model, "intercepts_"):
@@ -296,12 +322,43 @@ def _resolve_datasets(datasets):
                     "sklearn_uat.datasets.list_functions()) or (X, y) pairs; got "
                     f"{type(entry).__name__}."
                 )
+    if not items:
+        raise ValueError(
+            "datasets is empty: give at least one function name or (X, y) pair."
+        )
+    names = [name for name, _ in items]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(
+            f"the dataset name(s) {repeated} appear more than once; every "
+            "dataset needs its own name."
+        )
     resolved = []
     for name, data in items:
         if isinstance(data, str):
             get_function(data)  # raises with the valid names
+        elif len(data[0]) != len(data[1]):
+            raise ValueError(
+                f"dataset {name!r} has {len(data[0])} rows in X but "
+                f"{len(data[1])} values in y; they must match."
+            )
         resolved.append((name, data))
     return resolved
+
+
+def _dataset_seed(random_state, rng, name):
+    """The seed of a dataset's data, split and folds.
+
+    With an integer ``random_state`` it depends on the seed and the dataset's
+    name only, so a dataset's rows do not change with the other datasets of
+    the run or their order.
+    """
+    if isinstance(random_state, Integral):
+        sequence = np.random.SeedSequence(
+            [int(random_state), zlib.crc32(name.encode())]
+        )
+        return int(sequence.generate_state(1)[0] % np.iinfo(np.int32).max)
+    return int(rng.randint(np.iinfo(np.int32).max))
 
 
 @dataclass
@@ -374,7 +431,7 @@ class ComparisonResult:
                     f"{rec['fit_time']:.2f}",
                     f"{rec['predict_time'] * 1e3:.1f}",
                     rec["n_parameters"],
-                    rec["warnings"],
+                    "; ".join(filter(None, [_format_params(rec), rec["warnings"]])),
                 ]
             )
         headers = [
@@ -389,7 +446,14 @@ class ComparisonResult:
             "params",
             "warnings / note",
         ]
-        return tabulate(rows, headers=headers, tablefmt=tablefmt, missingval="")
+        # The cells are formatted already: tabulate must not parse them again.
+        return tabulate(
+            rows,
+            headers=headers,
+            tablefmt=tablefmt,
+            missingval="",
+            disable_numparse=True,
+        )
 
     def write(self, path):
         """Write the records to ``path``: ``.csv``, ``.json`` or ``.md``."""
@@ -424,7 +488,16 @@ class ComparisonResult:
                 json.dump(clean, fh, indent=2)
             else:
                 fh.write(self.format_table(tablefmt="github") + "\n")
+                fh.write("\n\\* lowest held-out test RMSE of the dataset\n")
         return path
+
+
+def _format_params(record):
+    """The grid search's choice, such as ``"best: n_knots=64"``, or ``""``."""
+    params = record.get("best_params")
+    if not params:
+        return ""
+    return "best: " + ", ".join(f"{k}={v}" for k, v in params.items())
 
 
 def _evaluate(estimator, grid, X_train, y_train, X_test, y_test, folds, n_jobs):
@@ -549,9 +622,14 @@ def compare(
         Each fit runs with its BLAS and OpenMP pools limited to one thread:
         on data of this size, threads oversubscribe the cores (and slow
         some fits down many times over) rather than speed them up; the
-        parallelism comes from ``n_jobs``.
+        parallelism comes from ``n_jobs``. The ``warnings`` column counts the
+        warnings raised in this process: with ``n_jobs`` other than 1 or
+        None, those of the cross-validation fits run in worker processes
+        are not counted.
     random_state : int, RandomState instance or None, default=0
-        Seeds the data, the split and the folds.
+        Seeds the data, the split and the folds. With an int, each dataset's
+        seed is drawn from ``random_state`` and the dataset's name, so its
+        rows are the same whatever other datasets run beside it.
     progress : bool, default=False
         Show a progress bar (tqdm) on standard error.
 
@@ -587,6 +665,12 @@ def compare(
     grids = {}
     if grid is True:
         grids = default_param_grids()
+        if not set(grids) & set(estimators):
+            raise ValueError(
+                "grid=True uses default_param_grids(), whose names "
+                f"({', '.join(grids)}) match none of the estimators; pass "
+                "grid as a dict of estimator name to parameter grid."
+            )
     elif isinstance(grid, dict):
         unknown = sorted(set(grid) - set(estimators))
         if unknown:
@@ -602,7 +686,7 @@ def compare(
 
     with tqdm(total=total, disable=not progress, file=sys.stderr) as bar:
         for data_name, data in items:
-            seed = int(rng.randint(np.iinfo(np.int32).max))
+            seed = _dataset_seed(random_state, rng, data_name)
             if isinstance(data, str):
                 X, y = make_function(data, n_samples, noise=noise, random_state=seed)
             else:

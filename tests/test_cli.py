@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from sklearn_uat import __version__
 from sklearn_uat._cli import main
 
@@ -110,3 +112,28 @@ def test_convergence_rejects_functions_of_several_inputs(capsys):
     with pytest.raises(SystemExit):
         main(["convergence", "--function", "sinc"])
     assert "valid names are: sine, multiscale, square_large" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["compare", "--n-samples", "5"], "--n-samples: must be at least 10"),
+        (["compare", "--cv", "1"], "--cv: must be at least 2"),
+        (["compare", "--noise", "-1"], "--noise: must be finite and at least 0"),
+        (["compare", "--noise", "nan"], "--noise: must be finite and at least 0"),
+        (["compare", "--random-state", "x"], "'x' is not an integer"),
+        (["compare", "--output", "/no/such/folder/t.csv"], "does not exist"),
+        (["compare", "--datasets", "sine,sine"], "appear more than once"),
+        (["convergence", "--units", "1", "8"], "--units: must be at least 2"),
+        (["convergence", "--units", "x"], "--units: 'x' is not an integer"),
+        (["convergence", "--n-samples", "0"], "--n-samples: must be at least 2"),
+    ],
+)
+def test_bad_numbers_and_paths_are_usage_errors(argv, message, capsys):
+    # Rejected before any fitting, with the subcommand's usage line.
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert f"sklearn-uat {argv[0]}: error" in err

@@ -126,7 +126,13 @@ def test_datasets_may_be_arrays():
 
 @pytest.mark.parametrize(
     "datasets, match",
-    [(["nope"], "valid names are: sine"), ([3], "function names")],
+    [
+        (["nope"], "valid names are: sine"),
+        ([3], "function names"),
+        ([], "datasets is empty"),
+        (["sine", "sine"], r"\['sine'\] appear more than once"),
+        ({"short": (np.zeros((5, 1)), np.zeros(4))}, "5 rows in X but 4 values"),
+    ],
 )
 def test_bad_datasets(datasets, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -150,7 +156,9 @@ def test_write_reads_back_with_pandas(tmp_path, suffix):
     else:
         lines = path.read_text().splitlines()
         assert lines[0].startswith("| dataset")
-        assert len(lines) == 2 + 4
+        table = [line for line in lines if line.startswith("|")]
+        assert len(table) == 2 + 4
+        assert lines[-1].endswith("lowest held-out test RMSE of the dataset")
         return
     assert list(frame["estimator"]) == ["KNN", "broken", "KNN", "broken"]
     np.testing.assert_allclose(
@@ -209,3 +217,61 @@ def test_default_line_up_runs_and_reports_network_sizes():
     assert bump["n_parameters"] > 0 and knots["n_parameters"] > 0
     assert gp["n_parameters"] is None
     assert knots["test_rmse"] < 0.05 and bump["test_rmse"] < 0.05
+
+
+def test_a_datasets_rows_do_not_depend_on_the_other_datasets():
+    # With an int random_state, a dataset's data, split and folds come from
+    # the seed and its name: running it alone or after another gives the same
+    # rows, so any row of a table can be reproduced on its own.
+    knn = {"KNN": KNeighborsRegressor()}
+    alone = compare(["sine"], knn, n_samples=200, cv=3)
+    after = compare(["multiscale", "sine"], knn, n_samples=200, cv=3)
+    assert alone.records[0] == after.records[1] | {
+        k: alone.records[0][k] for k in ("fit_time", "predict_time")
+    }
+    np.testing.assert_array_equal(
+        alone.splits["sine"]["test"], after.splits["sine"]["test"]
+    )
+
+
+def test_default_grids_hold_each_estimators_defaults():
+    # A grid search then never does worse on the folds than the defaults.
+    from sklearn_uat.compare import default_estimators, default_param_grids
+
+    estimators = default_estimators()
+    for name, grid in default_param_grids().items():
+        params = estimators[name].get_params()
+        for key, values in grid.items():
+            assert params[key] in values, (name, key)
+
+
+def test_default_line_up_scales_the_targets_of_scale_dependent_models():
+    from sklearn.compose import TransformedTargetRegressor
+
+    from sklearn_uat.compare import default_estimators
+
+    estimators = default_estimators()
+    for name in ["MLPRegressor", "SVR"]:
+        assert isinstance(estimators[name], TransformedTargetRegressor)
+    assert estimators["TrainedMLP"].device == "cpu"
+    # On targets of order 1e14, the wrapped SVR is as good as on order 1.
+    result = compare("square_large", {"SVR": estimators["SVR"]}, n_samples=400, cv=2)
+    assert result.records[0]["cv_r2_mean"] > 0.99
+
+
+def test_grid_true_needs_an_estimator_with_a_default_grid():
+    with pytest.raises(ValueError, match="match none of the estimators"):
+        compare("sine", {"knn": KNeighborsRegressor()}, grid=True)
+
+
+def test_table_keeps_its_number_formats_and_shows_the_grid_choice():
+    result = compare(
+        "sine",
+        {"KNN": KNeighborsRegressor()},
+        grid={"KNN": {"n_neighbors": [1, 50]}},
+        n_samples=400,
+        cv=3,
+    )
+    table = result.format_table()
+    assert f"{result.records[0]['cv_r2_mean']:.4f}" in table
+    assert "best: n_neighbors=1" in table
