@@ -48,7 +48,7 @@ class NetworkRegressorMixin:
         Returns
         -------
         module : torch.nn.Sequential
-            Maps a (n_samples, n_features_in_) tensor of raw inputs to
+            Maps a ``(n_samples, n_features_in_)`` tensor of raw inputs to
             (n_samples, 1) predictions equal to :meth:`predict`.
         """
         check_is_fitted(self)
@@ -59,7 +59,7 @@ class NetworkRegressorMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             Raw inputs, in the units the model was fitted on.
 
         Returns

@@ -68,6 +68,7 @@ DEFAULT_DATASETS = tuple(
 
 _SCORING = {"rmse": "neg_root_mean_squared_error", "r2": "r2"}
 
+#: The keys of every record of :class:`ComparisonResult`, in table order.
 COLUMNS = (
     "dataset",
     "estimator",
