@@ -165,7 +165,9 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         Let ``fit`` continue training the fitted network (same
         architecture, same input and target scaling) for ``max_epochs``
-        more epochs, the learning rate schedule restarted.
+        more epochs, the learning rate schedule restarted. The optimizer
+        keeps its state while ``optimizer`` and ``momentum`` are unchanged;
+        changing either starts the new optimizer from the trained weights.
 
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (or ``(name, callback)`` pairs), passed
@@ -572,26 +574,26 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             return min(256, max(16, n_samples // 16))
         return self.batch_size
 
+    def _optimizer(self):
+        """The torch optimizer class, its arguments, and the learning rate."""
+        import torch
+
+        if self.optimizer == "adam":
+            return torch.optim.Adam, {"fused": True}, self.learning_rate
+        if self.optimizer == "sgd":
+            params = {"momentum": self.momentum, "fused": True}
+            return torch.optim.SGD, params, self.learning_rate
+        if self.optimizer == "rmsprop":
+            return torch.optim.RMSprop, {"alpha": 0.9}, self.learning_rate
+        return torch.optim.LBFGS, {"line_search_fn": "strong_wolfe"}, 1.0
+
     def _new_net(self, module, device, rng, batch_size):
         import torch
 
         from . import _mlp_torch
 
-        optimizer_params = {}
-        lr = self.learning_rate
-        if self.optimizer == "adam":
-            optimizer = torch.optim.Adam
-            optimizer_params = {"fused": True}
-        elif self.optimizer == "sgd":
-            optimizer = torch.optim.SGD
-            optimizer_params = {"momentum": self.momentum, "fused": True}
-        elif self.optimizer == "rmsprop":
-            optimizer = torch.optim.RMSprop
-            optimizer_params = {"alpha": 0.9}
-        else:
-            optimizer = torch.optim.LBFGS
-            optimizer_params = {"line_search_fn": "strong_wolfe"}
-            lr = 1.0
+        optimizer, optimizer_params, lr = self._optimizer()
+        if self.optimizer == "lbfgs":
             batch_size = -1
         return _mlp_torch.PenalizedRegressorNet(
             module,
@@ -614,11 +616,27 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         )
 
     def _restart_run(self, rng, batch_size):
-        """Prepare the fitted net for another training run."""
+        """Prepare the fitted net for another training run.
+
+        The optimizer keeps its state (Adam's moments, say) while it stays
+        the one the parameters ask for; a change of ``optimizer`` or
+        ``momentum`` starts a new one on the trained weights.
+        """
         net = self.net_
+        optimizer, optimizer_params, lr = self._optimizer()
+        current = net.optimizer_
+        if type(current) is not optimizer or any(
+            current.defaults.get(k) != v for k, v in optimizer_params.items()
+        ):
+            for key in [k for k in vars(net) if k.startswith("optimizer__")]:
+                delattr(net, key)
+            net.optimizer, net.lr = optimizer, lr
+            for key, value in optimizer_params.items():
+                setattr(net, f"optimizer__{key}", value)
+            net.initialize_optimizer()
         net.batch_size = -1 if self.optimizer == "lbfgs" else batch_size
         for group in net.optimizer_.param_groups:
-            group["lr"] = 1.0 if self.optimizer == "lbfgs" else self.learning_rate
+            group["lr"] = lr
         net.iterator_train__random_state = np.random.RandomState(rng.randint(2**31 - 1))
         net.verbose = int(self.verbose == 1)
         net.alpha = self.alpha

@@ -685,3 +685,22 @@ def test_another_criterion_takes_its_gradient_from_autograd(sine_data):
         expected_loss = torch.mean(torch.abs(net.module_(Xt) - yt))
     assert float(loss.detach()) == pytest.approx(float(expected_loss))
     torch.testing.assert_close(hand, net.module_.weights.grad)
+
+
+def test_warm_start_follows_a_change_of_optimizer(sine_data):
+    # The trained weights carry over; the optimizer is the one asked for now.
+    X, y = sine_data
+    model = TrainedMLPRegressor((16,), max_epochs=20, warm_start=True, random_state=0)
+    model.fit(X, y)
+    adam = model.net_.optimizer_
+    model.fit(X, y)
+    assert model.net_.optimizer_ is adam  # unchanged: Adam keeps its moments
+    before = model.score(X, y)
+    model.set_params(optimizer="lbfgs", max_epochs=5).fit(X, y)
+    assert isinstance(model.net_.optimizer_, torch.optim.LBFGS)
+    assert model.score(X, y) > before
+    model.set_params(optimizer="sgd", momentum=0.5, learning_rate=1e-3).fit(X, y)
+    assert isinstance(model.net_.optimizer_, torch.optim.SGD)
+    assert model.net_.optimizer_.defaults["momentum"] == 0.5
+    model.set_params(momentum=0.9).fit(X, y)
+    assert model.net_.optimizer_.defaults["momentum"] == 0.9
