@@ -692,15 +692,21 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             self._raw_pieces = self._one_input_pieces(values_list[0])
 
     def _one_input_pieces(self, values):
-        """Each interval's line on raw x, as ``A_j + B_j (x - knots_[0])``."""
-        knots = self.knots_
+        """Each interval's line on raw x, as ``A_j + B_j (x - knots_[0])``.
+
+        The knots' distances from the first come from the scaled knots: raw
+        knots with a large offset and a small spread can round onto each
+        other, their differences cannot.
+        """
+        scaled = self._knot_rows[0]
+        offsets = (scaled - scaled[0]) * self.input_scale_[0]
         raw_values = self._y_mean + self._y_std * values
-        slopes = np.diff(raw_values) / np.diff(knots)
-        from_first = knots[:-1] - knots[0]
+        slopes = np.diff(raw_values) / np.diff(offsets)
+        from_first = offsets[:-1]
         return {
-            "origin": knots[0],
-            "span": knots[-1] - knots[0],
-            "offsets": knots - knots[0],
+            "origin": self.knots_[0],
+            "span": offsets[-1],
+            "offsets": offsets,
             "intercepts": raw_values[:-1] - slopes * from_first,
             "slopes": slopes,
             "uniform": self._equally_spaced[0],

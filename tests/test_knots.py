@@ -388,3 +388,14 @@ def test_no_runtime_warning_on_extreme_but_finite_inputs():
         np.testing.assert_allclose(
             small.predict([[1e308], [-1e308]]), [1.0, 0.0], atol=1e-12
         )
+
+
+def test_large_offset_small_spread_keeps_its_knots_apart():
+    # Raw knots 1e15 + k/16 round onto each other in float64; predictions
+    # must still follow the data, with no NaN and no warning.
+    X = (1e15 + np.random.RandomState(0).randint(0, 4, 200)).astype(float)[:, None]
+    y = (X[:, 0] - 1e15) ** 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ReluKnotRegressor(n_knots=64).fit(X, y)
+        np.testing.assert_allclose(model.predict(X), y, atol=1e-9)
