@@ -46,7 +46,11 @@ numpydoc_class_members_toctree = False
 # must resolve (nitpicky), so a renamed or undocumented object fails -W.
 nitpicky = True
 nitpick_ignore_regex = [
-    (r"py:.*", r"(sklearn|torch|skorch|numpy|np|scipy|pandas|matplotlib|dask|joblib|tqdm|collections)(\..*)?"),
+    (
+        r"py:.*",
+        r"(sklearn|torch|skorch|numpy|np|scipy|pandas|matplotlib|dask|joblib"
+        r"|tqdm|collections)(\..*)?",
+    ),
     (r"py:.*", r"(int|float|str|bool|dict|list|tuple|callable|None|object|type)"),
 ]
 

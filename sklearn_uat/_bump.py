@@ -492,10 +492,13 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         X, y, sample_weight = X[keep], y[keep].astype(np.float64), sample_weight[keep]
         n, d = self.n_bumps, X.shape[1]
         s = float(self.steepness)
+        # Per axis: the first layer, and the banded normal equations with
+        # the copies their solve makes.
+        band = min(2 * _band_half_width(s) + 2, n + 2)
         check_memory_budget(
-            d * (n + 1) * max(d, 2),
-            what=f"n_bumps={n} on {d} features",
-            fix="lower n_bumps",
+            d * (n + 2) * (max(d, 2) + 3 * band),
+            what=f"n_bumps={n} at steepness={s:g} on {d} features",
+            fix="lower n_bumps, or raise steepness (a narrower band)",
         )
 
         offset, scale = minmax_scaling(X)

@@ -456,8 +456,9 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         what = f"{name} ({n_knots} knots on {n_dir} direction(s))"
         check_memory_budget(4 * n_knots * n_dir, what=what, fix=fix)
         if n_dir > 1:
+            # The normal equations, their copy and the Cholesky factor.
             check_memory_budget(
-                (n_knots * n_dir) ** 2,
+                3 * (n_knots * n_dir) ** 2,
                 what=what + " with its dense normal equations",
                 fix=fix + ", or lower directions",
             )

@@ -20,7 +20,7 @@ from sklearn.utils.validation import validate_data
 
 from ._base import NetworkRegressorMixin
 from ._network import ACTIVATIONS, FeedForwardNetwork
-from ._validation import minmax_scaling, standard_scaling
+from ._validation import check_memory_budget, minmax_scaling, standard_scaling
 
 WEIGHT_INITS = (
     "default",
@@ -503,6 +503,17 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         widest = max(layer_sizes)
         batch_size = self._batch_size(U.shape[0])
         rows = U.shape[0] if self.optimizer == "lbfgs" else batch_size
+        n_parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
+        # In float64 values: the float32 weights, gradient and optimizer state
+        # (L-BFGS keeps a history of 100 vectors), the float64 copy of the
+        # network, and a batch's activations kept for the backward pass.
+        state = 100 if self.optimizer == "lbfgs" else 3
+        check_memory_budget(
+            n_parameters * (state + 1) + rows * sum(layer_sizes),
+            what=f"hidden_layer_sizes={tuple(hidden)} ({n_parameters} parameters) "
+            f"with batches of {rows} rows",
+            fix="use fewer or narrower hidden layers, or smaller batches",
+        )
         n_threads = (
             1 if device == "cpu" and rows * widest <= _SINGLE_THREAD_ELEMENTS else None
         )

@@ -399,3 +399,11 @@ def test_extreme_target_scales(scale):
     reference = BumpNetRegressor(16).fit(X, y).predict(X)
     scaled = BumpNetRegressor(16).fit(X, scale * y).predict(X)
     np.testing.assert_allclose(scaled / scale, reference, rtol=1e-9, atol=1e-12)
+
+
+def test_memory_budget_counts_the_band_of_the_normal_equations():
+    # A million soft bumps: the first layer is small, but the banded normal
+    # equations (158 diagonals at steepness 0.5) are not.
+    X, y = make_function("sine", 200, random_state=0)
+    with pytest.raises(ValueError, match="n_bumps=1000000 at steepness=0.5"):
+        BumpNetRegressor(n_bumps=10**6).fit(X, y)

@@ -341,6 +341,10 @@ def test_memory_budget_for_directions():
         ReluKnotRegressor(64, directions=10_000).fit(X, y)
     with pytest.raises(ValueError, match="directions=10000000000"):
         ReluKnotRegressor(directions=10**10).fit(X, y)
+    # 16,000 unknowns: the normal equations, their copy and factor need
+    # 5.7 GiB although one copy alone (1.9 GiB) would be under the budget.
+    with pytest.raises(ValueError, match="5.7 GiB"):
+        ReluKnotRegressor(8, directions=2000).fit(X, y)
 
 
 def test_explicit_knots_need_one_input():

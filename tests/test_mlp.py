@@ -704,3 +704,9 @@ def test_warm_start_follows_a_change_of_optimizer(sine_data):
     assert model.net_.optimizer_.defaults["momentum"] == 0.5
     model.set_params(momentum=0.9).fit(X, y)
     assert model.net_.optimizer_.defaults["momentum"] == 0.9
+
+
+def test_a_network_too_large_for_memory_is_refused_before_training(sine_data):
+    X, y = sine_data
+    with pytest.raises(ValueError, match="hidden_layer_sizes=.*GiB budget"):
+        TrainedMLPRegressor(hidden_layer_sizes=(30000, 30000)).fit(X, y)
