@@ -54,10 +54,25 @@ def minmax_scaling(X):
 
 
 def standard_scaling(y, sample_weight=None):
-    """Weighted mean and standard deviation of ``y`` (std 1 for constant y)."""
+    """Weighted mean and standard deviation of ``y``, safe at any magnitude.
+
+    The moments are taken of ``y / max|y|``, so targets near the overflow or
+    underflow limits of float64 neither overflow when squared nor underflow
+    to a zero spread. A constant ``y`` gets the scale ``|mean|`` (1 for all
+    zeros): a model's small errors in scaled units then stay small relative
+    to the targets.
+    """
     y = np.asarray(y, dtype=np.float64)
-    mean = np.average(y, weights=sample_weight)
-    std = np.sqrt(np.average((y - mean) ** 2, weights=sample_weight))
-    if not np.isfinite(std) or std <= 1e-12 * max(abs(mean), 1e-300):
-        std = 1.0
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if peak == 0.0:
+        return 0.0, 1.0
+    u = y / peak
+    mean_u = np.average(u, weights=sample_weight)
+    std_u = np.sqrt(np.average((u - mean_u) ** 2, weights=sample_weight))
+    mean = float(mean_u * peak)
+    if std_u <= 1e-12 * abs(mean_u):
+        return mean, abs(mean)
+    std = float(std_u * peak)
+    if not np.isfinite(std):
+        std = peak
     return mean, std

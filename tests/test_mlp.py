@@ -710,3 +710,21 @@ def test_a_network_too_large_for_memory_is_refused_before_training(sine_data):
     X, y = sine_data
     with pytest.raises(ValueError, match="hidden_layer_sizes=.*GiB budget"):
         TrainedMLPRegressor(hidden_layer_sizes=(30000, 30000)).fit(X, y)
+
+
+@pytest.mark.parametrize("factor", [1e160, 1e-200])
+def test_targets_near_the_float64_limits_train_like_unit_targets(factor, sine_data):
+    X, y = sine_data
+    params = dict(hidden_layer_sizes=(16,), max_epochs=10, random_state=0)
+    reference = TrainedMLPRegressor(**params).fit(X, y).predict(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scaled = TrainedMLPRegressor(**params).fit(X, y * factor).predict(X)
+    np.testing.assert_allclose(scaled / factor, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_a_constant_target_is_predicted_to_its_own_precision(sine_data):
+    X, _ = sine_data
+    y = np.full(X.shape[0], 1e-9)
+    model = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), y, rtol=0.05)
