@@ -145,7 +145,13 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         knots: the unit facing left of the first knot is zero on the
         training range, a dead ReLU, and is left out); an unfitted estimator is cloned
         and fitted to the training data. Requires ``activation="relu"``;
-        see Notes for how the units are placed.
+        see Notes for how the units are placed. Training then refines the
+        start, and its first Adam steps move every weight by about
+        ``learning_rate``, so the default 1e-2 can undo much of an accurate
+        start: on ``multiscale`` (2,000 samples, (64, 64) ReLU units), a
+        start with test RMSE 9.2e-4 ends at 3.4e-2 after the default 60
+        epochs, at 7.1e-3 with ``learning_rate=1e-3`` and at 1.1e-3 with
+        1e-4. Lower ``learning_rate`` to keep a fine start.
 
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where torch trains: ``"auto"`` takes a CUDA GPU when torch sees one,
@@ -654,7 +660,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     def _set_run_callbacks(self, early_stopping, n_epochs):
         """Give ``net_`` this run's schedule, early stopping and extras."""
-        from skorch.callbacks import EarlyStopping, LRScheduler, PrintLog
+        from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PrintLog
 
         from . import _mlp_torch
 
@@ -697,7 +703,19 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             )
         if self.verbose == 2:
             callbacks.append(("progress_bar", _mlp_torch.EpochProgressBar(n_epochs)))
-        callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
+        extra = copy.deepcopy(list(self.callbacks or []))
+        for entry in extra:
+            callback = (
+                entry[1] if isinstance(entry, tuple) and len(entry) == 2 else entry
+            )
+            is_class = isinstance(callback, type) and issubclass(callback, Callback)
+            if not (is_class or isinstance(callback, Callback)):
+                raise TypeError(
+                    "callbacks must hold skorch callbacks (skorch.callbacks."
+                    "Callback instances or classes) or (name, callback) pairs; "
+                    f"got {type(callback).__name__}."
+                )
+        callbacks.extend(extra)
         self.net_.callbacks = callbacks
         # skorch formats its table at every epoch even when silent: drop it.
         self.net_.callbacks__print_log = None if self.verbose != 1 else PrintLog()
@@ -711,6 +729,12 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         if isinstance(init_from, FeedForwardNetwork):
             return init_from
         if isinstance(init_from, str):
+            if len(layer_sizes) < 3:
+                raise ValueError(
+                    "init_from='knots' places ReLU units in the hidden layers, "
+                    "but hidden_layer_sizes is empty; give at least one hidden "
+                    "layer."
+                )
             return _knot_network(X, y, min(layer_sizes[1:-1]))
         if hasattr(init_from, "network_"):
             return init_from.network_

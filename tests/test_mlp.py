@@ -728,3 +728,15 @@ def test_a_constant_target_is_predicted_to_its_own_precision(sine_data):
     y = np.full(X.shape[0], 1e-9)
     model = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
     np.testing.assert_allclose(model.predict(X), y, rtol=0.05)
+
+
+def test_unclear_settings_get_clear_errors(sine_data):
+    X, y = sine_data
+    with pytest.raises(ValueError, match="hidden_layer_sizes is empty"):
+        TrainedMLPRegressor(hidden_layer_sizes=(), init_from="knots").fit(X, y)
+    with pytest.raises(TypeError, match="callbacks must hold skorch callbacks"):
+        TrainedMLPRegressor(**FAST, callbacks=["x"]).fit(X, y)
+    # A callback class is accepted, as skorch accepts it.
+    from skorch.callbacks import EpochTimer
+
+    TrainedMLPRegressor(**FAST, callbacks=[("timer", EpochTimer)]).fit(X, y)
