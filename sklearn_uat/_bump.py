@@ -383,6 +383,16 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     up to the range's ends. They change only the outer units' output
     weights and the output bias.
 
+    Beyond the training range a one-input model tends to its open-end
+    levels. With soft bumps these are only weakly determined by the data,
+    as the levels of strongly overlapping sigmoids are, so on noisy data the
+    far field can stray far from the targets: on ``sin(6 x)`` plus noise of
+    standard deviation 0.1 on [0, 1], 32 bumps at the default
+    ``steepness=0.5`` predict -32 at ``x = 10``, while ``steepness=2``
+    predicts -0.23 there, close to the last value of the data, with the
+    same accuracy inside the range. Raise ``steepness`` when a model must
+    extrapolate.
+
     Cells without samples get no tower unit, so far from every occupied
     cell the towers predict the weighted mean target, which is the output
     bias (plus the constant floor of the tower units).
