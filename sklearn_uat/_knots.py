@@ -102,6 +102,10 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
           to 150 steps on at most 200,000 samples for one input, 2 steps
           for several directions), and the placement with the lowest
           training max error is kept. Costs up to about a hundred fits.
+          The same data give the same knots, but the steps amplify
+          rounding: rescaling ``y`` or reordering the rows can move knots by
+          a few thousandths of the range and change the test error by a few
+          percent, where the other placements agree to rounding.
         - array of shape (n_knots,): the knot positions in the units of the
           input, for one-input data only. Samples outside these knots are
           fitted by the end intervals' lines.
