@@ -104,7 +104,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
           training max error is kept. Costs up to about a hundred fits.
           The same data give the same knots, but the steps amplify
           rounding: rescaling ``y`` or reordering the rows can move knots by
-          a few thousandths of the range and change the test error by a few
+          a few thousandths of the range and change the test error by several
           percent, where the other placements agree to rounding.
         - array of shape (n_knots,): the knot positions in the units of the
           input, for one-input data only. Samples outside these knots are

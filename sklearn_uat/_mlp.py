@@ -129,6 +129,9 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         to zero along half a cosine over ``max_epochs``; ``"plateau"``
         halves it when the monitored loss (validation loss with early
         stopping, else training loss) stalls; ``None`` keeps it constant.
+        It does not apply to ``"lbfgs"``, whose line search sets its steps,
+        nor to ``partial_fit``, whose single epochs all use
+        ``learning_rate``.
 
     scale_target : bool, default=True
         Standardise ``y`` inside the model (no
@@ -530,7 +533,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 self.net_.initialize()
             else:
                 self._restart_run(rng, batch_size)
-            self._set_run_callbacks(early_stopping, n_epochs)
+            self._set_run_callbacks(early_stopping, n_epochs, schedule=not incremental)
             X_train = _mlp_torch.to_tensor(U, device)
             y_train = _mlp_torch.to_tensor(z[:, None], device)
             if valid is not None:
@@ -658,7 +661,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         net.verbose = int(self.verbose == 1)
         net.alpha = self.alpha
 
-    def _set_run_callbacks(self, early_stopping, n_epochs):
+    def _set_run_callbacks(self, early_stopping, n_epochs, schedule=True):
         """Give ``net_`` this run's schedule, early stopping and extras."""
         from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PrintLog
 
@@ -666,7 +669,10 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         callbacks = []
         monitor = "valid_loss" if early_stopping else "train_loss"
-        if self.lr_schedule == "cosine":
+        lr_schedule = self.lr_schedule
+        if not schedule or self.optimizer == "lbfgs":
+            lr_schedule = None
+        if lr_schedule == "cosine":
             callbacks.append(
                 (
                     "lr_schedule",
@@ -675,7 +681,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                     ),
                 )
             )
-        elif self.lr_schedule == "plateau":
+        elif lr_schedule == "plateau":
             callbacks.append(
                 (
                     "lr_schedule",

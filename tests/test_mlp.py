@@ -740,3 +740,13 @@ def test_unclear_settings_get_clear_errors(sine_data):
     from skorch.callbacks import EpochTimer
 
     TrainedMLPRegressor(**FAST, callbacks=[("timer", EpochTimer)]).fit(X, y)
+
+
+def test_the_schedule_leaves_lbfgs_and_partial_fit_at_their_rates(sine_data):
+    X, y = sine_data
+    lbfgs = TrainedMLPRegressor((16,), optimizer="lbfgs", max_epochs=3).fit(X, y)
+    assert lbfgs.net_.optimizer_.param_groups[0]["lr"] == 1.0
+    model = TrainedMLPRegressor((16,), learning_rate=0.02, random_state=0)
+    for _ in range(3):
+        model.partial_fit(X, y)
+        assert model.net_.optimizer_.param_groups[0]["lr"] == 0.02
