@@ -672,8 +672,11 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 f"max_cells={self.max_cells}. Use layout='additive', lower "
                 "n_bumps, or raise max_cells."
             )
+        # The design is built in chunks of rows; the normal equations, their
+        # factorisation and the second layer's weights are held whole.
+        rows = min(T.shape[0], max(1, _CHUNK_ELEMENTS // m))
         check_memory_budget(
-            T.shape[0] * m + m * m + d * (n + 1) * m,
+            4 * rows * m + 3 * m * m + d * (n + 1) * m,
             what=f"{m} tower units on {T.shape[0]} samples",
             fix="lower n_bumps or use layout='additive'",
         )
