@@ -403,3 +403,16 @@ def test_large_offset_small_spread_keeps_its_knots_apart():
         warnings.simplefilter("error")
         model = ReluKnotRegressor(n_knots=64).fit(X, y)
         np.testing.assert_allclose(model.predict(X), y, atol=1e-9)
+
+
+def test_large_alpha_tends_to_the_linear_fit_and_is_bounded():
+    from sklearn.linear_model import LinearRegression
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = make_function("sine", 500, random_state=0)
+    linear = LinearRegression().fit(X, y).score(X, y)
+    assert ReluKnotRegressor(alpha=1e8).fit(X, y).score(X, y) == pytest.approx(
+        linear, abs=1e-3
+    )
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        ReluKnotRegressor(alpha=1e9).fit(X, y)
