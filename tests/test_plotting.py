@@ -289,3 +289,11 @@ def test_convergence_display_from_result_and_wrong_inputs():
         ConvergenceDisplay.from_result(result, metric="mae")
     with pytest.raises(TypeError, match="needs the ConvergenceResult"):
         ConvergenceDisplay.from_result({"units": {}})
+
+
+def test_training_display_names_what_partial_fit_cannot_do():
+    X, y = make_function("sine", 100, random_state=0)
+    with pytest.raises(ValueError, match="set early_stopping=False"):
+        TrainingDisplay.from_training(
+            MLPRegressor(early_stopping=True), X, y, epochs=[1, 2]
+        )

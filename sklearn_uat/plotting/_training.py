@@ -92,6 +92,12 @@ def _train_sklearn_model(model, X, y, epochs, X_eval):
             "MLPRegressor(solver='lbfgs') has no partial_fit; use solver='adam' "
             "or 'sgd' for a TrainingDisplay."
         )
+    if getattr(model, "early_stopping", False):
+        raise ValueError(
+            f"{type(model).__name__}(early_stopping=True) cannot be trained "
+            "epoch by epoch with partial_fit; set early_stopping=False for a "
+            "TrainingDisplay."
+        )
     snapshots = {}
     for epoch in range(1, max(epochs) + 1):
         model.partial_fit(X, y)
