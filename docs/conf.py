@@ -28,6 +28,8 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
 autosummary_generate = True
 # The metadata-routing setters that scikit-learn adds to every estimator are
 # left out: they document scikit-learn, not this package.
+# score is scikit-learn's R² (RegressorMixin), whose docstring links into
+# scikit-learn's own user guide: it is left out with the metadata setters.
 autodoc_default_options = {
     "members": True,
     "inherited-members": True,
@@ -39,8 +41,6 @@ autodoc_default_options = {
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
-# score is scikit-learn's R² (RegressorMixin), whose docstring links into
-# scikit-learn's own user guide.
 # No network during the build, so no intersphinx: references to other
 # projects' objects stay literals. References to this package's own objects
 # must resolve (nitpicky), so a renamed or undocumented object fails -W.

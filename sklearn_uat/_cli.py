@@ -32,6 +32,14 @@ def _int_at_least(minimum):
     return convert
 
 
+def _n_jobs(text):
+    """An argparse type: joblib's n_jobs, any integer but 0."""
+    value = _int_at_least(-(2**31))(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 has no meaning; use 1, 2, ... or -1")
+    return value
+
+
 def _non_negative_float(text):
     """An argparse type: a finite number of at least 0."""
     try:
@@ -218,7 +226,7 @@ def build_parser():
     )
     compare.add_argument(
         "--n-jobs",
-        type=int,
+        type=_n_jobs,
         default=None,
         help="parallel fits through joblib; -1 uses every core (default: 1)",
     )

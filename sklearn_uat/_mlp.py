@@ -235,8 +235,8 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Mean of ``y`` with ``scale_target``, else 0.
 
     target_scale_ : float
-        Standard deviation of ``y`` with ``scale_target`` (1 for a constant
-        ``y``), else 1.
+        Standard deviation of ``y`` with ``scale_target`` (``|mean|`` for a
+        constant ``y``, 1 when it is all zeros), else 1.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -452,6 +452,49 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             )
         return [int(s) for s in sizes]
 
+    def _check_callbacks(self):
+        from skorch.callbacks import Callback
+
+        for entry in self.callbacks or []:
+            named = isinstance(entry, (tuple, list)) and len(entry) == 2
+            callback = entry[1] if named else entry
+            is_class = isinstance(callback, type) and issubclass(callback, Callback)
+            if not (is_class or isinstance(callback, Callback)):
+                raise TypeError(
+                    "callbacks must hold skorch callbacks (skorch.callbacks."
+                    "Callback instances or classes) or (name, callback) pairs; "
+                    f"got {type(callback).__name__}."
+                )
+
+    def _check_init_from(self, hidden_activations):
+        if not hidden_activations:
+            raise ValueError(
+                "init_from places a network of one hidden ReLU layer inside "
+                "this one, but hidden_layer_sizes is empty; give at least one "
+                "hidden layer."
+            )
+        if any(a != "relu" for a in hidden_activations):
+            raise ValueError(
+                "init_from places a ReLU network inside this one, which "
+                f"needs activation='relu'; got {self.activation!r}."
+            )
+
+    def _check_memory(self, n_samples, hidden, layer_sizes):
+        rows = n_samples
+        if self.optimizer != "lbfgs":
+            rows = min(self._batch_size(n_samples), n_samples)
+        n_parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
+        # In float64 values: the float32 weights, gradient and optimizer state
+        # (L-BFGS keeps a history of 100 vectors), the float64 copy of the
+        # network, and a batch's activations kept for the backward pass.
+        state = 100 if self.optimizer == "lbfgs" else 3
+        check_memory_budget(
+            n_parameters * (state + 1) + rows * sum(layer_sizes),
+            what=f"hidden_layer_sizes={tuple(hidden)} ({n_parameters} parameters) "
+            f"with batches of {rows} rows",
+            fix="use fewer or narrower hidden layers, or smaller batches",
+        )
+
     def _fit(self, X, y, incremental):
         from . import _mlp_torch
 
@@ -470,6 +513,11 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         activations = [*hidden_activations, "identity"]
         layer_sizes = [X.shape[1], *hidden, 1]
         device = _mlp_torch.resolve_device(self.device)
+        # Checks that can fail come before any fitted attribute changes.
+        self._check_callbacks()
+        self._check_memory(X.shape[0], hidden, layer_sizes)
+        if self.init_from is not None and not continuing:
+            self._check_init_from(hidden_activations)
         rng = check_random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
 
@@ -512,17 +560,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         widest = max(layer_sizes)
         batch_size = self._batch_size(U.shape[0])
         rows = U.shape[0] if self.optimizer == "lbfgs" else batch_size
-        n_parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
-        # In float64 values: the float32 weights, gradient and optimizer state
-        # (L-BFGS keeps a history of 100 vectors), the float64 copy of the
-        # network, and a batch's activations kept for the backward pass.
-        state = 100 if self.optimizer == "lbfgs" else 3
-        check_memory_budget(
-            n_parameters * (state + 1) + rows * sum(layer_sizes),
-            what=f"hidden_layer_sizes={tuple(hidden)} ({n_parameters} parameters) "
-            f"with batches of {rows} rows",
-            fix="use fewer or narrower hidden layers, or smaller batches",
-        )
+        rows = min(rows, U.shape[0])
         n_threads = (
             1 if device == "cpu" and rows * widest <= _SINGLE_THREAD_ELEMENTS else None
         )
@@ -571,11 +609,6 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         _mlp_torch.initialize_weights(module, self.weight_init, generator)
         constructive = self._constructive_network(X, y, layer_sizes)
         if constructive is not None:
-            if any(a != "relu" for a in activations[:-1]):
-                raise ValueError(
-                    "init_from places a ReLU network inside this one, which "
-                    f"needs activation='relu'; got {self.activation!r}."
-                )
             coefs, intercepts = _mlp_torch.read_weights(module)
             coefs, intercepts = _embed_constructive(
                 constructive,
@@ -663,7 +696,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     def _set_run_callbacks(self, early_stopping, n_epochs, schedule=True):
         """Give ``net_`` this run's schedule, early stopping and extras."""
-        from skorch.callbacks import Callback, EarlyStopping, LRScheduler, PrintLog
+        from skorch.callbacks import EarlyStopping, LRScheduler, PrintLog
 
         from . import _mlp_torch
 
@@ -709,19 +742,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             )
         if self.verbose == 2:
             callbacks.append(("progress_bar", _mlp_torch.EpochProgressBar(n_epochs)))
-        extra = copy.deepcopy(list(self.callbacks or []))
-        for entry in extra:
-            callback = (
-                entry[1] if isinstance(entry, tuple) and len(entry) == 2 else entry
-            )
-            is_class = isinstance(callback, type) and issubclass(callback, Callback)
-            if not (is_class or isinstance(callback, Callback)):
-                raise TypeError(
-                    "callbacks must hold skorch callbacks (skorch.callbacks."
-                    "Callback instances or classes) or (name, callback) pairs; "
-                    f"got {type(callback).__name__}."
-                )
-        callbacks.extend(extra)
+        callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
         self.net_.callbacks = callbacks
         # skorch formats its table at every epoch even when silent: drop it.
         self.net_.callbacks__print_log = None if self.verbose != 1 else PrintLog()
@@ -735,12 +756,6 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         if isinstance(init_from, FeedForwardNetwork):
             return init_from
         if isinstance(init_from, str):
-            if len(layer_sizes) < 3:
-                raise ValueError(
-                    "init_from='knots' places ReLU units in the hidden layers, "
-                    "but hidden_layer_sizes is empty; give at least one hidden "
-                    "layer."
-                )
             return _knot_network(X, y, min(layer_sizes[1:-1]))
         if hasattr(init_from, "network_"):
             return init_from.network_

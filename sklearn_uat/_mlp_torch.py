@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNetRegressor
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, LRScheduler
 from skorch.dataset import unpack_data
 from skorch.utils import to_tensor as skorch_tensor
 from torch import nn
@@ -305,11 +305,18 @@ class PenalizedRegressorNet(NeuralNetRegressor):
         if isinstance(self.optimizer_, torch.optim.LBFGS):
             return False
         hooks = ("on_batch_begin", "on_batch_end", "on_grad_computed")
-        return all(
-            getattr(type(callback), hook) is getattr(Callback, hook)
-            for _, callback in self.callbacks_
-            for hook in hooks
-        )
+        for _, callback in self.callbacks_:
+            # skorch's LRScheduler stepping by epoch returns from its batch
+            # hook at once.
+            idle = [Callback]
+            if isinstance(callback, LRScheduler) and callback.step_every == "epoch":
+                idle.append(LRScheduler)
+            if any(
+                all(getattr(type(callback), h) is not getattr(c, h) for c in idle)
+                for h in hooks
+            ):
+                return False
+        return True
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         """One pass over the batches; training passes take a lean path.

@@ -356,7 +356,7 @@ def _dataset_seed(random_state, rng, name):
     """
     if isinstance(random_state, Integral):
         sequence = np.random.SeedSequence(
-            [int(random_state), zlib.crc32(name.encode())]
+            [int(random_state), zlib.crc32(str(name).encode())]
         )
         return int(sequence.generate_state(1)[0] % np.iinfo(np.int32).max)
     return int(rng.randint(np.iinfo(np.int32).max))
@@ -629,8 +629,10 @@ def compare(
         are not counted.
     random_state : int, RandomState instance or None, default=0
         Seeds the data, the split and the folds. With an int, each dataset's
-        seed is drawn from ``random_state`` and the dataset's name, so its
-        rows are the same whatever other datasets run beside it.
+        seed is drawn from ``random_state`` and the dataset's name (a
+        function's name, a dict's key; ``(X, y)`` pairs in a list are named
+        ``data0``, ``data1``, ... by position), so its rows are the same
+        whatever other datasets run beside it.
     progress : bool, default=False
         Show a progress bar (tqdm) on standard error.
 
@@ -680,6 +682,16 @@ def compare(
                 f"{', '.join(estimators)}."
             )
         grids = grid
+    for name in set(grids) & set(estimators):
+        valid = estimators[name].get_params(deep=True)
+        unknown = sorted(k for k in grids[name] if k not in valid)
+        if unknown:
+            raise ValueError(
+                f"The grid of {name!r} names {unknown}, which are not "
+                f"parameters of {type(estimators[name]).__name__}. The default "
+                "grids are for default_estimators(); for other estimators "
+                "pass grid as a dict of estimator name to parameter grid."
+            )
     rng = check_random_state(random_state)
     result = ComparisonResult()
     total = len(items) * len(estimators)

@@ -122,6 +122,7 @@ def test_convergence_rejects_functions_of_several_inputs(capsys):
         (["compare", "--noise", "-1"], "--noise: must be finite and at least 0"),
         (["compare", "--noise", "nan"], "--noise: must be finite and at least 0"),
         (["compare", "--random-state", "x"], "'x' is not an integer"),
+        (["compare", "--n-jobs", "0"], "--n-jobs: 0 has no meaning"),
         (["compare", "--output", "/no/such/folder/t.csv"], "does not exist"),
         (["compare", "--datasets", "sine,sine"], "appear more than once"),
         (["convergence", "--units", "1", "8"], "--units: must be at least 2"),

@@ -275,3 +275,24 @@ def test_table_keeps_its_number_formats_and_shows_the_grid_choice():
     table = result.format_table()
     assert f"{result.records[0]['cv_r2_mean']:.4f}" in table
     assert "best: n_neighbors=1" in table
+
+
+def make_function_pair():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(60, 2))
+    return X, X @ [1.0, 2.0]
+
+
+def test_a_default_grid_that_does_not_fit_the_estimator_is_an_error():
+    # default_param_grids() addresses the wrapped SVR of default_estimators;
+    # a plain SVR under that name is told so before any fitting.
+    from sklearn.svm import SVR
+
+    with pytest.raises(ValueError, match="not parameters of SVR"):
+        compare("sine", {"SVR": SVR()}, grid=True)
+
+
+def test_datasets_may_have_names_that_are_not_strings():
+    X, y = make_function_pair()
+    result = compare({1: (X, y)}, {"linear": LinearRegression()}, cv=2)
+    assert result.records[0]["dataset"] == 1

@@ -630,6 +630,9 @@ def test_lean_training_epochs_match_skorchs_batch_loop():
     assert hooked.net_.callbacks_[-1][1].count_ == 4 * len(
         hooked.net_.history[-1, "batches"]
     )
+    # The default cosine schedule steps by epoch and leaves the lean path on.
+    assert lean.net_._batch_hooks_are_idle()
+    assert not hooked.net_._batch_hooks_are_idle()
     np.testing.assert_array_equal(lean.predict(X), hooked.predict(X))
     assert lean.loss_curve_ == hooked.loss_curve_
 
@@ -732,14 +735,36 @@ def test_a_constant_target_is_predicted_to_its_own_precision(sine_data):
 
 def test_unclear_settings_get_clear_errors(sine_data):
     X, y = sine_data
-    with pytest.raises(ValueError, match="hidden_layer_sizes is empty"):
-        TrainedMLPRegressor(hidden_layer_sizes=(), init_from="knots").fit(X, y)
+    for init_from in ["knots", ReluKnotRegressor(n_knots=8)]:
+        with pytest.raises(ValueError, match="hidden_layer_sizes is empty"):
+            TrainedMLPRegressor(hidden_layer_sizes=(), init_from=init_from).fit(X, y)
     with pytest.raises(TypeError, match="callbacks must hold skorch callbacks"):
         TrainedMLPRegressor(**FAST, callbacks=["x"]).fit(X, y)
-    # A callback class is accepted, as skorch accepts it.
+    # Callback classes and [name, callback] lists are accepted, as in skorch.
     from skorch.callbacks import EpochTimer
 
     TrainedMLPRegressor(**FAST, callbacks=[("timer", EpochTimer)]).fit(X, y)
+    TrainedMLPRegressor(**FAST, callbacks=[["timer", EpochTimer()]]).fit(X, y)
+
+
+def test_a_refused_refit_leaves_the_fitted_model_whole(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
+    before, net = model.predict(X), model.net_
+    with pytest.raises(TypeError):
+        model.set_params(callbacks=["x"]).fit(X, y)
+    with pytest.raises(ValueError, match="GiB budget"):
+        model.set_params(callbacks=None, hidden_layer_sizes=(30000, 30000)).fit(X, y)
+    assert model.net_ is net
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
+def test_a_batch_larger_than_the_data_is_the_whole_data(sine_data):
+    # A common way to ask for full-batch training; no memory is needed for
+    # rows that do not exist.
+    X, y = sine_data
+    model = TrainedMLPRegressor((8,), batch_size=10**7, max_epochs=2).fit(X, y)
+    assert model.net_.history[-1, "train_batch_count"] == 1
 
 
 def test_the_schedule_leaves_lbfgs_and_partial_fit_at_their_rates(sine_data):
