@@ -64,7 +64,7 @@ class DenseModule(nn.Module):
         ``flat`` defaults to the ``weights`` parameter; pass its gradient to
         cut that into layers the same way.
         """
-        chunks = (self.weights if flat is None else flat).split(self._sizes)
+        chunks = (self.weights if flat is None else flat).split_with_sizes(self._sizes)
         return [
             (chunks[2 * i].view(shape), chunks[2 * i + 1])
             for i, shape in enumerate(self._shapes)
