@@ -407,3 +407,16 @@ def test_memory_budget_counts_the_band_of_the_normal_equations():
     X, y = make_function("sine", 200, random_state=0)
     with pytest.raises(ValueError, match="n_bumps=1000000 at steepness=0.5"):
         BumpNetRegressor(n_bumps=10**6).fit(X, y)
+
+
+def test_a_margin_lays_bumps_beyond_the_data_and_mends_the_ends():
+    X, y = make_function("sine", 2000, sampling="grid")
+    X_test, y_test = make_function("sine", 1001, sampling="grid")
+    plain = BumpNetRegressor(64).fit(X, y)
+    padded = BumpNetRegressor(64, margin=0.05).fit(X, y)
+    span = 2 * np.pi
+    np.testing.assert_allclose(
+        padded.edges_[0][[0, -1]], [-0.05 * span, 1.05 * span], rtol=1e-12
+    )
+    errors = [np.abs(m.predict(X_test) - y_test).max() for m in (plain, padded)]
+    assert errors[1] < errors[0] / 10
