@@ -90,12 +90,15 @@ def test_approximation_errors_are_clear(sine_model):
         ApproximationDisplay.from_estimator(model, "sine", ax=axes)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_decomposition_rejects_models_that_are_not_one_layer_networks():
     X, y = make_function("sine", 100, random_state=0)
     knn = KNeighborsRegressor().fit(X, y)
     with pytest.raises(ValueError, match="DecompositionDisplay needs a network"):
         DecompositionDisplay.from_estimator(knn, "sine")
-    mlp = MLPRegressor(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=50)
+    mlp = MLPRegressor(
+        hidden_layer_sizes=(3,), solver="lbfgs", max_iter=50, random_state=0
+    )
     mlp.fit(X, y)
     with pytest.raises(ValueError, match="got MLPRegressor"):
         DecompositionDisplay.from_estimator(mlp, "sine")
