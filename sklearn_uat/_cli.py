@@ -17,14 +17,18 @@ def _split_names(values):
     return names
 
 
+def _integer(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+
+
 def _int_at_least(minimum):
     """An argparse type: an integer of at least ``minimum``."""
 
     def convert(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        value = _integer(text)
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
         return value
@@ -34,7 +38,7 @@ def _int_at_least(minimum):
 
 def _n_jobs(text):
     """An argparse type: joblib's n_jobs, any integer but 0."""
-    value = _int_at_least(-(2**31))(text)
+    value = _integer(text)
     if value == 0:
         raise argparse.ArgumentTypeError("0 has no meaning; use 1, 2, ... or -1")
     return value

@@ -479,10 +479,14 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 f"needs activation='relu'; got {self.activation!r}."
             )
 
+    def _rows_per_step(self, n_samples):
+        """Rows in one training step: a batch, or all of them for L-BFGS."""
+        if self.optimizer == "lbfgs":
+            return n_samples
+        return min(self._batch_size(n_samples), n_samples)
+
     def _check_memory(self, n_samples, hidden, layer_sizes):
-        rows = n_samples
-        if self.optimizer != "lbfgs":
-            rows = min(self._batch_size(n_samples), n_samples)
+        rows = self._rows_per_step(n_samples)
         n_parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
         # In float64 values: the float32 weights, gradient and optimizer state
         # (L-BFGS keeps a history of 100 vectors), the float64 copy of the
@@ -559,8 +563,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         n_epochs = 1 if incremental else self.max_epochs
         widest = max(layer_sizes)
         batch_size = self._batch_size(U.shape[0])
-        rows = U.shape[0] if self.optimizer == "lbfgs" else batch_size
-        rows = min(rows, U.shape[0])
+        rows = self._rows_per_step(U.shape[0])
         n_threads = (
             1 if device == "cpu" and rows * widest <= _SINGLE_THREAD_ELEMENTS else None
         )
