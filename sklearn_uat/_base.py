@@ -7,6 +7,8 @@ exposes it the way :class:`~sklearn.neural_network.MLPRegressor` does and
 gives the default, exact ``predict``: the network's forward pass.
 """
 
+from contextlib import contextmanager
+
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 
@@ -69,3 +71,20 @@ class NetworkRegressorMixin:
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         return self.network_.forward(X)
+
+
+@contextmanager
+def restored_on_error(estimator):
+    """Put ``estimator``'s state back as it was if the block raises.
+
+    ``fit`` validates and computes into locals, but scikit-learn's
+    ``validate_data(reset=True)`` records ``n_features_in_`` on the way: a
+    refused refit must leave the previous model whole, attributes included.
+    """
+    state = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(state)
+        raise

@@ -1,29 +1,22 @@
-"""Knot placement, piecewise-linear pieces and least squares for ReluKnotRegressor.
+"""ReluKnotRegressor's hidden layer: knots, hat functions and linear pieces.
 
-Everything here works in scaled units (inputs mapped to [0, 1]): the
-estimator in :mod:`sklearn_uat._knots` places knots with these functions,
-solves for the values at the knots in the banded hat-function basis, and
-converts them to the network's slope changes.
+Everything here works in scaled units (inputs mapped to [0, 1], targets
+standardised): knot placement, the hat-function design whose normal
+equations the least-squares engine (:mod:`sklearn_uat._lstsq`) solves, and
+:class:`KnotRows`, the fitted model from which both ``predict`` and the
+network come.
 """
 
-import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from dataclasses import dataclass
 
-from ._linalg import solve_banded_spd
+import numpy as np
+
+from ._lstsq import NormalEquations
+from ._network import FeedForwardNetwork
 
 # Rows evaluated at once by predict and accumulated at once by the
 # several-input fit: bounds every (n, .) temporary to a few MiB.
 _CHUNK_ROWS = 1 << 16
-
-# Relative ridge on the normal equations' diagonal. In one direction it only
-# guards degenerate data. Several directions have exactly redundant
-# combinations (the constant they share, linear functions spanned by more
-# directions than inputs) and, with few samples, many more: there the floor
-# is what defines the solution, and it must dominate rounding in the normal
-# equations (forward error ~ 1e-14 / floor) for weighted and repeated
-# samples to give the same model.
-_RIDGE_FLOOR = 1e-12
-_RIDGE_FLOOR_DIRECTIONS = 1e-6
 
 
 # --------------------------------------------------------------------------
@@ -83,10 +76,13 @@ def _curvature_knots(knots, values, n_knots):
     stretches keep some knots.
     """
     h = np.diff(knots)
-    slopes = np.diff(values) / h
+    values = np.asarray(values).reshape(knots.size, -1)
+    slopes = np.diff(values, axis=0) / h[:, None]
     curvature = np.zeros(knots.size)
     if knots.size > 2:
-        curvature[1:-1] = np.abs(np.diff(slopes)) / (0.5 * (h[:-1] + h[1:]))
+        # Several targets: the sum of their curvatures.
+        bends = np.abs(np.diff(slopes, axis=0)).sum(axis=1)
+        curvature[1:-1] = bends / (0.5 * (h[:-1] + h[1:]))
         curvature[0], curvature[-1] = curvature[1], curvature[-2]
     # Per interval: the larger curvature of its two ends and their neighbours.
     per_interval = np.maximum(curvature[:-1], curvature[1:])
@@ -170,31 +166,13 @@ def _uniform_index(knots, p):
     return np.minimum(j, knots.size - 2, out=j)
 
 
-def _slope_change_penalty(knots):
-    """Banded (upper, bandwidth 2) Gram matrix of the scaled slope changes.
-
-    Row ``k`` of the penalty operator is ``hbar_k`` times the change of slope
-    at inner knot ``k`` (``hbar_k`` the mean width of its two intervals): on
-    uniform knots the plain second difference of the knot values, and the
-    output weight of the ReLU at that knot times the knot spacing.
-    """
-    m = knots.size
-    ab = np.zeros((3, m))
-    if m < 3:
-        return ab
-    h = np.diff(knots)
-    hbar = 0.5 * (h[:-1] + h[1:])
-    rows = np.stack([hbar / h[:-1], -hbar / h[:-1] - hbar / h[1:], hbar / h[1:]])
-    for a in range(3):
-        for b in range(a, 3):
-            ab[2 - (b - a), b : b + m - 2] += rows[a] * rows[b]
-    return ab
-
-
 def _piecewise_linear(knots, values):
-    """Intercept and slope of each interval's linear piece."""
-    slopes = np.diff(values) / np.diff(knots)
-    return values[:-1] - slopes * knots[:-1], slopes
+    """Intercept and slope of each interval's linear piece.
+
+    ``values`` has shape (n_knots, n_targets); so do the results, less a row.
+    """
+    slopes = np.diff(values, axis=0) / np.diff(knots)[:, None]
+    return values[:-1] - slopes * knots[:-1, None], slopes
 
 
 def _evaluate_direction(knots, intercepts, slopes, p, clamp, uniform=False):
@@ -210,20 +188,22 @@ def _evaluate_direction(knots, intercepts, slopes, p, clamp, uniform=False):
     else:
         j = np.searchsorted(knots, p, side="right") - 1
         np.clip(j, 0, knots.size - 2, out=j)
-    return intercepts[j] + slopes[j] * p
+    return intercepts[j] + slopes[j] * p[:, None]
+
+
 
 
 # --------------------------------------------------------------------------
-# Least squares.
+# The hat-function design and its normal equations.
 # --------------------------------------------------------------------------
 
 
-def _hat_normal_equations(j, s, y, w, n_knots):
-    """Tridiagonal ``A.T W A`` (upper banded, 2 rows) and ``A.T W y``.
+def hat_normal_equations(j, s, Y, w, n_knots):
+    """Tridiagonal normal equations of the hat basis along one direction.
 
-    Row ``i`` of the hat design is ``1 - s_i`` in column ``j_i`` and ``s_i``
-    in column ``j_i + 1``; five weighted bincounts over the shared index
-    accumulate everything in one pass (``w=None``: unit weights).
+    Row ``i`` of the design is ``1 - s_i`` in column ``j_i`` and ``s_i`` in
+    column ``j_i + 1``; weighted bincounts over the shared index accumulate
+    the upper banded Gram matrix (2 rows) and ``A.T W Y`` in one pass.
     """
     a = 1.0 - s
     wa, ws = (a, s) if w is None else (w * a, w * s)
@@ -232,106 +212,182 @@ def _hat_normal_equations(j, s, y, w, n_knots):
     def binned(weights):
         return np.bincount(j, weights=weights, minlength=m)
 
-    diag = np.zeros(n_knots)
-    diag[:-1] += binned(wa * a)
-    diag[1:] += binned(ws * s)
-    rhs = np.zeros(n_knots)
-    rhs[:-1] += binned(wa * y)
-    rhs[1:] += binned(ws * y)
     gram = np.zeros((2, n_knots))
+    gram[1, :-1] += binned(wa * a)
+    gram[1, 1:] += binned(ws * s)
     gram[0, 1:] = binned(wa * s)
-    gram[1] = diag
-    return gram, rhs
+    rhs = np.zeros((n_knots, Y.shape[1]))
+    for t in range(Y.shape[1]):
+        rhs[:-1, t] += binned(wa * Y[:, t])
+        rhs[1:, t] += binned(ws * Y[:, t])
+    wy = Y if w is None else Y * w[:, None]
+    n = Y.shape[0] if w is None else float(np.sum(w))
+    return NormalEquations(
+        gram, rhs, np.einsum("ij,ij->j", Y, wy), float(n), banded=True
+    )
 
 
-def _solve_one_direction(j, s, y, w, knots, alpha):
-    """Hat coefficients (knot values) of the weighted least-squares fit."""
-    gram, rhs = _hat_normal_equations(j, s, y, w, knots.size)
-    ab = np.zeros((3, knots.size))
-    ab[1:] = gram
-    scale = float(np.mean(gram[-1]))
-    if not np.isfinite(scale) or scale <= 0:
-        scale = 1.0
-    ab += (alpha + _RIDGE_FLOOR) * scale * _slope_change_penalty(knots)
-    return solve_banded_spd(ab, rhs, ridge=_RIDGE_FLOOR)
+def directions_normal_equations(P, Y, w, knots_list, clamp):
+    """Dense normal equations of rows of hats along several directions.
 
-
-def _solve_directions(P, y, w, knots_list, alpha, clamp):
-    """Joint least squares over several directions (an additive model).
-
-    The design has two nonzeros per direction and row; ``A.T W A`` is
-    accumulated block by block with bincounts over row chunks into a dense
-    matrix, with each direction's slope-change penalty on its diagonal
-    block.
+    Each row of the design has two non-zeros per direction; the engine
+    multiplies it sparse, a chunk of rows at a time.
     """
-    sizes = [k.size for k in knots_list]
-    starts = np.concatenate([[0], np.cumsum(sizes)])
-    n_basis = int(starts[-1])
-    n, n_dir = P.shape
-    gram = np.zeros((n_basis, n_basis))
-    rhs = np.zeros(n_basis)
-    for lo in range(0, n, _CHUNK_ROWS):
+    starts = np.concatenate([[0], np.cumsum([k.size for k in knots_list])])
+    stats = None
+    for lo in range(0, P.shape[0], _CHUNK_ROWS):
         rows = slice(lo, lo + _CHUNK_ROWS)
-        hats = []
+        windows = []
         for i, knots in enumerate(knots_list):
             j, s = _intervals(knots, P[rows, i], clamp)
-            a = 1.0 - s
-            wa, ws = (a, s) if w is None else (w[rows] * a, w[rows] * s)
-            hats.append((j, a, s, wa, ws))
-            block = slice(starts[i], starts[i + 1])
-            rhs[block][:-1] += np.bincount(j, wa * y[rows], minlength=sizes[i] - 1)
-            rhs[block][1:] += np.bincount(j, ws * y[rows], minlength=sizes[i] - 1)
-        # Block (i, k) of A.T W A: each row adds a 2 x 2 patch at
-        # (j_i, j_k); four bincounts over the flat patch corner cover it.
-        for i in range(n_dir):
-            j_i, _, _, wa_i, ws_i = hats[i]
-            for k in range(i, n_dir):
-                j_k, a_k, s_k, _, _ = hats[k]
-                m = sizes[k]
-                corner = j_i * m + j_k
-                patch = np.zeros(sizes[i] * m)
-                for shift, weights in (
-                    (0, wa_i * a_k),
-                    (1, wa_i * s_k),
-                    (m, ws_i * a_k),
-                    (m + 1, ws_i * s_k),
-                ):
-                    patch += np.bincount(
-                        corner + shift, weights, minlength=sizes[i] * m
-                    )
-                patch = patch.reshape(sizes[i], m)
-                gram[starts[i] : starts[i + 1], starts[k] : starts[k + 1]] += patch
-                if k != i:
-                    gram[starts[k] : starts[k + 1], starts[i] : starts[i + 1]] += (
-                        patch.T
-                    )
-    scale = float(np.mean(np.diag(gram)))
-    if not np.isfinite(scale) or scale <= 0:
-        scale = 1.0
-    for i, knots in enumerate(knots_list):
-        band = _slope_change_penalty(knots)
-        block = slice(starts[i], starts[i + 1])
-        gram[block, block] += alpha * scale * _band_to_dense(band)
-    ridge = _RIDGE_FLOOR_DIRECTIONS
-    for _ in range(12):
-        system = gram.copy()
-        system[np.diag_indices(n_basis)] += ridge * scale
-        try:
-            coef = cho_solve(cho_factor(system, check_finite=False), rhs)
-            break
-        except LinAlgError:
-            ridge *= 100.0
-    else:  # pragma: no cover - the ridge above always ends positive definite
-        raise LinAlgError("The normal equations could not be solved.")
-    return [coef[starts[i] : starts[i + 1]] for i in range(n_dir)]
+            cols = starts[i] + j[:, None] + np.arange(2)
+            windows.append((cols, np.stack([1.0 - s, s], axis=1)))
+        chunk = NormalEquations.from_windows(
+            windows, Y[rows], None if w is None else w[rows], int(starts[-1])
+        )
+        if stats is None:
+            stats = chunk
+        else:
+            stats += chunk
+    return stats
 
 
-def _band_to_dense(ab):
-    """Symmetric dense matrix from upper banded storage."""
-    p, m = ab.shape
-    dense = np.zeros((m, m))
-    for d in range(p):
-        idx = np.arange(m - d)
-        dense[idx, idx + d] = ab[p - 1 - d, d:]
-        dense[idx + d, idx] = ab[p - 1 - d, d:]
-    return dense
+# --------------------------------------------------------------------------
+# The fitted model.
+# --------------------------------------------------------------------------
+
+
+def _equally_spaced(knots):
+    return bool(
+        np.max(np.abs(knots - np.linspace(knots[0], knots[-1], knots.size)))
+        <= 1e-13 * (knots[-1] - knots[0])
+    )
+
+
+@dataclass
+class KnotRows:
+    """Rows of knots along directions, with the values of the fit at them.
+
+    The one representation of a fitted :class:`ReluKnotRegressor`: its
+    predictions and its network both come from here.
+
+    Parameters
+    ----------
+    directions : ndarray of shape (n_directions, n_features)
+        Unit vectors in the scaled input space ``(x - offset) / scale``.
+    knots : list of ndarray
+        Knot positions along each direction's projection, scaled units.
+    values : list of ndarray of shape (n_knots_i, n_targets)
+        Values of each direction's piecewise-linear function at its knots,
+        in standardised target units.
+    offset, scale : ndarray of shape (n_features,)
+        The input scaling.
+    y_mean, y_std : ndarray of shape (n_targets,)
+        The target scaling.
+    clamp : bool
+        Constant extrapolation beyond the end knots instead of linear.
+    """
+
+    directions: np.ndarray
+    knots: list
+    values: list
+    offset: np.ndarray
+    scale: np.ndarray
+    y_mean: np.ndarray
+    y_std: np.ndarray
+    clamp: bool
+
+    def __post_init__(self):
+        self.pieces = [_piecewise_linear(k, v) for k, v in zip(self.knots, self.values)]
+        self.uniform = [_equally_spaced(k) for k in self.knots]
+        if self.directions.shape == (1, 1):
+            self.raw_pieces = self._one_input_pieces()
+
+    def raw_knots(self):
+        """Knots in the units of the input (one input only)."""
+        return self.knots[0] * self.scale[0] + self.offset[0]
+
+    def _one_input_pieces(self):
+        """Each interval's line on raw x, as ``A_j + B_j (x - first knot)``.
+
+        The knots' distances from the first come from the scaled knots: raw
+        knots with a large offset and a small spread can round onto each
+        other, their differences cannot.
+        """
+        scaled = self.knots[0]
+        offsets = (scaled - scaled[0]) * self.scale[0]
+        raw_values = self.y_mean + self.y_std * self.values[0]
+        slopes = np.diff(raw_values, axis=0) / np.diff(offsets)[:, None]
+        return {
+            "origin": scaled[0] * self.scale[0] + self.offset[0],
+            "span": offsets[-1],
+            "offsets": offsets,
+            "intercepts": raw_values[:-1] - slopes * offsets[:-1, None],
+            "slopes": slopes,
+        }
+
+    def predict(self, X):
+        """Predictions of shape (n_samples, n_targets) on raw inputs."""
+        out = np.empty((X.shape[0], self.y_mean.size))
+        for lo in range(0, X.shape[0], _CHUNK_ROWS):
+            rows = slice(lo, lo + _CHUNK_ROWS)
+            if self.directions.shape == (1, 1):
+                out[rows] = self._predict_one_input(X[rows, 0])
+                continue
+            P = ((X[rows] - self.offset) / self.scale) @ self.directions.T
+            acc = np.zeros((P.shape[0], self.y_mean.size))
+            for i, (knots, (a, m)) in enumerate(zip(self.knots, self.pieces)):
+                acc += _evaluate_direction(
+                    knots, a, m, P[:, i], self.clamp, self.uniform[i]
+                )
+            out[rows] = self.y_mean + self.y_std * acc
+        return out
+
+    def _predict_one_input(self, x):
+        """One interval search and one multiply-add per sample."""
+        pieces = self.raw_pieces
+        offsets, last = pieces["offsets"], pieces["offsets"].size - 2
+        d = x - pieces["origin"]
+        if self.clamp:
+            d = np.clip(d, 0.0, pieces["span"])
+        if self.uniform[0]:
+            position = np.clip(d, 0.0, pieces["span"]) * ((last + 1) / pieces["span"])
+            j = np.minimum(position.astype(np.intp), last)
+        else:
+            j = np.clip(np.searchsorted(offsets, d, side="right") - 1, 0, last)
+        return pieces["intercepts"][j] + pieces["slopes"][j] * d[:, None]
+
+    def network(self):
+        """The ReLU network on raw inputs and targets that equals :meth:`predict`.
+
+        Per direction: with linear extrapolation, a ReLU facing left at the
+        first knot carries the first line below it and right-facing ReLUs at
+        the other knots but the last add the slope changes; with constant
+        extrapolation, right-facing ReLUs at every knot, the last cancelling
+        the slope beyond it.
+        """
+        weights_in, biases, weights_out = [], [], []
+        intercept = 0.0
+        for v, knots, values, (_, slopes) in zip(
+            self.directions, self.knots, self.values, self.pieces
+        ):
+            changes = np.diff(slopes, axis=0, prepend=0.0)
+            intercept = intercept + values[0]
+            if not self.clamp:
+                facing = np.concatenate([[-1.0], np.ones(knots.size - 1)])
+                at = np.concatenate([[knots[0]], knots[:-1]])
+                out = np.vstack([-slopes[:1], changes])
+            else:
+                facing = np.ones(knots.size)
+                at = knots
+                out = np.vstack([changes, -slopes[-1:]])
+            weights_in.append(facing[None, :] * v[:, None])
+            biases.append(-facing * at)
+            weights_out.append(out)
+        net = FeedForwardNetwork(
+            coefs=[np.hstack(weights_in), np.vstack(weights_out)],
+            intercepts=[np.concatenate(biases), np.atleast_1d(intercept)],
+            activations=["relu", "identity"],
+        )
+        net = net.with_input_scaling(self.offset, self.scale)
+        return net.with_output_scaling(self.y_mean, self.y_std)

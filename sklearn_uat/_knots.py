@@ -10,6 +10,7 @@ are converted to slope changes: the network's output weights.
 """
 
 import warnings
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,26 +20,32 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import NetworkRegressorMixin
+from ._base import NetworkRegressorMixin, restored_on_error
 from ._knot_basis import (
-    _CHUNK_ROWS,
+    KnotRows,
     _curvature_knots,
     _error_knots,
     _evaluate_direction,
     _intervals,
     _piecewise_linear,
-    _solve_directions,
-    _solve_one_direction,
     _strictly_increasing,
     _uniform_knots,
     _weighted_quantile_knots,
+    directions_normal_equations,
+    hat_normal_equations,
 )
-from ._network import FeedForwardNetwork
+from ._lstsq import (
+    PENALTY_RANGE,
+    PenaltyBlock,
+    second_difference_penalty,
+    select_penalties,
+)
 from ._validation import (
+    as_target_columns,
     check_memory_budget,
-    check_sample_weight,
     minmax_scaling,
-    standard_scaling,
+    positive_weight_rows,
+    standard_scaling_columns,
 )
 
 __all__ = ["ReluKnotRegressor"]
@@ -59,6 +66,18 @@ _ADAPTIVE_MAX_SAMPLES = 200_000
 
 # tol with several directions: growth stops at this many unknowns in all.
 _MAX_GROWN_UNKNOWNS = 4096
+
+# n_knots="auto": knots for one input; for several directions, about this
+# many unknowns in all (at most one per sample), within these bounds per
+# direction.
+_AUTO_KNOTS_ONE_INPUT = 128
+_AUTO_UNKNOWNS = 512
+_AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX = 2, 64
+
+# directions="auto": random directions beside the axes, one per this many
+# samples, at most this many: interactions need data to be seen.
+_AUTO_DIRECTIONS = 12
+_AUTO_SAMPLES_PER_DIRECTION = 100
 
 
 # --------------------------------------------------------------------------
@@ -292,13 +311,13 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_knots": [Interval(Integral, 2, None, closed="left")],
+        "n_knots": [Interval(Integral, 2, None, closed="left"), StrOptions({"auto"})],
         "knots": [StrOptions({"uniform", "quantile", "adaptive"}), "array-like"],
         "tol": [Interval(Real, 0, None, closed="neither"), None],
         "max_knots": [Interval(Integral, 2, None, closed="left")],
-        "alpha": [Interval(Real, 0, 1e8, closed="both")],
+        "alpha": [Interval(Real, 0, PENALTY_RANGE[1], closed="both"), StrOptions({"reml"})],
         "directions": [
-            StrOptions({"axes"}),
+            StrOptions({"auto", "axes"}),
             Interval(Integral, 1, None, closed="left"),
         ],
         "extrapolation": [StrOptions({"linear", "constant"})],
@@ -307,13 +326,13 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
-        n_knots=32,
+        n_knots="auto",
         *,
         knots="uniform",
         tol=None,
         max_knots=4096,
-        alpha=1e-10,
-        directions="axes",
+        alpha="reml",
+        directions="auto",
         extrapolation="linear",
         random_state=None,
     ):
@@ -336,35 +355,40 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training inputs. At least two samples.
-        y : array-like of shape (n_samples,)
-            Targets.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets. Several targets share the hidden layer and its
+            factorisation, one output unit each.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights of the squared errors. Samples of weight 0
-            are ignored, also when the training range is measured.
+            Non-negative frequency weights of the squared errors: an integer
+            weight counts like repeated rows, a zero weight like a dropped
+            row (also when the training range is measured).
 
         Returns
         -------
         self : ReluKnotRegressor
             The fitted estimator.
         """
-        X, y = validate_data(
-            self, X, y, reset=True, y_numeric=True, ensure_min_samples=2
-        )
-        X = np.asarray(X, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-        w = None
-        if sample_weight is not None:
-            w = check_sample_weight(sample_weight, X)
-            positive = w > 0
-            if not positive.any():
-                raise ValueError(
-                    "sample_weight must have at least one positive entry; got all "
-                    "zeros."
-                )
-            if not positive.all():
-                X, y, w = X[positive], y[positive], w[positive]
-            if np.all(w == w[0]):
-                w = None
+        with restored_on_error(self):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=True,
+                y_numeric=True,
+                multi_output=True,
+                ensure_min_samples=2,
+            )
+            return self._fit(np.asarray(X, dtype=np.float64), y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
+        Y, single_output = as_target_columns(y)
+        X, Y, w = positive_weight_rows(X, Y, sample_weight)
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"Found {X.shape[0]} sample(s) of positive weight; at least 2 "
+                "are needed (n_samples=1 cannot define a range). Give more "
+                "samples a positive sample_weight."
+            )
         n_features = X.shape[1]
         explicit = self._explicit_knots(n_features)
         if self.tol is not None and explicit is not None:
@@ -373,20 +397,17 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 "explicit knots array; set tol=None or pass knots='uniform', "
                 "'quantile' or 'adaptive'."
             )
-        directions = self._draw_directions(n_features)
-        n_start = explicit.size if explicit is not None else self.n_knots
+        # Frequency weights: a weight of 2 counts like a repeated row.
+        n_effective = X.shape[0] if w is None else int(round(w.sum()))
+        directions = self._draw_directions(n_features, n_effective)
+        n_knots = self._resolve_n_knots(directions.shape[0], n_effective)
+        n_start = explicit.size if explicit is not None else n_knots
         self._check_size(n_start, directions)
 
-        if X.shape[0] < 2:
-            raise ValueError(
-                f"Found {X.shape[0]} sample(s) of positive weight; at least 2 "
-                "are needed (n_samples=1 cannot define a range). Give more "
-                "samples a positive sample_weight."
-            )
         offset, scale = minmax_scaling(X)
-        y_mean, y_std = standard_scaling(y, w)
+        y_mean, y_std = standard_scaling_columns(Y, w)
         P = (X - offset) / scale
-        if n_features > 1:
+        if directions.shape[0] > 1:
             check_memory_budget(
                 X.shape[0] * directions.shape[0],
                 what=f"projecting {X.shape[0]} samples on {directions.shape[0]} "
@@ -394,28 +415,64 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 fix="lower directions or fit on fewer samples",
             )
             P = P @ directions.T
-        y_scaled = (y - y_mean) / y_std
-        # Weights of mean 1 (None when all equal) keep the normal equations'
-        # scale that of the number of samples.
-        w_pos = None if w is None else w / w.mean()
+        problem = _Problem(
+            P=P,
+            Y=(Y - y_mean) / y_std,
+            w=w,
+            y_std=y_std,
+            clamp=self.extrapolation == "constant",
+            alpha=self.alpha,
+            n_features=n_features,
+        )
         ranges = self._projection_ranges(P)
-
         if explicit is not None:
             knots_list = [_strictly_increasing((explicit - offset[0]) / scale[0])]
-            fit = self._fit_on_knots(P, y_scaled, w_pos, knots_list)
+            fit = problem.fit(knots_list)
         elif self.tol is None:
-            fit = self._fit_with_count(P, y_scaled, w_pos, ranges, self.n_knots)
+            fit = self._fit_with_count(problem, ranges, n_knots)
         else:
-            fit = self._grow(P, y_scaled, w_pos, ranges, directions, y_std)
+            fit = self._grow(problem, ranges, directions, n_knots)
 
-        knots_list, values_list, error, _ = fit
-        self._store(knots_list, values_list, directions, offset, scale, y_mean, y_std)
-        if explicit is not None and knots_list[0].size == explicit.size:
-            # Exactly the positions given, not their image through scaling.
-            self.knots_ = explicit
-            self._raw_pieces = self._one_input_pieces(values_list[0])
-        self.train_max_error_ = float(error * y_std)
+        rows = KnotRows(
+            directions=directions,
+            knots=fit.knots,
+            values=fit.values,
+            offset=offset,
+            scale=scale,
+            y_mean=y_mean,
+            y_std=y_std,
+            clamp=problem.clamp,
+        )
+        network = rows.network()
+        if directions.shape[0] == 1:
+            keep_given = explicit is not None and fit.knots[0].size == explicit.size
+            knots_out = [explicit if keep_given else rows.raw_knots()]
+        else:
+            knots_out = list(fit.knots)
+        # Every fitted attribute at once, from the one fitted model.
+        self._rows = rows
+        self._single_output = single_output
+        self.network_ = network
+        self.knots_ = knots_out
+        self.directions_ = directions
+        self.input_offset_ = offset
+        self.input_scale_ = scale
+        self.n_knots_ = int(max(k.size for k in fit.knots))
+        self.n_units_ = int(network.coefs[0].shape[1])
+        self.alpha_ = fit.alpha
+        self.edf_ = fit.edf
+        self.train_max_error_ = fit.max_error
         return self
+
+    def _resolve_n_knots(self, n_directions, n_samples):
+        if self.n_knots != "auto":
+            return self.n_knots
+        if n_directions == 1:
+            return _AUTO_KNOTS_ONE_INPUT
+        unknowns = min(_AUTO_UNKNOWNS, n_samples)
+        return int(
+            np.clip(unknowns // n_directions, _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX)
+        )
 
     def _explicit_knots(self, n_features):
         if isinstance(self.knots, str):
@@ -443,17 +500,25 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             )
         return knots
 
-    def _draw_directions(self, n_features):
+    def _draw_directions(self, n_features, n_samples):
         axes = np.eye(n_features)
         if self.directions == "axes" or n_features == 1:
             return axes
+        if self.directions == "auto":
+            n_drawn = min(
+                _AUTO_DIRECTIONS, n_samples // _AUTO_SAMPLES_PER_DIRECTION
+            )
+            if n_drawn == 0:
+                return axes
+        else:
+            n_drawn = self.directions
         check_memory_budget(
-            self.directions * n_features,
-            what=f"directions={self.directions} with {n_features} features",
+            n_drawn * n_features,
+            what=f"directions={n_drawn} with {n_features} features",
             fix="lower directions",
         )
         rng = check_random_state(self.random_state)
-        drawn = rng.standard_normal((self.directions, n_features))
+        drawn = rng.standard_normal((n_drawn, n_features))
         norms = np.linalg.norm(drawn, axis=1, keepdims=True)
         drawn = drawn / np.where(norms > 0, norms, 1.0)
         return np.vstack([axes, drawn])
@@ -466,7 +531,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         what = f"{name} ({n_knots} knots on {n_dir} direction(s))"
         check_memory_budget(4 * n_knots * n_dir, what=what, fix=fix)
         if n_dir > 1:
-            # The normal equations, their copy and the Cholesky factor.
+            # The normal equations, their inverse and the Cholesky factor.
             check_memory_budget(
                 3 * (n_knots * n_dir) ** 2,
                 what=what + " with its dense normal equations",
@@ -484,123 +549,86 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     # -- one count of knots, placed by the strategy
 
-    def _fit_with_count(self, P, y, w, ranges, n_knots):
+    def _fit_with_count(self, problem, ranges, n_knots):
+        P, w = problem.P, problem.w
         if self.knots == "uniform":
-            knots_list = [_uniform_knots(lo, hi, n_knots) for lo, hi in ranges]
-            return self._fit_on_knots(P, y, w, knots_list, uniform=True)
+            return problem.fit([_uniform_knots(lo, hi, n_knots) for lo, hi in ranges])
         if self.knots == "quantile":
-            knots_list = [
-                _weighted_quantile_knots(P[:, i], w, lo, hi, n_knots)
-                for i, (lo, hi) in enumerate(ranges)
-            ]
-            return self._fit_on_knots(P, y, w, knots_list)
-        return self._fit_adaptive(P, y, w, ranges, n_knots)
+            return problem.fit(
+                [
+                    _weighted_quantile_knots(P[:, i], w, lo, hi, n_knots)
+                    for i, (lo, hi) in enumerate(ranges)
+                ]
+            )
+        return self._fit_adaptive(problem, ranges, n_knots)
 
-    def _fit_adaptive(self, P, y, w, ranges, n_knots):
-        n_dir = P.shape[1]
-        presorted = n_dir == 1
-        if presorted:
-            order = np.argsort(P[:, 0], kind="stable")
+    def _fit_adaptive(self, problem, ranges, n_knots):
+        n_dir = problem.P.shape[1]
+        if n_dir == 1:
+            order = np.argsort(problem.P[:, 0], kind="stable")
             if order.size > _ADAPTIVE_MAX_SAMPLES:
                 keep = np.linspace(0, order.size - 1, _ADAPTIVE_MAX_SAMPLES)
-                order = order[keep.astype(np.intp)]
-            P_all, y_all, w_all = P, y, w
-            P, y = P[order], y[order]
-            w = None if w is None else w[order]
-            if order.size < P_all.shape[0]:
-                best = self._fit_adaptive(P, y, w, ranges, n_knots)
-                return self._fit_on_knots(P_all, y_all, w_all, best[0])
+                best = self._fit_adaptive(
+                    problem.rows(order[keep.astype(np.intp)], presorted=True),
+                    ranges,
+                    n_knots,
+                )
+                return problem.fit(best.knots)
+            problem = problem.rows(order, presorted=True)
         # The pilot needs enough samples per interval to see curvature.
         n_pilot = n_knots
         if n_dir == 1:
-            n_pilot = int(min(max(4 * n_knots, 64), max(n_knots, P.shape[0] // 8)))
-        pilot_knots = [_uniform_knots(lo, hi, n_pilot) for lo, hi in ranges]
-        pilot = self._fit_on_knots(P, y, w, pilot_knots, uniform=True)
+            n_pilot = int(
+                min(max(4 * n_knots, 64), max(n_knots, problem.P.shape[0] // 8))
+            )
+        pilot = problem.fit([_uniform_knots(lo, hi, n_pilot) for lo, hi in ranges])
+        # The pilot's penalty holds the search still: each step then costs
+        # one solve, and the penalty is chosen again on the final knots.
+        search = problem.with_alpha(pilot.alpha)
         knots_list = [
-            _curvature_knots(k, v, n_knots) for k, v in zip(pilot[0], pilot[1])
+            _curvature_knots(k, v, n_knots) for k, v in zip(pilot.knots, pilot.values)
         ]
-        current = best = self._fit_on_knots(P, y, w, knots_list, presorted=presorted)
+        current = best = search.fit(knots_list)
         # Equalise the measured error of the intervals: a damped fixed-point
         # iteration (one least-squares fit per step) that passes through
         # worse placements on its way, so the best one seen is kept.
         stalled = 0
         for _ in range(_ADAPTIVE_STEPS if n_dir == 1 else 2):
-            errors = self._interval_errors(P, current, presorted)
+            errors = search.interval_errors(current)
             knots_list = [
                 _error_knots(k, e, _ADAPTIVE_DAMPING)
-                for k, e in zip(current[0], errors)
+                for k, e in zip(current.knots, errors)
             ]
-            current = self._fit_on_knots(P, y, w, knots_list, presorted=presorted)
-            if current[2] < best[2]:
+            current = search.fit(knots_list)
+            if current.max_error < best.max_error:
                 best, stalled = current, 0
             else:
                 stalled += 1
                 if stalled >= _ADAPTIVE_PATIENCE:
                     break
-        if n_pilot == n_knots and pilot[2] < best[2]:
-            best = pilot
-        return best
-
-    def _interval_errors(self, P, fit, presorted=False):
-        """Max absolute residual within each interval of each direction."""
-        knots_list, _, _, residual = fit
-        residual = np.abs(residual)
-        errors = []
-        for i, knots in enumerate(knots_list):
-            j, _ = _intervals(knots, P[:, i], presorted=presorted)
-            e = np.zeros(knots.size - 1)
-            np.maximum.at(e, j, residual)
-            errors.append(e)
-        return errors
-
-    def _fit_on_knots(self, P, y, w, knots_list, uniform=False, presorted=False):
-        """Least-squares knot values.
-
-        Returns ``(knots_list, values_list, max_abs_error, residual)``, in
-        scaled units.
-        """
-        clamp = self.extrapolation == "constant"
-        if len(knots_list) == 1:
-            knots = knots_list[0]
-            j, s = _intervals(knots, P[:, 0], clamp, presorted, uniform)
-            values = _solve_one_direction(j, s, y, w, knots, self.alpha)
-            values_list = [values]
-            residual = y - values[j]
-            residual -= s * np.diff(values)[j]
-        else:
-            values_list = _solve_directions(P, y, w, knots_list, self.alpha, clamp)
-            residual = y - self._evaluate_scaled(P, knots_list, values_list, uniform)
-        error = float(np.max(np.abs(residual)))
-        return knots_list, values_list, error, residual
-
-    def _evaluate_scaled(self, P, knots_list, values_list, uniform=False):
-        clamp = self.extrapolation == "constant"
-        out = np.zeros(P.shape[0])
-        for i, (knots, values) in enumerate(zip(knots_list, values_list)):
-            a, m = _piecewise_linear(knots, values)
-            out += _evaluate_direction(knots, a, m, P[:, i], clamp, uniform)
-        return out
+        if n_pilot == n_knots and pilot.max_error < best.max_error:
+            return pilot
+        return problem.fit(best.knots)
 
     # -- tol: how many knots are needed
 
-    def _grow(self, P, y, w, ranges, directions, y_std):
-        tol = self.tol / y_std
+    def _grow(self, problem, ranges, directions, n_start):
+        tol = self.tol
         tried = {}
 
         def attempt(n):
             if n not in tried:
-                # Residuals are not needed later: keep memory at one fit's.
-                tried[n] = self._fit_with_count(P, y, w, ranges, n)[:3] + (None,)
+                tried[n] = self._fit_with_count(problem, ranges, n)
             return tried[n]
 
-        n = min(self.n_knots, self.max_knots)
+        n = min(n_start, self.max_knots)
         fit = attempt(n)
-        passed = n if fit[2] <= tol else None
+        passed = n if fit.max_error <= tol else None
         failed = None if passed is not None else n
         # Already good enough: halve down to a count that is not.
         while failed is None and passed > 2:
             n = max(2, passed // 2)
-            if attempt(n)[2] <= tol:
+            if attempt(n).max_error <= tol:
                 passed = n
             else:
                 failed = n
@@ -618,134 +646,32 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         # Grow geometrically, guided by the n^-2 rate (at most 4x a step),
         # until tol is met.
         while passed is None and n < limit:
-            err = tried[n][2]
+            err = tried[n].max_error
             guess = int(np.ceil(n * np.sqrt(err / tol) * 1.02))
             n = min(limit, 4 * n, max(guess, n + 1, int(1.25 * n)))
-            if tried.get(n) is None:
+            if n not in tried:
                 self._check_size(n, directions, growing=True)
-            if attempt(n)[2] <= tol:
+            if attempt(n).max_error <= tol:
                 passed = n
             else:
                 failed = n
         if passed is None:
             warnings.warn(
                 f"tol={self.tol:g} was not reached with {limited_by}: the "
-                f"training max abs error is {tried[n][2] * y_std:.3g}. Raise "
+                f"training max abs error is {tried[n].max_error:.3g}. Raise "
                 "tol, or max_knots (or lower directions for several inputs).",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             return tried[n]
         # Bisect down to the smallest count that meets tol.
         while failed is not None and passed - failed > 1:
             mid = (passed + failed) // 2
-            if attempt(mid)[2] <= tol:
+            if attempt(mid).max_error <= tol:
                 passed = mid
             else:
                 failed = mid
         return tried[passed]
-
-    # -- the network
-
-    def _store(self, knots_list, values_list, directions, offset, scale, y_mean, y_std):
-        linear = self.extrapolation == "linear"
-        weights_in, biases, weights_out = [], [], []
-        intercept = 0.0
-        for v, knots, values in zip(directions, knots_list, values_list):
-            _, slopes = _piecewise_linear(knots, values)
-            changes = np.diff(slopes, prepend=0.0)
-            intercept += values[0]
-            if linear:
-                # relu(t_0 - p) carries the first line below the first knot.
-                facing = np.concatenate([[-1.0], np.ones(knots.size - 1)])
-                at = knots[:-1]
-                at = np.concatenate([[knots[0]], at])
-                out = np.concatenate([[-slopes[0]], changes])
-            else:
-                # relu(p - t_last) cancels the slope beyond the last knot.
-                facing = np.ones(knots.size)
-                at = knots
-                out = np.concatenate([changes, [-slopes[-1]]])
-            weights_in.append(facing[None, :] * v[:, None])
-            biases.append(-facing * at)
-            weights_out.append(out)
-        net = FeedForwardNetwork(
-            coefs=[np.hstack(weights_in), np.concatenate(weights_out)[:, None]],
-            intercepts=[np.concatenate(biases), np.array([intercept])],
-            activations=["relu", "identity"],
-        )
-        self.network_ = net.with_input_scaling(offset, scale).with_output_scaling(
-            y_mean, y_std
-        )
-        self.directions_ = directions
-        self.input_offset_ = offset
-        self.input_scale_ = scale
-        self.n_knots_ = int(max(k.size for k in knots_list))
-        self.n_units_ = int(self.network_.coefs[0].shape[1])
-        if directions.shape[0] == 1:
-            self.knots_ = knots_list[0] * scale[0] + offset[0]
-        else:
-            self.knots_ = list(knots_list)
-        self._pieces = [
-            _piecewise_linear(k, v) for k, v in zip(knots_list, values_list)
-        ]
-        self._knot_rows = list(knots_list)
-        # Equally spaced knots (to rounding) are located arithmetically.
-        self._equally_spaced = [
-            bool(
-                np.max(np.abs(k - np.linspace(k[0], k[-1], k.size)))
-                <= 1e-13 * (k[-1] - k[0])
-            )
-            for k in knots_list
-        ]
-        self._y_mean, self._y_std = float(y_mean), float(y_std)
-        if directions.shape[0] == 1:
-            self._raw_pieces = self._one_input_pieces(values_list[0])
-
-    def _one_input_pieces(self, values):
-        """Each interval's line on raw x, as ``A_j + B_j (x - knots_[0])``.
-
-        The knots' distances from the first come from the scaled knots: raw
-        knots with a large offset and a small spread can round onto each
-        other, their differences cannot.
-        """
-        scaled = self._knot_rows[0]
-        offsets = (scaled - scaled[0]) * self.input_scale_[0]
-        raw_values = self._y_mean + self._y_std * values
-        slopes = np.diff(raw_values) / np.diff(offsets)
-        from_first = offsets[:-1]
-        return {
-            "origin": self.knots_[0],
-            "span": offsets[-1],
-            "offsets": offsets,
-            "intercepts": raw_values[:-1] - slopes * from_first,
-            "slopes": slopes,
-            "uniform": self._equally_spaced[0],
-        }
-
-    def _predict_one_input(self, x):
-        """One interval search and one multiply-add per sample, in chunks."""
-        pieces = self._raw_pieces
-        offsets, last = pieces["offsets"], pieces["offsets"].size - 2
-        step = (last + 1) / pieces["span"]
-        clamp = self.extrapolation == "constant"
-        out = np.empty(x.shape[0])
-        for lo in range(0, x.shape[0], _CHUNK_ROWS):
-            d = x[lo : lo + _CHUNK_ROWS] - pieces["origin"]
-            if clamp:
-                np.clip(d, 0.0, pieces["span"], out=d)
-            if pieces["uniform"]:
-                position = np.clip(d, 0.0, pieces["span"])
-                position *= step
-                j = position.astype(np.intp)
-                np.minimum(j, last, out=j)
-            else:
-                j = np.searchsorted(offsets, d, side="right") - 1
-                np.clip(j, 0, last, out=j)
-            np.multiply(pieces["slopes"][j], d, out=d)
-            d += pieces["intercepts"][j]
-            out[lo : lo + _CHUNK_ROWS] = d
-        return out
 
     # -------------------------------------------------------------- predict
 
@@ -759,27 +685,15 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Equal to ``network_.forward(X)`` up to rounding, inside and
             outside the training range, without forming the
             (n_samples, `n_units_`) hidden layer.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        X = np.asarray(X, dtype=np.float64)
-        if self.directions_.shape[0] == 1:
-            return self._predict_one_input(X[:, 0])
-        clamp = self.extrapolation == "constant"
-        out = np.empty(X.shape[0])
-        for lo in range(0, X.shape[0], _CHUNK_ROWS):
-            U = (X[lo : lo + _CHUNK_ROWS] - self.input_offset_) / self.input_scale_
-            P = U if self.directions_.shape[0] == 1 else U @ self.directions_.T
-            acc = np.zeros(U.shape[0])
-            rows = zip(self._knot_rows, self._pieces, self._equally_spaced)
-            for i, (knots, (a, m), uniform) in enumerate(rows):
-                acc += _evaluate_direction(knots, a, m, P[:, i], clamp, uniform)
-            out[lo : lo + _CHUNK_ROWS] = self._y_mean + self._y_std * acc
-        return out
+        out = self._rows.predict(np.asarray(X, dtype=np.float64))
+        return out[:, 0] if self._single_output else out
 
     def decompose(self, X):
         """Each hidden unit's contribution to the output, for one-input models.
@@ -794,7 +708,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         contributions : ndarray of shape (n_samples, `n_units_`)
             ``relu(hidden pre-activation) * output weight`` of every hidden
             unit: the hinges whose sum plus ``intercepts_[-1][0]`` is
-            :meth:`predict`.
+            :meth:`predict` (of the first target, for several targets).
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
@@ -810,3 +724,120 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             fix="pass fewer samples at a time",
         )
         return self.network_.hidden_activations(X) * self.network_.coefs[1][:, 0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
+
+
+# --------------------------------------------------------------------------
+# One least-squares problem on fixed data, fitted on any knots.
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _KnotFit:
+    knots: list
+    values: list
+    alpha: float
+    edf: float
+    max_error: float
+    residual: np.ndarray
+
+
+@dataclass
+class _Problem:
+    """Projected inputs and scaled targets; :meth:`fit` solves on given knots."""
+
+    P: np.ndarray
+    Y: np.ndarray
+    w: np.ndarray
+    y_std: np.ndarray
+    clamp: bool
+    alpha: object
+    n_features: int = 1
+    presorted: bool = False
+
+    def rows(self, index, presorted=False):
+        return replace(
+            self,
+            P=self.P[index],
+            Y=self.Y[index],
+            w=None if self.w is None else self.w[index],
+            presorted=presorted,
+        )
+
+    def with_alpha(self, alpha):
+        return replace(self, alpha=alpha)
+
+    def fit(self, knots_list):
+        """The penalised least-squares fit on ``knots_list``, in scaled units."""
+        P, Y, w = self.P, self.Y, self.w
+        if len(knots_list) == 1:
+            knots = knots_list[0]
+            uniform = _equally_spaced_knots(knots)
+            j, s = _intervals(knots, P[:, 0], self.clamp, self.presorted, uniform)
+            stats = hat_normal_equations(j, s, Y, w, knots.size)
+        else:
+            stats = directions_normal_equations(P, Y, w, knots_list, self.clamp)
+        starts = np.concatenate([[0], np.cumsum([k.size for k in knots_list])])
+        blocks = [
+            PenaltyBlock(
+                int(start),
+                second_difference_penalty(knots),
+                redundant=self._redundant(i),
+                at=knots,
+            )
+            for i, (start, knots) in enumerate(zip(starts, knots_list))
+        ]
+        if isinstance(self.alpha, str):
+            solved = select_penalties(stats, blocks)
+            alpha = solved.penalties
+        else:
+            fixed = np.broadcast_to(np.asarray(self.alpha, dtype=float), len(blocks))
+            solved = select_penalties(stats, blocks, fixed=fixed)
+            alpha = solved.penalties
+        values = [solved.coef[a:b] for a, b in zip(starts[:-1], starts[1:])]
+        if len(knots_list) == 1:
+            residual = Y - values[0][j]
+            residual -= s[:, None] * np.diff(values[0], axis=0)[j]
+        else:
+            fitted = np.zeros_like(Y)
+            for i, (knots, vals) in enumerate(zip(knots_list, values)):
+                a, m = _piecewise_linear(knots, vals)
+                fitted += _evaluate_direction(knots, a, m, P[:, i], self.clamp)
+            residual = Y - fitted
+        max_error = float(np.max(np.abs(residual) * self.y_std))
+        return _KnotFit(knots_list, values, alpha, solved.edf, max_error, residual)
+
+    def _redundant(self, i):
+        """Null-space functions of direction ``i`` that earlier ones represent.
+
+        The first axis keeps its constant and line; the other axes repeat the
+        constant; random directions (after the ``n_features`` axes) repeat
+        the constant and a line that the axes span.
+        """
+        n_features = self.n_features
+        if i == 0:
+            return 0
+        return 1 if i < n_features else 2
+
+    def interval_errors(self, fit):
+        """Max absolute residual within each interval of each direction."""
+        residual = np.max(np.abs(fit.residual), axis=1)
+        errors = []
+        for i, knots in enumerate(fit.knots):
+            j, _ = _intervals(knots, self.P[:, i], presorted=self.presorted)
+            e = np.zeros(knots.size - 1)
+            np.maximum.at(e, j, residual)
+            errors.append(e)
+        return errors
+
+
+def _equally_spaced_knots(knots):
+    return bool(
+        np.max(np.abs(knots - np.linspace(knots[0], knots[-1], knots.size)))
+        <= 1e-13 * (knots[-1] - knots[0])
+    )

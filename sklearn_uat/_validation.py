@@ -76,3 +76,41 @@ def standard_scaling(y, sample_weight=None):
     if not np.isfinite(std):
         std = peak
     return mean, std
+
+
+def as_target_columns(y):
+    """``y`` as float64 columns, and whether it was one target.
+
+    A 1-D ``y`` or a column vector is one target (predictions are then 1-D,
+    as for :class:`~sklearn.neural_network.MLPRegressor`).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 1:
+        return y[:, None], True
+    return y, y.shape[1] == 1
+
+
+def standard_scaling_columns(Y, sample_weight=None):
+    """:func:`standard_scaling` of every column of ``Y``: two (n_targets,) arrays."""
+    moments = np.array([standard_scaling(col, sample_weight) for col in Y.T])
+    return moments[:, 0], moments[:, 1]
+
+
+def positive_weight_rows(X, Y, sample_weight):
+    """Rows of positive weight, and their weights (None when all are 1).
+
+    Zero-weight rows are dropped before anything is measured on the data,
+    so they give the same model as leaving them out; the weights are
+    frequencies, so integer weights give the same model as repeated rows.
+    """
+    if sample_weight is None:
+        return X, Y, None
+    w = check_sample_weight(sample_weight, X)
+    positive = w > 0
+    if not positive.any():
+        raise ValueError(
+            "sample_weight must have at least one positive entry; got all zeros."
+        )
+    if not positive.all():
+        X, Y, w = X[positive], Y[positive], w[positive]
+    return X, Y, (None if np.all(w == 1.0) else w)

@@ -1,0 +1,613 @@
+"""The least-squares engine under the closed-form networks.
+
+A closed-form network fixes its hidden layer and solves its output layer by
+penalised least squares. Everything that solve needs is in a few sufficient
+statistics of the hidden layer ``Phi`` (one column per basis function) and
+the targets ``Y``, which add up over any split of the rows:
+
+- the Gram matrix ``Phi.T W Phi`` (dense, or banded in the upper storage of
+  :func:`scipy.linalg.solveh_banded` when every basis function covers only a
+  few neighbouring cells),
+- ``Phi.T W Y``, ``diag(Y.T W Y)`` and the sum of the weights.
+
+The penalty is a sum of blocks ``lambda_j S_j``, one per term of the model
+(a row of knots along one direction, a row of bumps, a grid of towers), each
+``S_j`` a roughness penalty whose null space holds the linear functions of
+its term. Penalties are relative: ``lambda_j`` multiplies ``S_j`` times the
+mean diagonal of the Gram matrix, so a number means the same whatever the
+number of samples or the units of the data.
+
+:func:`solve_penalised` solves for fixed penalties; :func:`select_penalties`
+chooses them from the data by restricted maximum likelihood (REML), one per
+block, with the generalised Fellner-Schall iteration [1]_, which needs one
+factorisation and one trace ``tr(A^-1 S_j)`` per step and no refit over the
+data. Banded systems get the trace from the selected inverse of their banded
+Cholesky factor [2]_ in ``O(m p^2)``. Both paths share one fallback policy:
+when a factorisation fails, a ridge on the diagonal grows until it succeeds,
+with a :class:`~scipy.linalg.LinAlgWarning` that says so.
+
+References
+----------
+.. [1] S. N. Wood and M. Fasiolo, "A generalized Fellner-Schall method for
+   smoothing parameter optimization with application to Tweedie location,
+   scale and shape models", Biometrics 73(4), 2017.
+.. [2] K. Takahashi, J. Fagan and M.-S. Chen, "Formation of a sparse bus
+   impedance matrix and its application to short circuit study", 8th PICA
+   Conference, 1973.
+"""
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.linalg import (
+    LinAlgError,
+    LinAlgWarning,
+    cho_factor,
+    cho_solve,
+    cholesky_banded,
+    cho_solve_banded,
+)
+from scipy.linalg.lapack import dpotri
+from scipy.sparse import csr_matrix
+
+__all__ = [
+    "NormalEquations",
+    "PenaltyBlock",
+    "second_difference_penalty",
+    "select_penalties",
+    "solve_penalised",
+]
+
+#: Relative ridge always on the diagonal. It fixes the coefficients that no
+#: sample and no penalty determines (redundant constants of several terms,
+#: empty cells), and is far below any penalty that the data could choose.
+RIDGE_FLOOR = 1e-10
+
+#: Relative ridge on the line of each term of a model with several terms.
+LINE_RIDGE = 1e-6
+
+#: Range of the relative penalties that REML chooses from. Below, a penalty
+#: barely smooths (its relative effect on a fit is about 1e-5) and the
+#: factorisation of terms that the data do not determine would lose its
+#: digits; above, rounding in the normal equations swamps the data and the
+#: fit has reached its linear limit.
+PENALTY_RANGE = (1e-6, 1e8)
+
+# Fellner-Schall: at most this many steps, stopping when no penalty moves by
+# more than this relative amount.
+_MAX_STEPS = 100
+_STEP_TOL = 1e-3
+# ... or when the fit stops moving: relative changes of the effective degrees
+# of freedom and of the residual variance below this.
+_FIT_TOL = 1e-4
+# Smallest residual variance, relative to the targets' mean square.
+_SIGMA2_FLOOR = 1e-10
+
+
+# --------------------------------------------------------------------------
+# Sufficient statistics.
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class NormalEquations:
+    """Sufficient statistics of a weighted least-squares problem.
+
+    Parameters
+    ----------
+    gram : ndarray
+        ``Phi.T W Phi``: shape (m, m), or (p, m) upper banded storage when
+        ``banded`` (``gram[p - 1 + i - j, j] == G[i, j]`` for ``i <= j``).
+    rhs : ndarray of shape (m, n_targets)
+        ``Phi.T W Y``.
+    yty : ndarray of shape (n_targets,)
+        Weighted sum of squared targets per column.
+    weight_sum : float
+        Sum of the weights (the number of samples for unit weights).
+    banded : bool
+        Storage of ``gram``.
+    """
+
+    gram: np.ndarray
+    rhs: np.ndarray
+    yty: np.ndarray
+    weight_sum: float
+    banded: bool = False
+
+    @classmethod
+    def from_windows(cls, windows, Y, w, n_basis):
+        """Statistics of a design given row by row as local windows.
+
+        ``windows`` is a list of ``(columns, values)`` pairs of equal shape
+        (n_rows, width): row ``i`` of the design holds ``values[i]`` in the
+        columns ``columns[i]`` of each pair. The product runs sparse, so its
+        cost follows the non-zeros rather than ``n_basis``.
+        """
+        n = Y.shape[0]
+        cols = np.concatenate([c for c, _ in windows], axis=1)
+        vals = np.concatenate([v for _, v in windows], axis=1)
+        per_row = cols.shape[1]
+        design = csr_matrix(
+            (vals.ravel(), cols.ravel(), np.arange(0, n * per_row + 1, per_row)),
+            shape=(n, n_basis),
+        )
+        weighted = design if w is None else design.multiply(w[:, None]).tocsr()
+        gram = (design.T @ weighted).toarray()
+        wy = Y if w is None else Y * w[:, None]
+        rhs = np.asarray(design.T @ wy)
+        return cls(gram, rhs, np.einsum("ij,ij->j", Y, wy), _weight_sum(w, n))
+
+    def __iadd__(self, other):
+        self.gram += other.gram
+        self.rhs += other.rhs
+        self.yty += other.yty
+        self.weight_sum += other.weight_sum
+        return self
+
+    @property
+    def n_basis(self):
+        return self.gram.shape[1]
+
+    @property
+    def scale(self):
+        """Mean diagonal of the Gram matrix (1 if that is not positive)."""
+        diag = self.gram[-1] if self.banded else np.diag(self.gram)
+        scale = float(np.mean(diag)) if diag.size else 1.0
+        return scale if np.isfinite(scale) and scale > 0 else 1.0
+
+
+def _weight_sum(w, n):
+    return float(n) if w is None else float(np.sum(w))
+
+
+# --------------------------------------------------------------------------
+# Penalties.
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class PenaltyBlock:
+    """One term's roughness penalty: ``S`` on the columns ``start:start+size``.
+
+    Parameters
+    ----------
+    start : int
+        First column of the term.
+    band : ndarray of shape (p, size)
+        ``S`` in upper banded storage.
+    null_dim : int
+        Dimension of the null space of ``S`` (2 for second differences: the
+        linear functions of the term).
+    redundant : int
+        How many leading functions of that null space (the constant, then
+        the linear function of the term's positions ``at``) other terms
+        already represent: a term along a random direction repeats the
+        constant and linear functions of the axes. The solve constrains the
+        term's coefficients to be orthogonal to them, which picks one split
+        between the terms without changing the fit.
+    at : ndarray of shape (size,), default=None
+        Positions of the term's basis functions (its knots), for the linear
+        function of a redundant null space.
+    """
+
+    start: int
+    band: np.ndarray
+    null_dim: int = 2
+    redundant: int = 0
+    at: np.ndarray = None
+    _dense: np.ndarray = field(default=None, repr=False)
+    fixed: np.ndarray = 0.0
+
+    @property
+    def size(self):
+        return self.band.shape[1] if self.band is not None else self._dense.shape[0]
+
+    @property
+    def rank(self):
+        return max(self.size - self.null_dim, 0)
+
+    @property
+    def columns(self):
+        return slice(self.start, self.start + self.size)
+
+    def dense(self):
+        if self._dense is None:
+            self._dense = _band_to_dense(self.band)
+        return self._dense
+
+    def line_ridge(self):
+        """``LINE_RIDGE`` times the projector on the term's centred line.
+
+        With more inputs than samples, the lines of several terms are not
+        all determined by the data; this floor decides them, far below any
+        penalty (a relative shrinkage of about 1e-6 where the data speak).
+        """
+        if self.at is None:
+            return np.zeros((self.size, self.size))
+        line = np.asarray(self.at, dtype=np.float64) - np.mean(self.at)
+        norm = np.linalg.norm(line)
+        if norm == 0:
+            return np.zeros((self.size, self.size))
+        line /= norm
+        return LINE_RIDGE * np.outer(line, line)
+
+    def free_basis(self):
+        """Orthonormal basis (size, size - redundant) of the free coefficients."""
+        basis = [np.ones(self.size), np.asarray(self.at, dtype=np.float64)]
+        redundant = np.stack(basis[: self.redundant], axis=1)
+        Q, _ = np.linalg.qr(redundant, mode="complete")
+        return Q[:, self.redundant :]
+
+
+def second_difference_penalty(knots):
+    """Banded Gram matrix of scaled second differences along a row of knots.
+
+    Row ``k`` of the difference operator is ``hbar_k`` times the change of
+    slope at inner knot ``k`` of the piecewise-linear function with values
+    ``c`` at ``knots`` (``hbar_k`` the mean width of its two intervals): on
+    equally spaced knots the plain second difference ``c[k-1] - 2 c[k] +
+    c[k+1]``, which does not depend on the number of knots. Its null space
+    is the linear functions. Returns upper banded storage of shape (3, m).
+    """
+    knots = np.asarray(knots, dtype=np.float64)
+    m = knots.size
+    ab = np.zeros((3, m))
+    if m < 3:
+        return ab
+    h = np.diff(knots)
+    hbar = 0.5 * (h[:-1] + h[1:])
+    rows = np.stack([hbar / h[:-1], -hbar / h[:-1] - hbar / h[1:], hbar / h[1:]])
+    for a in range(3):
+        for b in range(a, 3):
+            ab[2 - (b - a), b : b + m - 2] += rows[a] * rows[b]
+    return ab
+
+
+def _band_to_dense(ab):
+    p, m = ab.shape
+    dense = np.zeros((m, m))
+    for d in range(p):
+        idx = np.arange(m - d)
+        dense[idx, idx + d] = ab[p - 1 - d, d:]
+        dense[idx + d, idx] = ab[p - 1 - d, d:]
+    return dense
+
+
+# --------------------------------------------------------------------------
+# The penalised solve.
+# --------------------------------------------------------------------------
+
+
+class _Factor:
+    """Cholesky factor of ``G + scale (sum_j lambda_j S_j + ridge I)``.
+
+    One fallback policy for every system: should the factorisation fail, the
+    ridge grows by factors of 100 until it succeeds, and a LinAlgWarning
+    says so.
+    """
+
+    def __init__(self, stats, blocks, penalties):
+        self.stats, self.blocks = stats, blocks
+        self.scale = stats.scale
+        ridge = RIDGE_FLOOR
+        for _ in range(12):
+            system = self._system(penalties, ridge)
+            try:
+                if stats.banded:
+                    self.factor = cholesky_banded(system, lower=False)
+                else:
+                    self.factor = cho_factor(system, check_finite=False)
+                break
+            except (LinAlgError, ValueError):
+                ridge *= 100.0
+        else:  # pragma: no cover - a ridge of 1e14 x scale always factors
+            raise LinAlgError("The penalised normal equations could not be solved.")
+        if ridge > RIDGE_FLOOR:
+            warnings.warn(
+                "The penalised normal equations are numerically singular; a "
+                f"ridge of {ridge:.0e} times their mean diagonal was added to "
+                "solve them. The fit may be smoother than asked; check for "
+                "duplicated or constant inputs.",
+                LinAlgWarning,
+                stacklevel=4,
+            )
+        self.ridge = ridge
+
+    def _system(self, penalties, ridge):
+        stats = self.stats
+        system = np.array(stats.gram, dtype=np.float64)
+        scale = self.scale
+        if stats.banded:
+            p = system.shape[0]
+            for lam, block in zip(penalties, self.blocks):
+                q = block.band.shape[0]
+                if q > p:
+                    grown = np.zeros((q, system.shape[1]))
+                    grown[q - p :] = system
+                    system, p = grown, q
+                system[p - q :, block.columns] += lam * scale * block.band
+            system[-1] += ridge * scale
+        else:
+            for lam, block in zip(penalties, self.blocks):
+                cols = block.columns
+                system[cols, cols] += scale * (lam * block.dense() + block.fixed)
+            system[np.diag_indices_from(system)] += ridge * scale
+        return system
+
+    def solve(self, rhs):
+        if self.stats.banded:
+            return cho_solve_banded((self.factor, False), rhs, check_finite=False)
+        return cho_solve(self.factor, rhs, check_finite=False)
+
+    def penalty_traces(self):
+        """``tr(A^-1 S_j)`` for every block (times the scale of the system)."""
+        if self.stats.banded:
+            inverse_band = _selected_inverse(self.factor)
+            traces = []
+            for block in self.blocks:
+                q = block.band.shape[0]
+                sub = inverse_band[:q, block.columns]
+                # Off-diagonal entries count twice.
+                weights = np.full((q, 1), 2.0)
+                weights[0] = 1.0
+                traces.append(float(np.sum(weights * sub * block.band[::-1])))
+            return np.array(traces) * self.scale
+        inverse = self.inverse()
+        return np.array(
+            [
+                np.sum(inverse[b.columns, b.columns] * b.dense()) * self.scale
+                for b in self.blocks
+            ]
+        )
+
+    def ridge_trace(self):
+        """``tr(A^-1 F)`` for the fixed ridges F: the degrees of freedom they take."""
+        if self.stats.banded:
+            diag = _selected_inverse(self.factor)[0]
+            return float(np.sum(diag)) * self.scale * self.ridge
+        inverse = self.inverse()
+        trace = float(np.trace(inverse)) * self.ridge
+        for block in self.blocks:
+            if np.any(block.fixed):
+                cols = block.columns
+                trace += float(np.sum(inverse[cols, cols] * block.fixed))
+        return trace * self.scale
+
+    def inverse(self):
+        """The dense inverse of the system, from its Cholesky factor (cached)."""
+        if getattr(self, "_inverse", None) is None:
+            c, lower = self.factor
+            inverse, info = dpotri(c, lower=lower)
+            if info != 0:  # pragma: no cover - the factor is positive definite
+                raise LinAlgError("The inverse of the normal equations failed.")
+            inverse = np.triu(inverse) if not lower else np.tril(inverse)
+            self._inverse = inverse + inverse.T - np.diag(np.diag(inverse))
+        return self._inverse
+
+
+def _selected_inverse(factor):
+    """The band of ``A^-1`` from the upper banded Cholesky factor ``U`` of A.
+
+    Returns ``Z`` of shape (p, m) with ``Z[d, i] = (A^-1)[i, i + d]``. The
+    recurrence ``Z[i, j] = (delta_ij / U_ii - sum_{k > i} U_ik Z[k, j]) /
+    U_ii`` runs from the last row up and only ever reads entries inside the
+    band, so it costs ``O(m p^2)``.
+    """
+    p = factor.shape[0] - 1
+    m = factor.shape[1]
+    Z = np.zeros((p + 1, m))
+    window = np.zeros((p + 1, p + 1))  # Z[i:i+p+1, i:i+p+1] after step i
+    for i in range(m - 1, -1, -1):
+        width = min(p, m - 1 - i)
+        u_ii = factor[p, i]
+        u = factor[p - np.arange(1, width + 1), i + np.arange(1, width + 1)]
+        below = window[:width, :width]
+        row = -(below @ u) / u_ii
+        z_ii = (1.0 / u_ii - u @ row) / u_ii
+        shifted = np.zeros((p + 1, p + 1))
+        shifted[1:, 1:] = window[:p, :p]
+        shifted[0, 0] = z_ii
+        shifted[0, 1 : width + 1] = row
+        shifted[1 : width + 1, 0] = row
+        window = shifted
+        Z[0, i] = z_ii
+        Z[1 : width + 1, i] = row
+    # Re-index to Z[d, i] = A^-1[i, i + d] aligned on the row i.
+    return Z
+
+
+def solve_penalised(stats, blocks, penalties):
+    """Coefficients of the penalised fit for fixed relative penalties.
+
+    Parameters
+    ----------
+    stats : NormalEquations
+    blocks : list of PenaltyBlock
+    penalties : array-like of shape (len(blocks),)
+        Relative penalty of each block.
+
+    Returns
+    -------
+    coef : ndarray of shape (m, n_targets)
+    """
+    return _Factor(stats, blocks, np.asarray(penalties, dtype=np.float64)).solve(
+        stats.rhs
+    )
+
+
+@dataclass
+class PenalisedFit:
+    """Result of :func:`select_penalties`."""
+
+    coef: np.ndarray
+    penalties: np.ndarray
+    edf: float
+    n_steps: int
+    converged: bool
+
+
+def _residual_sum(stats, coef):
+    """Weighted residual sum of squares per target, from the statistics."""
+    stats_gram = stats.gram
+    if stats.banded:
+        g_coef = _banded_matvec(stats_gram, coef)
+    else:
+        g_coef = stats_gram @ coef
+    rss = stats.yty - 2.0 * np.einsum("ij,ij->j", coef, stats.rhs)
+    rss += np.einsum("ij,ij->j", coef, g_coef)
+    return np.maximum(rss, 0.0)
+
+
+def _banded_matvec(ab, x):
+    p, m = ab.shape
+    out = ab[-1][:, None] * x
+    for d in range(1, p):
+        diag = ab[p - 1 - d, d:][:, None]
+        out[:-d] += diag * x[d:]
+        out[d:] += diag * x[:-d]
+    return out
+
+
+def _quadratic_forms(block, coef, scale):
+    """``c_t.T S c_t`` on the block's columns, per target."""
+    c = coef[block.columns]
+    Sc = block.dense() @ c if block.band is None else _banded_matvec(block.band, c)
+    return np.einsum("ij,ij->j", c, Sc) * scale
+
+
+def _without_redundancy(stats, blocks):
+    """The problem in the free coefficients of every block, and the map back.
+
+    Returns ``(stats, blocks, T)`` with ``coef = T @ free_coef``; ``T`` is
+    None when no block is redundant.
+    """
+    if not any(b.redundant for b in blocks):
+        return stats, blocks, None
+    m = stats.n_basis
+    columns, reduced, start = [], [], 0
+    pieces = []
+    for block in blocks:
+        Z = block.free_basis() if block.redundant else np.eye(block.size)
+        pieces.append((block.columns, Z))
+        reduced.append(
+            PenaltyBlock(
+                start,
+                None,
+                null_dim=block.null_dim - block.redundant,
+                _dense=Z.T @ block.dense() @ Z,
+                fixed=Z.T @ block.line_ridge() @ Z,
+            )
+        )
+        start += Z.shape[1]
+    T = np.zeros((m, start))
+    at = 0
+    for cols, Z in pieces:
+        T[cols, at : at + Z.shape[1]] = Z
+        at += Z.shape[1]
+    free = NormalEquations(
+        T.T @ stats.gram @ T, T.T @ stats.rhs, stats.yty, stats.weight_sum
+    )
+    del columns
+    return free, reduced, T
+
+
+def select_penalties(stats, blocks, fixed=None):
+    """Penalties chosen by REML, one per block, and the fit they give.
+
+    Parameters
+    ----------
+    stats : NormalEquations
+    blocks : list of PenaltyBlock
+    fixed : array-like of shape (len(blocks),), default=None
+        Relative penalties to use as they are; then only the effective
+        degrees of freedom are computed.
+
+    Returns
+    -------
+    fit : PenalisedFit
+        ``coef`` of shape (m, n_targets), the relative ``penalties``, the
+        effective degrees of freedom ``edf`` (the trace of the influence
+        matrix, ``tr(A^-1 G)``), the number of Fellner-Schall steps and
+        whether they converged.
+
+    Notes
+    -----
+    For Gaussian errors of variance ``sigma^2`` and a penalty block that is
+    a prior of precision ``lambda_j S_j / sigma^2`` on its term, the REML
+    update of Wood and Fasiolo (2017) is
+
+    ``lambda_j <- sigma^2 (rank(S_j) - lambda_j tr(A^-1 S_j)) / (c.T S_j c)``
+
+    with ``A = G + sum_j lambda_j S_j`` and ``sigma^2 = RSS / (n - edf)``.
+    It increases the restricted likelihood at every step and needs no
+    derivative of the criterion. Several targets share the penalties: their
+    quadratic forms are summed, each divided by its own ``sigma^2``.
+    """
+    stats, blocks, T = _without_redundancy(stats, blocks)
+    fit = _select(stats, blocks, fixed)
+    if T is not None:
+        fit.coef = T @ fit.coef
+    return fit
+
+
+def _select(stats, blocks, fixed):
+    lo, hi = PENALTY_RANGE
+    n_blocks = len(blocks)
+    if fixed is not None:
+        penalties = np.asarray(fixed, dtype=np.float64)
+        factor = _Factor(stats, blocks, penalties)
+        coef = factor.solve(stats.rhs)
+        edf = _edf(stats, factor, penalties)
+        return PenalisedFit(coef, penalties, edf, 0, True)
+    penalties = np.full(n_blocks, 1.0)
+    previous = None
+    ranks = np.array([b.rank for b in blocks], dtype=np.float64)
+    converged = False
+    steps = 0
+    for steps in range(1, _MAX_STEPS + 1):
+        factor = _Factor(stats, blocks, penalties)
+        coef = factor.solve(stats.rhs)
+        traces = factor.penalty_traces()
+        edf = stats.n_basis - penalties @ traces - factor.ridge_trace()
+        dof = max(stats.weight_sum - edf, 1.0)
+        # A floor relative to the targets' mean square: where the fit
+        # interpolates, the residuals are rounding noise, which must not
+        # steer the penalties.
+        floor = _SIGMA2_FLOOR * np.maximum(stats.yty / stats.weight_sum, 1e-300)
+        sigma2 = np.maximum(_residual_sum(stats, coef) / dof, floor)
+        updated = penalties.copy()
+        for j, block in enumerate(blocks):
+            if ranks[j] == 0:
+                continue
+            form = np.mean(_quadratic_forms(block, coef, factor.scale) / sigma2)
+            numerator = ranks[j] - penalties[j] * traces[j]
+            if not form > 0:
+                updated[j] = hi
+            else:
+                updated[j] = max(numerator, 0.0) / form
+        updated = np.clip(np.nan_to_num(updated, nan=hi, posinf=hi), lo, hi)
+        change = np.max(np.abs(np.log(updated) - np.log(penalties)), initial=0.0)
+        penalties = updated
+        # Converged when the penalties stop moving, or when the fit does:
+        # a penalty on its way to infinity (a term that is linear) changes
+        # neither the degrees of freedom nor the residuals any more.
+        current = np.array([edf, *sigma2])
+        if change < _STEP_TOL or (
+            previous is not None
+            and abs(edf - previous[0]) < _FIT_TOL * max(edf, 1.0)
+            and np.all(np.abs(current[1:] / previous[1:] - 1.0) < _FIT_TOL)
+        ):
+            converged = True
+            break
+        previous = current
+    factor = _Factor(stats, blocks, penalties)
+    coef = factor.solve(stats.rhs)
+    return PenalisedFit(
+        coef, penalties, _edf(stats, factor, penalties), steps, converged
+    )
+
+
+def _edf(stats, factor, penalties):
+    traces = factor.penalty_traces()
+    return float(stats.n_basis - penalties @ traces - factor.ridge_trace())
