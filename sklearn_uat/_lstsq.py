@@ -64,7 +64,9 @@ __all__ = [
 #: empty cells), and is far below any penalty that the data could choose.
 RIDGE_FLOOR = 1e-10
 
-#: Relative ridge on the line of each term of a model with several terms.
+#: Relative ridge on the line of each term of a model with several terms:
+#: with more inputs than samples the data do not decide all the lines. It
+#: shrinks a line that the data decide by about 1e-6.
 LINE_RIDGE = 1e-6
 
 #: Range of the relative penalties that REML chooses from. Below, a penalty
@@ -216,27 +218,16 @@ class PenaltyBlock:
             self._dense = _band_to_dense(self.band)
         return self._dense
 
-    def line_ridge(self):
-        """``LINE_RIDGE`` times the projector on the term's centred line.
+    def rotation(self):
+        """Orthonormal basis (size, size - redundant) of the term's coefficients.
 
-        With more inputs than samples, the lines of several terms are not
-        all determined by the data; this floor decides them, far below any
-        penalty (a relative shrinkage of about 1e-6 where the data speak).
+        Its first columns span the free null-space functions (the constant,
+        then the line through the positions ``at``), the rest their
+        complement; the redundant ones are left out.
         """
-        if self.at is None:
-            return np.zeros((self.size, self.size))
-        line = np.asarray(self.at, dtype=np.float64) - np.mean(self.at)
-        norm = np.linalg.norm(line)
-        if norm == 0:
-            return np.zeros((self.size, self.size))
-        line /= norm
-        return LINE_RIDGE * np.outer(line, line)
-
-    def free_basis(self):
-        """Orthonormal basis (size, size - redundant) of the free coefficients."""
-        basis = [np.ones(self.size), np.asarray(self.at, dtype=np.float64)]
-        redundant = np.stack(basis[: self.redundant], axis=1)
-        Q, _ = np.linalg.qr(redundant, mode="complete")
+        at = np.asarray(self.at, dtype=np.float64)
+        null = np.stack([np.ones(self.size), at - at.mean()], axis=1)
+        Q, _ = np.linalg.qr(null[:, : self.null_dim], mode="complete")
         return Q[:, self.redundant :]
 
 
@@ -297,6 +288,10 @@ class _Factor:
                 if stats.banded:
                     self.factor = cholesky_banded(system, lower=False)
                 else:
+                    # Jacobi scaling: terms whose penalties differ by orders
+                    # of magnitude keep their digits in one factorisation.
+                    self.equilibrium = 1.0 / np.sqrt(np.diag(system))
+                    system *= self.equilibrium[:, None] * self.equilibrium
                     self.factor = cho_factor(system, check_finite=False)
                 break
             except (LinAlgError, ValueError):
@@ -338,7 +333,8 @@ class _Factor:
     def solve(self, rhs):
         if self.stats.banded:
             return cho_solve_banded((self.factor, False), rhs, check_finite=False)
-        return cho_solve(self.factor, rhs, check_finite=False)
+        e = self.equilibrium[:, None]
+        return e * cho_solve(self.factor, e * rhs, check_finite=False)
 
     def penalty_traces(self):
         """``tr(A^-1 S_j)`` for every block (times the scale of the system)."""
@@ -382,7 +378,9 @@ class _Factor:
             if info != 0:  # pragma: no cover - the factor is positive definite
                 raise LinAlgError("The inverse of the normal equations failed.")
             inverse = np.triu(inverse) if not lower else np.tril(inverse)
-            self._inverse = inverse + inverse.T - np.diag(np.diag(inverse))
+            inverse = inverse + inverse.T - np.diag(np.diag(inverse))
+            e = self.equilibrium
+            self._inverse = inverse * e[:, None] * e
         return self._inverse
 
 
@@ -476,28 +474,37 @@ def _quadratic_forms(block, coef, scale):
     return np.einsum("ij,ij->j", c, Sc) * scale
 
 
-def _without_redundancy(stats, blocks):
-    """The problem in the free coefficients of every block, and the map back.
+def _null_space_coordinates(stats, blocks):
+    """The problem in coordinates that split each term's null space off.
 
-    Returns ``(stats, blocks, T)`` with ``coef = T @ free_coef``; ``T`` is
-    None when no block is redundant.
+    Each term's coefficients are rotated onto an orthonormal basis whose
+    first columns span its free null-space functions (its constant unless
+    redundant, then its line unless redundant) and whose other columns span
+    their complement, on which the penalty is positive definite. Redundant
+    null-space functions are dropped. In these coordinates the Jacobi
+    scaling of the factorisation separates what the data decide from what a
+    penalty of up to 1e8 decides, so both keep their digits.
+
+    Returns ``(stats, blocks, T)`` with ``coef = T @ new_coef``; ``T`` is
+    None (and nothing changes) for banded systems.
     """
-    if not any(b.redundant for b in blocks):
+    if stats.banded or any(b.at is None for b in blocks):
         return stats, blocks, None
     m = stats.n_basis
-    columns, reduced, start = [], [], 0
-    pieces = []
+    reduced, pieces, start = [], [], 0
     for block in blocks:
-        Z = block.free_basis() if block.redundant else np.eye(block.size)
+        Z = block.rotation()
+        S = Z.T @ block.dense() @ Z
+        n_null = block.null_dim - block.redundant
+        S[:n_null] = 0.0
+        S[:, :n_null] = 0.0
+        fixed = np.zeros_like(S)
+        if block.redundant < 2 and n_null > 0:
+            # The line is the last of the free null-space columns.
+            fixed[n_null - 1, n_null - 1] = LINE_RIDGE
         pieces.append((block.columns, Z))
         reduced.append(
-            PenaltyBlock(
-                start,
-                None,
-                null_dim=block.null_dim - block.redundant,
-                _dense=Z.T @ block.dense() @ Z,
-                fixed=Z.T @ block.line_ridge() @ Z,
-            )
+            PenaltyBlock(start, None, null_dim=n_null, _dense=S, fixed=fixed)
         )
         start += Z.shape[1]
     T = np.zeros((m, start))
@@ -505,11 +512,10 @@ def _without_redundancy(stats, blocks):
     for cols, Z in pieces:
         T[cols, at : at + Z.shape[1]] = Z
         at += Z.shape[1]
-    free = NormalEquations(
+    rotated = NormalEquations(
         T.T @ stats.gram @ T, T.T @ stats.rhs, stats.yty, stats.weight_sum
     )
-    del columns
-    return free, reduced, T
+    return rotated, reduced, T
 
 
 def select_penalties(stats, blocks, fixed=None):
@@ -544,7 +550,7 @@ def select_penalties(stats, blocks, fixed=None):
     derivative of the criterion. Several targets share the penalties: their
     quadratic forms are summed, each divided by its own ``sigma^2``.
     """
-    stats, blocks, T = _without_redundancy(stats, blocks)
+    stats, blocks, T = _null_space_coordinates(stats, blocks)
     fit = _select(stats, blocks, fixed)
     if T is not None:
         fit.coef = T @ fit.coef
