@@ -8,23 +8,30 @@ involved: the construction is the proof, and :class:`BumpNetRegressor` makes
 it a model that can be fitted, cross-validated and looked at.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
 from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import NetworkRegressorMixin
-from ._linalg import solve_banded_spd
+from ._base import NetworkRegressorMixin, restored_on_error
+from ._lstsq import (
+    PENALTY_RANGE,
+    NormalEquations,
+    PenaltyBlock,
+    second_difference_penalty,
+    select_penalties,
+)
 from ._network import FeedForwardNetwork
 from ._validation import (
+    as_target_columns,
     check_memory_budget,
-    check_sample_weight,
     minmax_scaling,
-    standard_scaling,
+    positive_weight_rows,
+    standard_scaling_columns,
 )
 
 # A logistic unit further than this (in units of its pre-activation) from its
@@ -40,10 +47,13 @@ _CHUNK_ELEMENTS = 1 << 21
 # they already lie inside (0, 1).
 _P_LOW = 0.1
 
-# Relative weight of the second-difference penalty centred on empty bumps: it
-# decides the heights of bumps that no sample reaches (linear continuation of
-# their neighbours) and leaves the others to the data.
-_DIFFERENCE_PENALTY = 1e-9
+# n_bumps="auto": bumps for one input, and per input for several.
+_AUTO_BUMPS_ONE_INPUT = 64
+_AUTO_BUMPS_PER_INPUT = 32
+
+# Towers on more occupied cells than this fraction of the samples memorise:
+# a warning names the fix.
+_TOWER_CELLS_PER_SAMPLE = 0.25
 
 
 def _pieces(t, n_bumps, steepness, first, width):
@@ -95,7 +105,7 @@ def _banded_normal_equations(t, g, sample_weight, n_bumps, steepness):
     starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]])
     stops = np.r_[starts[1:], first.size]
     ab = np.zeros((width, n_pieces))
-    rhs = np.zeros(n_pieces)
+    rhs = np.zeros((n_pieces, g.shape[1]))
     offsets = np.arange(width)
     batch = max(1, _CHUNK_ELEMENTS // (width * width))
     for b0 in range(0, starts.size, batch):
@@ -122,69 +132,53 @@ def _banded_normal_equations(t, g, sample_weight, n_bumps, steepness):
     return ab, rhs
 
 
-def _fit_axis(t, g, sample_weight, n_bumps, steepness, heights, alpha):
-    """Levels ``[left end, bump 0, ..., bump n - 1, right end]`` on one axis."""
+def _levels_penalty(n_bumps, at=None):
+    """Second differences of the levels ``[left end, bumps..., right end]``.
+
+    Their null space is the linear sequences of levels, which soft bumps
+    turn into (nearly) linear functions: a large penalty tends to the
+    linear fit.
+    """
+    positions = np.arange(-1.0, n_bumps + 1.0) if at is None else at
+    return second_difference_penalty(positions), positions
+
+
+def _select(stats, blocks, alpha):
+    """The engine's fit for ``alpha`` (a relative penalty or ``"reml"``)."""
+    if isinstance(alpha, str):
+        return select_penalties(stats, blocks)
+    return select_penalties(stats, blocks, fixed=[alpha] * len(blocks))
+
+
+def _fit_axis(t, G, sample_weight, n_bumps, steepness, heights, alpha):
+    """Levels ``[left end, bump 0, ..., bump n - 1, right end]`` on one axis.
+
+    ``G`` has one column per target; returns the levels (n_bumps + 2,
+    n_targets) and the engine's fit (None for mean heights).
+    """
     if heights == "mean":
         cell = np.clip(np.floor(t), 0, n_bumps - 1).astype(np.intp)
         weight = np.bincount(cell, weights=sample_weight, minlength=n_bumps)
-        total = np.bincount(cell, weights=sample_weight * g, minlength=n_bumps)
         occupied = weight > 0
         centres = np.arange(n_bumps) + 0.5
-        # Empty bumps take the value interpolated between their nearest
-        # occupied neighbours (the nearest one beyond the last).
-        bumps = np.interp(
-            centres, centres[occupied], total[occupied] / weight[occupied]
-        )
-        return np.r_[bumps[0], bumps, bumps[-1]]
-    ab, rhs = _banded_normal_equations(t, g, sample_weight, n_bumps, steepness)
-    scale = float(np.mean(ab[-1]))
-    if not np.isfinite(scale) or scale <= 0:
-        scale = 1.0
-    cell = np.clip(np.floor(t), 0, n_bumps - 1).astype(np.intp)
-    empty = np.bincount(cell, weights=sample_weight, minlength=n_bumps) == 0
-    _add_gap_penalty(ab, np.flatnonzero(empty) + 1, _DIFFERENCE_PENALTY * scale)
-    return solve_banded_spd(ab, rhs, ridge=alpha)
-
-
-def _add_gap_penalty(ab, centres, penalty):
-    """Add ``penalty * (c[q-1] - 2 c[q] + c[q+1]) ** 2`` for each centre ``q``.
-
-    Applied at the empty bumps only, so that their heights continue their
-    neighbours linearly while the heights of occupied bumps stay the pure
-    least-squares ones.
-    """
-    width = ab.shape[0]
-    coef = np.array([1.0, -2.0, 1.0])
-    for a in range(3):
-        for b in range(a, 3):
-            np.add.at(
-                ab, (width - 1 - (b - a), centres - 1 + b), penalty * coef[a] * coef[b]
+        levels = []
+        for g in G.T:
+            total = np.bincount(cell, weights=sample_weight * g, minlength=n_bumps)
+            # Empty bumps take the value interpolated between their nearest
+            # occupied neighbours (the nearest one beyond the last).
+            bumps = np.interp(
+                centres, centres[occupied], total[occupied] / weight[occupied]
             )
-    return ab
-
-
-def _solve_dense_spd(gram, rhs, ridge):
-    """Solve ``(gram + ridge * mean(diag) I) x = rhs``.
-
-    A Cholesky factorisation when the regularised system is numerically
-    positive definite; otherwise the same regularised solution through the
-    eigenvalues, with negative rounding-noise eigenvalues clipped to zero
-    (and, without a ridge, null directions left out). Both give the same
-    answer up to rounding, so the regularisation never jumps with noise.
-    """
-    scale = float(np.mean(np.diag(gram)))
-    if not np.isfinite(scale) or scale <= 0:
-        scale = 1.0
-    system = gram + ridge * scale * np.eye(gram.shape[0])
-    try:
-        return cho_solve(cho_factor(system, check_finite=False), rhs)
-    except LinAlgError:
-        pass
-    values, vectors = np.linalg.eigh(gram)
-    denominator = np.maximum(values, 0.0) + ridge * scale
-    keep = denominator > 1e-15 * max(float(values[-1]), scale)
-    vectors = vectors[:, keep]
-    return vectors @ ((vectors.T @ rhs) / denominator[keep])
+            levels.append(np.r_[bumps[0], bumps, bumps[-1]])
+        return np.stack(levels, axis=1), None
+    ab, rhs = _banded_normal_equations(t, G, sample_weight, n_bumps, steepness)
+    wg = G * sample_weight[:, None]
+    stats = NormalEquations(
+        ab, rhs, np.einsum("ij,ij->j", G, wg), float(sample_weight.sum()), True
+    )
+    band, _ = _levels_penalty(n_bumps)
+    fit = _select(stats, [PenaltyBlock(0, band)], alpha)
+    return fit.coef, fit
 
 
 def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
@@ -452,28 +446,31 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_bumps": [Interval(Integral, 1, None, closed="left")],
+        "n_bumps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "steepness": [Interval(Real, 0, 1e6, closed="right")],
         "heights": [StrOptions({"lstsq", "mean"})],
         "output_activation": [StrOptions({"identity", "sigmoid"})],
         "layout": [StrOptions({"tower", "additive"})],
         "tower_steepness": [Interval(Real, 0, 1e6, closed="right")],
         "max_cells": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [
+            Interval(Real, 0, PENALTY_RANGE[1], closed="both"),
+            StrOptions({"reml"}),
+        ],
         "margin": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
         self,
-        n_bumps=32,
+        n_bumps="auto",
         *,
         steepness=0.5,
         heights="lstsq",
         output_activation="identity",
-        layout="tower",
+        layout="additive",
         tower_steepness=1.0,
         max_cells=4096,
-        alpha=1e-12,
+        alpha="reml",
         margin=0.0,
     ):
         self.n_bumps = n_bumps
@@ -494,26 +491,31 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training inputs.
-        y : array-like of shape (n_samples,)
-            Targets.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets. Several targets share the hidden layers, one output
+            unit each.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; samples of weight 0 are ignored, also when
-            the training range and the occupied cells are determined.
+            Non-negative frequency weights: an integer weight counts like
+            repeated rows, and samples of weight 0 are ignored, also when the
+            training range and the occupied cells are determined.
 
         Returns
         -------
         self : BumpNetRegressor
             The fitted estimator.
         """
-        X, y = validate_data(self, X, y, reset=True, y_numeric=True)
-        sample_weight = check_sample_weight(sample_weight, X)
-        keep = sample_weight > 0
-        if not keep.any():
-            raise ValueError(
-                "sample_weight must have at least one positive entry; got all zeros."
+        with restored_on_error(self):
+            X, y = validate_data(
+                self, X, y, reset=True, y_numeric=True, multi_output=True
             )
-        X, y, sample_weight = X[keep], y[keep].astype(np.float64), sample_weight[keep]
-        n, d = self.n_bumps, X.shape[1]
+            return self._fit(np.asarray(X, dtype=np.float64), y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
+        Y, single_output = as_target_columns(y)
+        X, Y, w = positive_weight_rows(X, Y, sample_weight)
+        sample_weight = np.ones(X.shape[0]) if w is None else w
+        d = X.shape[1]
+        n = self._resolve_n_bumps(d)
         s = float(self.steepness)
         # Per axis: the first layer, and the banded normal equations with
         # the copies their solve makes.
@@ -529,20 +531,16 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         scale = scale * (1.0 + 2.0 * self.margin)
         T = (X - offset) / scale * n
 
-        # The target of the output unit's pre-activation.
+        # The target of the output units' pre-activation.
         if self.output_activation == "sigmoid":
-            g, back = self._sigmoid_targets(y)
+            G, back = self._sigmoid_targets(Y)
         else:
-            g, back = y, None
+            G, back = Y, None
         if self.heights == "lstsq":
-            # Divided by its largest magnitude first, so that squaring huge
-            # targets cannot overflow.
-            peak = float(np.max(np.abs(g))) or 1.0
-            g_mean, g_std = standard_scaling(g / peak, sample_weight)
-            g_mean, g_std = g_mean * peak, g_std * peak
+            g_mean, g_std = standard_scaling_columns(G, sample_weight)
         else:
-            g_mean, g_std = 0.0, 1.0
-        g = (g - g_mean) / g_std
+            g_mean, g_std = np.zeros(G.shape[1]), np.ones(G.shape[1])
+        G = (G - g_mean) / g_std
 
         # First hidden layer: n + 1 step units per axis, on scaled inputs.
         steps_W = np.zeros((d, d * (n + 1)))
@@ -550,28 +548,28 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         for i in range(d):
             steps_W[i, i * (n + 1) : (i + 1) * (n + 1)] = s * n
 
-        self.cells_ = None
-        self.outer_heights_ = None
-        self.n_cells_ = 0
+        cells, outer, fit = None, None, None
         if d == 1 or self.layout == "additive":
-            levels, bias = self._fit_additive(T, g, sample_weight)
-            out_W = np.diff(levels, axis=1).reshape(-1, 1)
+            levels, bias, fit = self._fit_additive(T, G, sample_weight, n)
+            # levels: (d, n + 2, n_targets); the output weights are the
+            # differences of neighbouring levels.
+            out_W = np.diff(levels, axis=1).reshape(-1, G.shape[1])
             coefs = [steps_W, out_W]
-            intercepts = [steps_b, np.array([bias])]
+            intercepts = [steps_b, bias]
             # Heights in the units of the output pre-activation; with several
             # inputs each axis's function is centred on the training data.
             centre = g_mean if d == 1 else 0.0
             heights = centre + levels[:, 1:-1] * g_std
             outer = centre + levels[:, [0, -1]] * g_std
-            self.heights_ = heights[0] if d == 1 else heights
-            self.outer_heights_ = outer[0] if d == 1 else outer
+            if d == 1:
+                heights, outer = heights[0], outer[0]
         else:
-            tower_W, tower_b, out_W, bias, cells = self._fit_towers(T, g, sample_weight)
+            tower_W, tower_b, out_W, bias, cells, fit = self._fit_towers(
+                T, G, sample_weight, n
+            )
             coefs = [steps_W, tower_W, out_W]
-            intercepts = [steps_b, tower_b, np.array([bias])]
-            self.heights_ = out_W[:, 0] * g_std
-            self.cells_ = cells
-            self.n_cells_ = cells.shape[0]
+            intercepts = [steps_b, tower_b, bias]
+            heights = out_W * g_std
         activations = ["sigmoid"] * len(coefs[:-1]) + ["identity"]
 
         net = FeedForwardNetwork(coefs, intercepts, activations)
@@ -579,102 +577,112 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         net = net.with_output_scaling(g_mean, g_std)
         if back is not None:
             net = FeedForwardNetwork(
-                [*net.coefs, np.array([[back[1]]])],
-                [*net.intercepts, np.array([back[0]])],
+                [*net.coefs, np.diag(back[1])],
+                [*net.intercepts, back[0]],
                 [*net.activations[:-1], "sigmoid", "identity"],
             )
+        if single_output:
+            heights = heights[..., 0]
+            outer = None if outer is None else outer[..., 0]
+        # Every fitted attribute at once.
+        self._single_output = single_output
         self.network_ = net
+        self.n_bumps_ = n
+        self.heights_ = heights
+        self.outer_heights_ = outer
+        self.cells_ = cells
+        self.n_cells_ = 0 if cells is None else cells.shape[0]
+        self.alpha_ = None if fit is None else fit.penalties
+        self.edf_ = None if fit is None else fit.edf
         self.edges_ = offset[:, None] + scale[:, None] * (np.arange(n + 1) / n)
-        self._axis_scale = (offset, scale)
         return self
 
-    def _sigmoid_targets(self, y):
-        """Inverse-sigmoid targets and the (offset, scale) that maps back."""
-        lo, hi = float(y.min()), float(y.max())
-        if lo > 0 and hi < 1:
-            offset, span = 0.0, 1.0
-        else:
-            width = hi - lo if hi > lo else 1.0
-            span = width / (1 - 2 * _P_LOW)
-            offset = lo - _P_LOW * span
-        p = (y - offset) / span
+    def _resolve_n_bumps(self, n_features):
+        if self.n_bumps != "auto":
+            return self.n_bumps
+        return _AUTO_BUMPS_ONE_INPUT if n_features == 1 else _AUTO_BUMPS_PER_INPUT
+
+    def _sigmoid_targets(self, Y):
+        """Inverse-sigmoid targets and the (offsets, spans) that map back."""
+        lo, hi = Y.min(axis=0), Y.max(axis=0)
+        inside = (lo > 0) & (hi < 1)
+        width = np.where(hi > lo, hi - lo, 1.0)
+        span = np.where(inside, 1.0, width / (1 - 2 * _P_LOW))
+        offset = np.where(inside, 0.0, lo - _P_LOW * span)
+        p = (Y - offset) / span
         return np.log(p) - np.log1p(-p), (offset, span)
 
-    def _fit_additive(self, T, g, sample_weight):
-        """Levels per axis (shape (d, n_bumps + 2)) and the output bias."""
-        n, d = self.n_bumps, T.shape[1]
+    def _fit_additive(self, T, G, sample_weight, n):
+        """Levels (d, n + 2, n_targets), the output bias and the engine's fit."""
+        d = T.shape[1]
         s = float(self.steepness)
-
-        def fit(i, target):
-            return _fit_axis(
-                T[:, i], target, sample_weight, n, s, self.heights, self.alpha
-            )
-
         if d == 1:
-            levels = fit(0, g)[None, :]
-            return levels, levels[0, 0]
-        bias = float(np.average(g, weights=sample_weight))
+            levels, fit = _fit_axis(
+                T[:, 0], G, sample_weight, n, s, self.heights, self.alpha
+            )
+            return levels[None], levels[0], fit
+        bias = np.average(G, axis=0, weights=sample_weight)
         if self.heights == "mean":
             # Marginal regressograms of the centred target, one per axis.
-            levels = np.stack([fit(i, g - bias) for i in range(d)])
-            return levels, bias + levels[:, 0].sum()
-        levels, bias = self._additive_lstsq(T, g, sample_weight)
-        return levels, bias + levels[:, 0].sum()
+            levels = np.stack(
+                [
+                    _fit_axis(T[:, i], G - bias, sample_weight, n, s, "mean", 0)[0]
+                    for i in range(d)
+                ]
+            )
+            return levels, bias + levels[:, 0].sum(axis=0), None
+        levels, centre, fit = self._additive_lstsq(T, G, sample_weight, n)
+        return levels, centre + levels[:, 0].sum(axis=0), fit
 
-    def _additive_lstsq(self, T, g, sample_weight):
-        """Joint least-squares levels of all axes, each centred on the data.
+    def _additive_lstsq(self, T, G, sample_weight, n):
+        """Joint penalised levels of all axes, each centred on the data.
 
         The pieces of each axis sum to one, so a constant can move between
-        axes; the ridge floor picks one split, and centring each axis's
-        function (its weighted mean over the samples goes to the bias, here
-        folded into the first axis) makes the result independent of it.
+        axes; the engine keeps it in the first axis, and centring each
+        axis's function (its weighted mean over the samples goes to the
+        bias) makes the result independent of that choice.
         """
-        n, d = self.n_bumps, T.shape[1]
+        d = T.shape[1]
         s = float(self.steepness)
         q = n + 2
         m = d * q
         rows = max(1, _CHUNK_ELEMENTS // m)
         check_memory_budget(
-            2 * m * m + rows * m,
+            3 * m * m + rows * m,
             what=f"layout='additive' with n_bumps={n} on {d} features",
             fix="lower n_bumps",
         )
-        gram = np.zeros((m, m))
-        rhs = np.zeros(m)
+        stats = None
         column_mass = np.zeros(m)
         for a in range(0, T.shape[0], rows):
             b = min(a + rows, T.shape[0])
-            A = np.zeros((b - a, m))
+            windows = []
             for i in range(d):
                 first, width = _axis_window(T[a:b, i], n, s)
                 cols = i * q + first[:, None] + np.arange(width)
-                np.put_along_axis(
-                    A, cols, _pieces(T[a:b, i], n, s, first, width), axis=1
+                windows.append((cols, _pieces(T[a:b, i], n, s, first, width)))
+                np.add.at(
+                    column_mass, cols.ravel(),
+                    (windows[-1][1] * sample_weight[a:b, None]).ravel(),
                 )
-            weighted = A * sample_weight[a:b, None]
-            gram += A.T @ weighted
-            rhs += weighted.T @ g[a:b]
-            column_mass += weighted.sum(axis=0)
-        scale = float(np.mean(np.diag(gram))) or 1.0
-        for i in range(d):
-            cell = np.clip(np.floor(T[:, i]), 0, n - 1).astype(np.intp)
-            weight = np.bincount(cell, weights=sample_weight, minlength=n)
-            centres = i * q + np.flatnonzero(weight == 0) + 1
-            for u, cu in zip((-1, 0, 1), (1.0, -2.0, 1.0)):
-                for v, cv in zip((-1, 0, 1), (1.0, -2.0, 1.0)):
-                    np.add.at(
-                        gram,
-                        (centres + u, centres + v),
-                        _DIFFERENCE_PENALTY * scale * cu * cv,
-                    )
-        levels = _solve_dense_spd(gram, rhs, self.alpha).reshape(d, q)
+            chunk = NormalEquations.from_windows(
+                windows, G[a:b], sample_weight[a:b], m
+            )
+            stats = chunk if stats is None else stats.__iadd__(chunk)
+        band, positions = _levels_penalty(n)
+        blocks = [
+            PenaltyBlock(i * q, band, redundant=min(i, 1), at=positions)
+            for i in range(d)
+        ]
+        fit = _select(stats, blocks, self.alpha)
+        levels = fit.coef.reshape(d, q, -1)
         total = sample_weight.sum()
-        centre = (column_mass.reshape(d, q) * levels).sum(axis=1) / total
-        return levels - centre[:, None], centre.sum()
+        centre = np.einsum("iq,iqt->it", column_mass.reshape(d, q), levels) / total
+        return levels - centre[:, None, :], centre.sum(axis=0), fit
 
-    def _fit_towers(self, T, g, sample_weight):
+    def _fit_towers(self, T, G, sample_weight, n):
         """Second layer (one unit per occupied cell), output weights, bias."""
-        n, d = self.n_bumps, T.shape[1]
+        d = T.shape[1]
         s, w = float(self.steepness), float(self.tower_steepness)
         cell_of = np.clip(np.floor(T), 0, n - 1).astype(np.intp)
         cells, inverse = np.unique(cell_of, axis=0, return_inverse=True)
@@ -687,11 +695,20 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 f"max_cells={self.max_cells}. Use layout='additive', lower "
                 "n_bumps, or raise max_cells."
             )
+        if m > _TOWER_CELLS_PER_SAMPLE * T.shape[0]:
+            warnings.warn(
+                f"layout='tower' puts a unit in each of {m} occupied cells for "
+                f"{T.shape[0]} samples: with so few samples per cell the towers "
+                "memorise rather than generalise. Use layout='additive' or "
+                "lower n_bumps.",
+                UserWarning,
+                stacklevel=4,
+            )
         # The design is built in chunks of rows; the normal equations, their
         # factorisation and the second layer's weights are held whole.
         rows = min(T.shape[0], max(1, _CHUNK_ELEMENTS // m))
         check_memory_budget(
-            4 * rows * m + 3 * m * m + d * (n + 1) * m,
+            4 * rows * m + 4 * m * m + d * (n + 1) * m,
             what=f"{m} tower units on {T.shape[0]} samples",
             fix="lower n_bumps or use layout='additive'",
         )
@@ -704,27 +721,36 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             tower_W[i * (n + 1) + cells[:, i] + 1, cols] -= gain
         tower_b = np.full(m, -w * (d - 0.5))
         floor = expit(-w * (d - 0.5))
-        bias = float(np.average(g, weights=sample_weight))
+        bias = np.average(G, axis=0, weights=sample_weight)
+        fit = None
         if self.heights == "mean":
             weight = np.bincount(inverse, weights=sample_weight, minlength=m)
-            total = np.bincount(inverse, weights=sample_weight * g, minlength=m)
-            heights = total / weight - bias
+            heights = np.stack(
+                [
+                    np.bincount(inverse, weights=sample_weight * g, minlength=m)
+                    for g in G.T
+                ],
+                axis=1,
+            ) / weight[:, None] - bias
         else:
-            gram = np.zeros((m, m))
-            rhs = np.zeros(m)
-            chunk = max(1, _CHUNK_ELEMENTS // m)
-            for a in range(0, T.shape[0], chunk):
-                A = self._tower_values(T[a : a + chunk], cells, gain, w) - floor
-                weighted = A * sample_weight[a : a + chunk, None]
-                gram += A.T @ weighted
-                rhs += weighted.T @ (g[a : a + chunk] - bias)
-            heights = _solve_dense_spd(gram, rhs, self.alpha)
-        out_W = heights.reshape(-1, 1)
-        return tower_W, tower_b, out_W, bias - floor * heights.sum(), cells
+            stats = None
+            for a in range(0, T.shape[0], rows):
+                A = self._tower_values(T[a : a + rows], cells, gain, w, n) - floor
+                cols_all = np.broadcast_to(np.arange(m), A.shape)
+                chunk = NormalEquations.from_windows(
+                    [(cols_all, A)], G[a : a + rows] - bias,
+                    sample_weight[a : a + rows], m,
+                )
+                stats = chunk if stats is None else stats.__iadd__(chunk)
+            # A ridge on the tower heights (identity penalty, no null space).
+            ridge = np.ones((1, m))
+            fit = _select(stats, [PenaltyBlock(0, ridge, null_dim=0)], self.alpha)
+            heights = fit.coef
+        return tower_W, tower_b, heights, bias - floor * heights.sum(axis=0), cells, fit
 
-    def _tower_values(self, T, cells, gain, w):
+    def _tower_values(self, T, cells, gain, w, n):
         """Tower unit activations on scaled inputs ``T``: shape (n, n_cells)."""
-        n, d = self.n_bumps, T.shape[1]
+        d = T.shape[1]
         s = float(self.steepness)
         Z = np.full((T.shape[0], cells.shape[0]), -w * (d - 0.5))
         for i in range(d):
@@ -743,30 +769,34 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Equal to ``network_.forward(X)`` to rounding.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
         if self.cells_ is not None:
-            return self.network_.forward(X)
-        return self._fast_forward(X)
+            out = self.network_.forward(X)
+            return out if out.ndim == 1 or not self._single_output else out[:, 0]
+        out = self._fast_forward(X)
+        return out[:, 0] if self._single_output else out
 
     def _fast_forward(self, X):
         """The forward pass of a one-hidden-layer step network, banded."""
         net = self.network_
-        n = self.n_bumps
+        n = self.n_bumps_
         W, b = net.coefs[0], net.intercepts[0]
-        v, bias = net.coefs[1][:, 0], net.intercepts[1][0]
-        pre = np.full(X.shape[0], bias)
+        V, bias = net.coefs[1], net.intercepts[1]
+        pre = np.tile(bias, (X.shape[0], 1))
         for i in range(X.shape[1]):
             units = slice(i * (n + 1), (i + 1) * (n + 1))
-            pre += _fast_axis_sum(
-                X[:, i], W[i, units][0], b[units][0], float(self.steepness), v[units]
-            )
+            for t in range(V.shape[1]):
+                pre[:, t] += _fast_axis_sum(
+                    X[:, i], W[i, units][0], b[units][0], float(self.steepness),
+                    V[units, t],
+                )
         if len(net.coefs) == 2:
             return pre
-        return net.coefs[2][0, 0] * expit(pre) + net.intercepts[2][0]
+        return expit(pre) @ net.coefs[2] + net.intercepts[2]
 
     def decompose(self, X):
         """Each bump's contribution to the output unit's pre-activation.
@@ -811,4 +841,6 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
         return tags

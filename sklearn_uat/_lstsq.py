@@ -74,7 +74,7 @@ LINE_RIDGE = 1e-6
 #: factorisation of terms that the data do not determine would lose its
 #: digits; above, rounding in the normal equations swamps the data and the
 #: fit has reached its linear limit.
-PENALTY_RANGE = (1e-6, 1e8)
+PENALTY_RANGE = (1e-12, 1e8)
 
 # Fellner-Schall: at most this many steps, stopping when no penalty moves by
 # more than this relative amount.

@@ -273,7 +273,7 @@ def test_towers_fall_back_to_the_global_mean():
     y = np.r_[np.ones(100), 5 * np.ones(100)]
     weights = np.r_[np.ones(100), 3 * np.ones(100)]
     model = BumpNetRegressor(
-        10, steepness=100, tower_steepness=100, heights="mean"
+        10, steepness=100, tower_steepness=100, heights="mean", layout="tower"
     ).fit(X, y, sample_weight=weights)
     assert model.n_cells_ == 8
     np.testing.assert_allclose(model.predict([[0.5, 0.5], [0.1, 0.9]]), 4.0)
@@ -283,7 +283,7 @@ def test_towers_fall_back_to_the_global_mean():
 def test_towers_max_cells_guard_names_additive():
     X, y = make_function("sinc", n_samples=2000, random_state=0)
     with pytest.raises(ValueError, match=re.escape("layout='additive'")):
-        BumpNetRegressor(32, max_cells=100).fit(X, y)
+        BumpNetRegressor(32, max_cells=100, layout="tower").fit(X, y)
     model = BumpNetRegressor(32, max_cells=100, layout="additive").fit(X, y)
     assert model.heights_.shape == (2, 32)
 
@@ -412,8 +412,8 @@ def test_memory_budget_counts_the_band_of_the_normal_equations():
 def test_a_margin_lays_bumps_beyond_the_data_and_mends_the_ends():
     X, y = make_function("sine", 2000, sampling="grid")
     X_test, y_test = make_function("sine", 1001, sampling="grid")
-    plain = BumpNetRegressor(64).fit(X, y)
-    padded = BumpNetRegressor(64, margin=0.05).fit(X, y)
+    plain = BumpNetRegressor(64, alpha=1e-12).fit(X, y)
+    padded = BumpNetRegressor(64, alpha=1e-12, margin=0.05).fit(X, y)
     span = 2 * np.pi
     np.testing.assert_allclose(
         padded.edges_[0][[0, -1]], [-0.05 * span, 1.05 * span], rtol=1e-12
