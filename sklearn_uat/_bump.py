@@ -662,12 +662,11 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 cols = i * q + first[:, None] + np.arange(width)
                 windows.append((cols, _pieces(T[a:b, i], n, s, first, width)))
                 np.add.at(
-                    column_mass, cols.ravel(),
+                    column_mass,
+                    cols.ravel(),
                     (windows[-1][1] * sample_weight[a:b, None]).ravel(),
                 )
-            chunk = NormalEquations.from_windows(
-                windows, G[a:b], sample_weight[a:b], m
-            )
+            chunk = NormalEquations.from_windows(windows, G[a:b], sample_weight[a:b], m)
             stats = chunk if stats is None else stats.__iadd__(chunk)
         band, positions = _levels_penalty(n)
         blocks = [
@@ -725,21 +724,27 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         fit = None
         if self.heights == "mean":
             weight = np.bincount(inverse, weights=sample_weight, minlength=m)
-            heights = np.stack(
-                [
-                    np.bincount(inverse, weights=sample_weight * g, minlength=m)
-                    for g in G.T
-                ],
-                axis=1,
-            ) / weight[:, None] - bias
+            heights = (
+                np.stack(
+                    [
+                        np.bincount(inverse, weights=sample_weight * g, minlength=m)
+                        for g in G.T
+                    ],
+                    axis=1,
+                )
+                / weight[:, None]
+                - bias
+            )
         else:
             stats = None
             for a in range(0, T.shape[0], rows):
                 A = self._tower_values(T[a : a + rows], cells, gain, w, n) - floor
                 cols_all = np.broadcast_to(np.arange(m), A.shape)
                 chunk = NormalEquations.from_windows(
-                    [(cols_all, A)], G[a : a + rows] - bias,
-                    sample_weight[a : a + rows], m,
+                    [(cols_all, A)],
+                    G[a : a + rows] - bias,
+                    sample_weight[a : a + rows],
+                    m,
                 )
                 stats = chunk if stats is None else stats.__iadd__(chunk)
             # A ridge on the tower heights (identity penalty, no null space).
@@ -791,7 +796,10 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             units = slice(i * (n + 1), (i + 1) * (n + 1))
             for t in range(V.shape[1]):
                 pre[:, t] += _fast_axis_sum(
-                    X[:, i], W[i, units][0], b[units][0], float(self.steepness),
+                    X[:, i],
+                    W[i, units][0],
+                    b[units][0],
+                    float(self.steepness),
                     V[units, t],
                 )
         if len(net.coefs) == 2:

@@ -191,8 +191,6 @@ def _evaluate_direction(knots, intercepts, slopes, p, clamp, uniform=False):
     return intercepts[j] + slopes[j] * p[:, None]
 
 
-
-
 # --------------------------------------------------------------------------
 # The hat-function design and its normal equations.
 # --------------------------------------------------------------------------

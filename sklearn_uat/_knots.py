@@ -315,7 +315,10 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         "knots": [StrOptions({"uniform", "quantile", "adaptive"}), "array-like"],
         "tol": [Interval(Real, 0, None, closed="neither"), None],
         "max_knots": [Interval(Integral, 2, None, closed="left")],
-        "alpha": [Interval(Real, 0, PENALTY_RANGE[1], closed="both"), StrOptions({"reml"})],
+        "alpha": [
+            Interval(Real, 0, PENALTY_RANGE[1], closed="both"),
+            StrOptions({"reml"}),
+        ],
         "directions": [
             StrOptions({"auto", "axes"}),
             Interval(Integral, 1, None, closed="left"),
@@ -470,9 +473,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         if n_directions == 1:
             return _AUTO_KNOTS_ONE_INPUT
         unknowns = min(_AUTO_UNKNOWNS, n_samples)
-        return int(
-            np.clip(unknowns // n_directions, _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX)
-        )
+        return int(np.clip(unknowns // n_directions, _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX))
 
     def _explicit_knots(self, n_features):
         if isinstance(self.knots, str):
@@ -505,9 +506,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         if self.directions == "axes" or n_features == 1:
             return axes
         if self.directions == "auto":
-            n_drawn = min(
-                _AUTO_DIRECTIONS, n_samples // _AUTO_SAMPLES_PER_DIRECTION
-            )
+            n_drawn = min(_AUTO_DIRECTIONS, n_samples // _AUTO_SAMPLES_PER_DIRECTION)
             if n_drawn == 0:
                 return axes
         else:

@@ -45,8 +45,8 @@ from scipy.linalg import (
     LinAlgWarning,
     cho_factor,
     cho_solve,
-    cholesky_banded,
     cho_solve_banded,
+    cholesky_banded,
 )
 from scipy.linalg.lapack import dpotri
 from scipy.sparse import csr_matrix
@@ -339,36 +339,25 @@ class _Factor:
     def penalty_traces(self):
         """``tr(A^-1 S_j)`` for every block (times the scale of the system)."""
         if self.stats.banded:
-            inverse_band = _selected_inverse(self.factor)
-            traces = []
-            for block in self.blocks:
-                q = block.band.shape[0]
-                sub = inverse_band[:q, block.columns]
-                # Off-diagonal entries count twice.
-                weights = np.full((q, 1), 2.0)
-                weights[0] = 1.0
-                traces.append(float(np.sum(weights * sub * block.band[::-1])))
-            return np.array(traces) * self.scale
-        inverse = self.inverse()
-        return np.array(
-            [
-                np.sum(inverse[b.columns, b.columns] * b.dense()) * self.scale
-                for b in self.blocks
+            Z = self._inverse_band()
+            traces = [_band_trace(Z[:, b.columns], b.band) for b in self.blocks]
+        else:
+            inverse = self.inverse()
+            traces = [
+                np.sum(inverse[b.columns, b.columns] * b.dense()) for b in self.blocks
             ]
-        )
+        return np.array(traces) * self.scale
 
-    def ridge_trace(self):
-        """``tr(A^-1 F)`` for the fixed ridges F: the degrees of freedom they take."""
+    def edf(self):
+        """Effective degrees of freedom: the trace of the influence matrix."""
         if self.stats.banded:
-            diag = _selected_inverse(self.factor)[0]
-            return float(np.sum(diag)) * self.scale * self.ridge
-        inverse = self.inverse()
-        trace = float(np.trace(inverse)) * self.ridge
-        for block in self.blocks:
-            if np.any(block.fixed):
-                cols = block.columns
-                trace += float(np.sum(inverse[cols, cols] * block.fixed))
-        return trace * self.scale
+            return _band_trace(self._inverse_band(), self.stats.gram)
+        return float(np.sum(self.inverse() * self.stats.gram))
+
+    def _inverse_band(self):
+        if getattr(self, "_band", None) is None:
+            self._band = _selected_inverse(self.factor)
+        return self._band
 
     def inverse(self):
         """The dense inverse of the system, from its Cholesky factor (cached)."""
@@ -413,6 +402,20 @@ def _selected_inverse(factor):
         Z[1 : width + 1, i] = row
     # Re-index to Z[d, i] = A^-1[i, i + d] aligned on the row i.
     return Z
+
+
+def _band_trace(Z, ab):
+    """``tr(A^-1 S)`` from the band ``Z[d, i] = A^-1[i, i + d]`` and ``S``.
+
+    ``S`` is symmetric in upper banded storage, ``ab[q - 1 - d, i + d] =
+    S[i, i + d]``, with ``q`` at most the rows of ``Z``.
+    """
+    q, m = ab.shape
+    total = 0.0
+    for d in range(q):
+        along = float(Z[d, : m - d] @ ab[q - 1 - d, d:])
+        total += along if d == 0 else 2.0 * along
+    return total
 
 
 def solve_penalised(stats, blocks, penalties):
@@ -564,8 +567,7 @@ def _select(stats, blocks, fixed):
         penalties = np.asarray(fixed, dtype=np.float64)
         factor = _Factor(stats, blocks, penalties)
         coef = factor.solve(stats.rhs)
-        edf = _edf(stats, factor, penalties)
-        return PenalisedFit(coef, penalties, edf, 0, True)
+        return PenalisedFit(coef, penalties, factor.edf(), 0, True)
     penalties = np.full(n_blocks, 1.0)
     previous = None
     ranks = np.array([b.rank for b in blocks], dtype=np.float64)
@@ -575,7 +577,7 @@ def _select(stats, blocks, fixed):
         factor = _Factor(stats, blocks, penalties)
         coef = factor.solve(stats.rhs)
         traces = factor.penalty_traces()
-        edf = stats.n_basis - penalties @ traces - factor.ridge_trace()
+        edf = factor.edf()
         dof = max(stats.weight_sum - edf, 1.0)
         # A floor relative to the targets' mean square: where the fit
         # interpolates, the residuals are rounding noise, which must not
@@ -609,11 +611,4 @@ def _select(stats, blocks, fixed):
         previous = current
     factor = _Factor(stats, blocks, penalties)
     coef = factor.solve(stats.rhs)
-    return PenalisedFit(
-        coef, penalties, _edf(stats, factor, penalties), steps, converged
-    )
-
-
-def _edf(stats, factor, penalties):
-    traces = factor.penalty_traces()
-    return float(stats.n_basis - penalties @ traces - factor.ridge_trace())
+    return PenalisedFit(coef, penalties, factor.edf(), steps, converged)

@@ -1,0 +1,124 @@
+"""The least-squares engine under the closed-form networks."""
+
+import numpy as np
+import pytest
+from scipy.linalg import LinAlgWarning
+
+from sklearn_uat import BumpNetRegressor, ReluKnotRegressor
+from sklearn_uat._lstsq import (
+    NormalEquations,
+    PenaltyBlock,
+    _selected_inverse,
+    second_difference_penalty,
+    select_penalties,
+)
+from sklearn_uat.datasets import make_function
+
+
+def _hat_stats(x, Y, knots, banded):
+    """Normal equations of the hat basis on ``knots``, banded or dense."""
+    j = np.clip(np.searchsorted(knots, x, side="right") - 1, 0, knots.size - 2)
+    s = (x - knots[j]) / (knots[j + 1] - knots[j])
+    cols = j[:, None] + np.arange(2)
+    stats = NormalEquations.from_windows([(cols, np.c_[1 - s, s])], Y, None, knots.size)
+    if not banded:
+        return stats
+    band = np.zeros((2, knots.size))
+    band[1] = np.diag(stats.gram)
+    band[0, 1:] = np.diag(stats.gram, 1)
+    return NormalEquations(band, stats.rhs, stats.yty, stats.weight_sum, True)
+
+
+def test_selected_inverse_is_the_band_of_the_inverse():
+    rng = np.random.default_rng(0)
+    m, p = 40, 3
+    A = rng.normal(size=(m, m))
+    A = A @ A.T
+    mask = np.abs(np.subtract.outer(np.arange(m), np.arange(m))) <= p
+    A = np.where(mask, A, 0.0) + m * np.eye(m)
+    ab = np.zeros((p + 1, m))
+    for d in range(p + 1):
+        ab[p - d, d:] = np.diag(A, d)
+    from scipy.linalg import cholesky_banded
+
+    Z = _selected_inverse(cholesky_banded(ab))
+    inverse = np.linalg.inv(A)
+    for d in range(p + 1):
+        np.testing.assert_allclose(Z[d, : m - d], np.diag(inverse, d), rtol=1e-10)
+
+
+def test_banded_and_dense_paths_choose_the_same_penalty():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(size=500)
+    Y = (np.sin(6 * x) + 0.2 * rng.normal(size=500))[:, None]
+    knots = np.linspace(0, 1, 30)
+    block = [PenaltyBlock(0, second_difference_penalty(knots))]
+    banded = select_penalties(_hat_stats(x, Y, knots, True), block)
+    dense = select_penalties(_hat_stats(x, Y, knots, False), block)
+    assert banded.converged and dense.converged
+    np.testing.assert_allclose(banded.penalties, dense.penalties, rtol=1e-6)
+    np.testing.assert_allclose(banded.edf, dense.edf, rtol=1e-6)
+    np.testing.assert_allclose(banded.coef, dense.coef, rtol=1e-6, atol=1e-9)
+
+
+def test_statistics_add_up_over_row_chunks():
+    rng = np.random.default_rng(2)
+    x = rng.uniform(size=1000)
+    Y = np.c_[np.cos(4 * x), x**2] + 0.05 * rng.normal(size=(1000, 2))
+    knots = np.linspace(0, 1, 20)
+    whole = _hat_stats(x, Y, knots, False)
+    parts = _hat_stats(x[:300], Y[:300], knots, False)
+    parts += _hat_stats(x[300:], Y[300:], knots, False)
+    block = [PenaltyBlock(0, second_difference_penalty(knots))]
+    a, b = select_penalties(whole, block), select_penalties(parts, block)
+    np.testing.assert_allclose(a.penalties, b.penalties, rtol=1e-8)
+    np.testing.assert_allclose(a.coef, b.coef, rtol=1e-8, atol=1e-12)
+
+
+def test_effective_degrees_of_freedom_span_linear_to_interpolating():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(size=400)
+    Y = rng.normal(size=(400, 1))
+    knots = np.linspace(0, 1, 12)
+    stats = _hat_stats(x, Y, knots, True)
+    block = [PenaltyBlock(0, second_difference_penalty(knots))]
+    rough = select_penalties(stats, block, fixed=[0.0])
+    smooth = select_penalties(stats, block, fixed=[1e8])
+    assert rough.edf == pytest.approx(12, abs=1e-6)
+    assert smooth.edf == pytest.approx(2, abs=1e-3)
+
+
+def test_a_failed_factorisation_warns_and_still_solves():
+    # One repeated input value: the slope is left to the ridge floor.
+    with pytest.warns(LinAlgWarning, match="ridge"):
+        model = ReluKnotRegressor(6).fit(np.full((10, 1), 2.0), np.arange(10.0))
+    assert np.all(np.isfinite(model.predict([[1.0], [3.0]])))
+
+
+# ---------------------------------------------------- what the estimators get
+
+
+@pytest.mark.parametrize("Estimator", [ReluKnotRegressor, BumpNetRegressor])
+def test_default_smoothing_beats_interpolation_on_noisy_data(Estimator):
+    X, y = make_function("sine", 2000, noise=0.3, random_state=0)
+    X_test = np.linspace(0, 2 * np.pi, 1001)[:, None]
+    truth = np.sin(X_test[:, 0])
+    default = Estimator().fit(X, y)
+    rough = Estimator(alpha=0.0).fit(X, y)
+
+    def error(model):
+        return np.sqrt(np.mean((model.predict(X_test) - truth) ** 2))
+
+    assert error(default) < 0.5 * error(rough)
+    assert default.edf_ < 0.5 * rough.edf_
+
+
+@pytest.mark.parametrize("Estimator", [ReluKnotRegressor, BumpNetRegressor])
+def test_pure_noise_gives_nearly_the_linear_fit(Estimator):
+    rng = np.random.default_rng(4)
+    X = rng.uniform(size=(1000, 1))
+    y = 2.0 * X[:, 0] + rng.normal(size=1000)
+    model = Estimator().fit(X, y)
+    line = np.polyval(np.polyfit(X[:, 0], y, 1), X[:, 0])
+    assert model.edf_ < 4
+    assert np.sqrt(np.mean((model.predict(X) - line) ** 2)) < 0.1
