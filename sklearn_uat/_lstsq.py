@@ -573,7 +573,8 @@ def _select(stats, blocks, fixed):
     ranks = np.array([b.rank for b in blocks], dtype=np.float64)
     converged = False
     steps = 0
-    for steps in range(1, _MAX_STEPS + 1):
+    while steps < _MAX_STEPS:
+        steps += 1
         factor = _Factor(stats, blocks, penalties)
         coef = factor.solve(stats.rhs)
         traces = factor.penalty_traces()
