@@ -43,6 +43,7 @@ public sets and two noisy cases of 500 samples, without
 """
 
 import argparse
+import sys
 import time
 import warnings
 import zlib
@@ -127,6 +128,7 @@ def cv_rmse(model, X, y, truth, folds):
 def run_case(label, X, y, truth, package, seconds):
     """Every model on one case, the same folds for all; a dict of RMSEs."""
     n, d = X.shape
+    start = time.perf_counter()
     folds = list(KFold(N_FOLDS, shuffle=True, random_state=0).split(X))
     scores = {}
     for name in PEERS + tuple(package):
@@ -142,6 +144,11 @@ def run_case(label, X, y, truth, package, seconds):
             print(f"    {label}: {name} failed: {type(exc).__name__}: {exc}")
             scores[name], spent = float("nan"), 0.0
         seconds[name] = seconds.get(name, 0.0) + spent
+    print(
+        f"  {label} (n={n}): done in {time.perf_counter() - start:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
     return scores
 
 
