@@ -837,9 +837,7 @@ def test_sample_weight_is_routed_by_metadata_routing():
     cv = KFold(3)
     with config_context(enable_metadata_routing=True):
         model = TrainedMLPRegressor(**FAST, random_state=0)
-        model.set_fit_request(sample_weight=True).set_score_request(
-            sample_weight=False
-        )
+        model.set_fit_request(sample_weight=True).set_score_request(sample_weight=False)
         result = cross_validate(
             model, X, y, cv=cv, params={"sample_weight": weights}, return_estimator=True
         )
