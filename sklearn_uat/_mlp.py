@@ -8,20 +8,18 @@ and exposes the trained weights as a float64
 of the package.
 """
 
-import copy
-import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import has_fit_parameter, validate_data
+from sklearn.utils.validation import validate_data
 
 from ._base import NetworkRegressorMixin
+from ._mlp_init import check_init_from, starting_weights
 from ._network import ACTIVATIONS, FeedForwardNetwork
 from ._validation import (
-    check_memory_budget,
     check_sample_weight,
     minmax_scaling,
     standard_scaling,
@@ -58,9 +56,9 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     activation : str or list of str, default="tanh"
         Activation of the hidden layers: one of ``"relu"``, ``"tanh"``,
         ``"sigmoid"``, ``"identity"``, ``"gelu"``, ``"silu"``, ``"sin"``,
-        or a list with one name per hidden layer (seed 000's network starts
-        with a linear layer: ``["identity", "tanh", "tanh"]``). The output
-        layer is linear.
+        or a list with one name per hidden layer (a Keras-style network
+        that starts with a linear layer: ``["identity", "tanh", "tanh"]``).
+        The output layer is linear.
 
     weight_init : str, default="default"
         How the weights are drawn before training.
@@ -71,7 +69,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         - ``"xavier_uniform"``, ``"xavier_normal"``: Glorot and Bengio's
           scaling (Keras' default), zero biases.
         - ``"uniform"``: uniform on [-0.05, 0.05] with zero biases, Keras'
-          ``"uniform"`` initializer of seed 002.
+          ``"uniform"`` initializer.
 
     optimizer : {"adam", "sgd", "rmsprop", "lbfgs"}, default="adam"
         The torch optimiser. ``"sgd"`` uses ``momentum``; ``"rmsprop"``
@@ -265,29 +263,19 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     such weights depends on the initialisation, the depth and the
     optimiser [1]_, the knobs exposed here.
 
-    Constructive initialisation places a closed-form network of ``k``
-    hidden ReLU units inside this one so that the untrained model computes
-    exactly the same function. Its units become the first ``k`` units of
-    the first hidden layer (input weights and biases converted to the
-    scaled inputs) and the output weights are converted to the scaled
-    target. Each deeper hidden layer carries those ``k`` values through
-    unchanged: unit ``j < k`` gets weight 1 from unit ``j`` of the layer
-    below, 0 from the others and bias 0, exact since ReLU values are
-    non-negative. The other units keep their ``weight_init`` draw but have
-    zero output (or carried-unit) weights, so they start silent and grow in
-    training. Every hidden layer must therefore have at least ``k`` units.
+    Constructive initialisation places the ``k`` units of a closed-form
+    network among the first ``k`` units of each hidden layer (deeper layers
+    carry them through with identity weights, exact since ReLU values are
+    non-negative), so the untrained model computes exactly its function;
+    the other units keep their ``weight_init`` draw with zero outgoing
+    weights and grow in training. Every hidden layer needs at least ``k``
+    units.
 
-    Speed: each epoch permutes the training tensors once and slices them
-    into batches (skorch's default loader collates sample by sample). The
-    network's weights and biases are one flat tensor, so the optimizer
-    updates a single tensor per step, and training steps back-propagate the
-    squared error by hand rather than through autograd (equal up to
-    rounding, and tested against it); on networks this small, torch's
-    per-call overhead is most of the cost. When no callback listens to
-    batches, epochs also skip skorch's per-batch notifications. On the CPU,
-    when a batch times the widest layer is at most 65,536 values, training
-    runs on one torch thread (the setting is restored afterwards): on
-    matrices that small, intra-op threads cost more than they bring.
+    Training is tuned for small networks, where torch's per-call overhead
+    is most of the cost: pre-sliced batches, one flat weight tensor,
+    back-propagation written by hand (tested against autograd), epochs
+    that skip skorch's per-batch hooks when no callback listens, and one
+    torch thread for small batches on the CPU.
 
     Sample weights multiply each row's squared error, normalised to mean 1
     over the training rows, so integer weights give the objective of
@@ -480,22 +468,6 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             )
         return [int(s) for s in sizes]
 
-    def _checked_callbacks(self):
-        """Copies of the ``callbacks`` entries, checked to be skorch callbacks."""
-        from skorch.callbacks import Callback
-
-        for entry in self.callbacks or []:
-            named = isinstance(entry, (tuple, list)) and len(entry) == 2
-            callback = entry[1] if named else entry
-            is_class = isinstance(callback, type) and issubclass(callback, Callback)
-            if not (is_class or isinstance(callback, Callback)):
-                raise TypeError(
-                    "callbacks must hold skorch callbacks (skorch.callbacks."
-                    "Callback instances or classes) or (name, callback) pairs; "
-                    f"got {type(callback).__name__}."
-                )
-        return tuple(copy.deepcopy(list(self.callbacks or [])))
-
     def _snapshot_epochs(self):
         epochs = self.snapshot_epochs
         if epochs is None:
@@ -508,43 +480,10 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             )
         return tuple(int(e) for e in epochs)
 
-    def _check_init_from(self, hidden_activations):
-        if not hidden_activations:
-            raise ValueError(
-                "init_from places a network of one hidden ReLU layer inside "
-                "this one, but hidden_layer_sizes is empty; give at least one "
-                "hidden layer."
-            )
-        if any(a != "relu" for a in hidden_activations):
-            raise ValueError(
-                "init_from places a ReLU network inside this one, which "
-                f"needs activation='relu'; got {self.activation!r}."
-            )
-
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(256, max(16, n_samples // 16))
         return min(self.batch_size, n_samples)
-
-    def _rows_per_step(self, n_samples):
-        """Rows in one training step: a batch, or all of them for L-BFGS."""
-        if self.optimizer == "lbfgs":
-            return n_samples
-        return self._batch_size(n_samples)
-
-    def _check_memory(self, n_samples, hidden, layer_sizes):
-        rows = self._rows_per_step(n_samples)
-        n_parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
-        # In float64 values: the float32 weights, gradient and optimizer state
-        # (L-BFGS keeps a history of 100 vectors), the float64 copy of the
-        # network, and a batch's activations kept for the backward pass.
-        state = 100 if self.optimizer == "lbfgs" else 3
-        check_memory_budget(
-            n_parameters * (state + 1) + rows * sum(layer_sizes),
-            what=f"hidden_layer_sizes={tuple(hidden)} ({n_parameters} parameters) "
-            f"with batches of {rows} rows",
-            fix="use fewer or narrower hidden layers, or smaller batches",
-        )
 
     def _fit(self, X, y, sample_weight, incremental):
         from . import _mlp_torch
@@ -570,11 +509,12 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         layer_sizes = [X.shape[1], *hidden, Y.shape[1]]
         device = _mlp_torch.resolve_device(self.device)
         # Checks that can fail come before any fitted attribute changes.
-        callbacks = self._checked_callbacks()
+        callbacks = _mlp_torch.checked_callbacks(self.callbacks)
         snapshot_epochs = self._snapshot_epochs()
-        self._check_memory(X.shape[0], hidden, layer_sizes)
+        rows = X.shape[0] if self.optimizer == "lbfgs" else self._batch_size(X.shape[0])
+        _mlp_torch.check_memory(self.optimizer, layer_sizes, rows)
         if self.init_from is not None and not continuing:
-            self._check_init_from(hidden_activations)
+            check_init_from(self.activation, hidden_activations)
         rng = check_random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
 
@@ -606,8 +546,14 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
         start = None
         if not continuing:
-            coefs, intercepts = self._initial_weights(
-                X, y, sample_weight, layer_sizes, input_scaling, target_scaling, rng
+            coefs, intercepts = starting_weights(
+                self.init_from,
+                self.weight_init,
+                rng.randint(2**31 - 1),
+                (X, y, sample_weight),
+                layer_sizes,
+                input_scaling,
+                target_scaling,
             )
             start = (layer_sizes, activations, coefs, intercepts)
         plan = _mlp_torch.TrainingPlan(
@@ -653,8 +599,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         n_epochs = len(history) - (len(self.loss_curve_) if continuing else 0)
         scores = None
         if valid is not None:
-            losses = _mlp_torch.validation_losses(net, n_epochs)
-            scores = _r2_scores(losses, valid[1], valid[2])
+            scores = _mlp_torch.validation_scores(net, n_epochs, *valid[1:])
         self.net_ = net
         self.network_ = network
         self.input_offset_, self.input_scale_ = input_scaling
@@ -694,45 +639,6 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                     "early_stopping=False."
                 )
         return [(U[i], Z[i], sample_weight[i]) for i in parts]
-
-    def _initial_weights(
-        self, X, y, sample_weight, layer_sizes, input_scaling, target_scaling, rng
-    ):
-        """The starting ``(coefs, intercepts)`` on scaled data, in numpy."""
-        from ._torch_modules import initial_weights
-
-        coefs, intercepts = initial_weights(
-            layer_sizes, self.weight_init, rng.randint(2**31 - 1)
-        )
-        constructive = self._constructive_network(X, y, sample_weight, layer_sizes)
-        if constructive is None:
-            return coefs, intercepts
-        return _embed_constructive(
-            constructive, coefs, intercepts, *input_scaling, *target_scaling
-        )
-
-    def _constructive_network(self, X, y, sample_weight, layer_sizes):
-        """The closed-form network that ``init_from`` names, on raw inputs."""
-        init_from = self.init_from
-        if init_from is None:
-            return None
-        if isinstance(init_from, FeedForwardNetwork):
-            return init_from
-        if isinstance(init_from, str):
-            return _knot_network(X, y, min(layer_sizes[1:-1]))
-        if hasattr(init_from, "network_"):
-            return init_from.network_
-        fit_params = {}
-        if sample_weight is not None and has_fit_parameter(init_from, "sample_weight"):
-            fit_params["sample_weight"] = sample_weight
-        fitted = clone(init_from).fit(X, y, **fit_params)
-        if not hasattr(fitted, "network_"):
-            raise TypeError(
-                "init_from must be an estimator that stores its network in "
-                f"network_ (such as ReluKnotRegressor); {type(init_from).__name__} "
-                "has none after fit."
-            )
-        return fitted.network_
 
     def __getstate__(self):
         # The net is pickled as numpy arrays and plain values: the pickle
@@ -781,106 +687,3 @@ def _normalized_weights(sample_weight):
     if sample_weight is None or np.all(sample_weight == sample_weight[0]):
         return None
     return sample_weight / np.mean(sample_weight)
-
-
-def _r2_scores(losses, Z, sample_weight):
-    """R^2 of each validation loss, against the weighted variance of ``Z``."""
-    mean = np.average(Z, axis=0, weights=sample_weight)
-    variance = float(
-        np.mean(np.average((Z - mean) ** 2, axis=0, weights=sample_weight))
-    )
-    if variance > 0:
-        scores = 1.0 - losses / variance
-    else:
-        scores = np.where(losses == 0, 1.0, 0.0)
-    return [float(s) for s in scores]
-
-
-def _knot_network(X, y, width):
-    """A ReluKnotRegressor's network with at most ``width`` hidden units."""
-    try:
-        from ._knots import ReluKnotRegressor
-    except ImportError as exc:  # pragma: no cover - present once merged
-        raise ImportError(
-            "init_from='knots' needs sklearn_uat.ReluKnotRegressor, which this "
-            "installation lacks; pass a fitted estimator or a "
-            "FeedForwardNetwork instead."
-        ) from exc
-
-    n_features = X.shape[1]
-    # With linear extrapolation, each direction's first unit faces left and is
-    # zero on every training input: dropped, the rest are live units.
-    n_knots = max(2, width // n_features + 1)
-    while True:
-        network = _live_units(ReluKnotRegressor(n_knots=n_knots).fit(X, y).network_, X)
-        n_units = network.hidden_layer_sizes[0]
-        if n_units <= width:
-            return network
-        if n_knots == 2:
-            raise ValueError(
-                f"init_from='knots': the smallest knot network has {n_units} "
-                f"units, more than the {width} of the narrowest hidden layer; "
-                "widen hidden_layer_sizes."
-            )
-        n_knots = max(2, n_knots - math.ceil((n_units - width) / n_features))
-
-
-def _live_units(network, X):
-    """``network`` without the hidden units that are zero on every row of ``X``.
-
-    Such a unit changes nothing on the training data, and as a starting point
-    for gradient descent it is a dead ReLU that never trains.
-    """
-    live = (network.hidden_activations(X) > 0).any(axis=0)
-    (W, W_out), (b, b_out) = network.coefs, network.intercepts
-    return FeedForwardNetwork(
-        [W[:, live], W_out[live]], [b[live], b_out], network.activations
-    )
-
-
-def _embed_constructive(
-    network, coefs, intercepts, input_offset, input_scale, y_offset, y_scale
-):
-    """Place a one-hidden-layer ReLU ``network`` inside ``coefs``/``intercepts``.
-
-    ``network`` maps raw inputs to raw targets; the returned layers map
-    scaled inputs to scaled targets and compute the same function (see the
-    Notes of :class:`TrainedMLPRegressor`).
-    """
-    if not isinstance(network, FeedForwardNetwork):
-        raise TypeError(
-            f"init_from must give a FeedForwardNetwork; got {type(network).__name__}."
-        )
-    if len(network.coefs) != 2 or network.activations != ["relu", "identity"]:
-        raise ValueError(
-            "init_from needs a network with one hidden ReLU layer and a linear "
-            f"output (activations ['relu', 'identity']); got {network.activations}."
-        )
-    n_features = coefs[0].shape[0]
-    if network.n_features_in != n_features or network.n_outputs != 1:
-        raise ValueError(
-            f"init_from's network maps {network.n_features_in} inputs to "
-            f"{network.n_outputs} outputs; this data has {n_features} inputs "
-            "and one target."
-        )
-    k = network.hidden_layer_sizes[0]
-    widths = [W.shape[1] for W in coefs[:-1]]
-    if k > min(widths):
-        raise ValueError(
-            f"init_from's network has {k} hidden units but the narrowest hidden "
-            f"layer has {min(widths)}; set hidden_layer_sizes to at least {k} "
-            "units per layer, or use a smaller constructive network."
-        )
-    coefs = [W.copy() for W in coefs]
-    intercepts = [b.copy() for b in intercepts]
-    W_raw, b_raw = network.coefs[0], network.intercepts[0]
-    coefs[0][:, :k] = W_raw * input_scale[:, None]
-    intercepts[0][:k] = b_raw + input_offset @ W_raw
-    for layer in range(1, len(coefs) - 1):
-        coefs[layer][:, :k] = 0.0
-        coefs[layer][:k, :k] = np.eye(k)
-        intercepts[layer][:k] = 0.0
-    coefs[-1][:] = 0.0
-    coefs[-1][:k] = network.coefs[1] / y_scale
-    intercepts[-1][:] = (network.intercepts[1] - y_offset) / y_scale
-    return coefs, intercepts

@@ -11,8 +11,20 @@ that skips idle per-batch callbacks, the L-BFGS closure (skorch's own
 snapshots, and the device and thread handling. :func:`net_state` and
 :func:`net_from_state` turn a trained net into plain numpy and Python values
 and back, which is how the estimator pickles (and saves with skops).
+
+Speed: each epoch permutes the training tensors once and slices them into
+batches (skorch's default loader collates sample by sample). The network's
+weights and biases are one flat tensor, so the optimizer updates a single
+tensor per step, and training steps back-propagate the squared error by
+hand rather than through autograd (equal up to rounding, and tested against
+it); on networks this small, torch's per-call overhead is most of the cost.
+When no callback listens to batches, epochs also skip skorch's per-batch
+notifications. On the CPU, when a batch times the widest layer is at most
+65,536 values, training runs on one torch thread (restored afterwards): on
+matrices that small, intra-op threads cost more than they bring.
 """
 
+import copy
 import functools
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +41,7 @@ from skorch.callbacks import (
 from skorch.helper import predefined_split
 
 from ._torch_modules import TRAINING_DTYPE, DenseModule, load_weights, read_weights
+from ._validation import check_memory_budget
 
 # Rows per batch when evaluating the validation loss.
 _VALID_BATCH_SIZE = 8192
@@ -450,9 +463,52 @@ def train(net, plan, start, train_data, valid_data=None, seed=0):
     return net, snapshots
 
 
-def validation_losses(net, n_epochs):
-    """The validation loss of the last ``n_epochs`` epochs, as float64."""
-    return np.array(net.history[-n_epochs:, "valid_loss"], dtype=np.float64)
+def validation_scores(net, n_epochs, Z, sample_weight):
+    """R^2 of the validation targets ``Z`` at each of the last ``n_epochs``.
+
+    The validation loss is the weighted mean squared error; the score
+    divides it by the weighted variance of ``Z``.
+    """
+    losses = np.array(net.history[-n_epochs:, "valid_loss"], dtype=np.float64)
+    mean = np.average(Z, axis=0, weights=sample_weight)
+    variance = float(
+        np.mean(np.average((Z - mean) ** 2, axis=0, weights=sample_weight))
+    )
+    if variance > 0:
+        scores = 1.0 - losses / variance
+    else:
+        scores = np.where(losses == 0, 1.0, 0.0)
+    return [float(s) for s in scores]
+
+
+def checked_callbacks(callbacks):
+    """Copies of the ``callbacks`` entries, checked to be skorch callbacks."""
+    for entry in callbacks or []:
+        named = isinstance(entry, (tuple, list)) and len(entry) == 2
+        callback = entry[1] if named else entry
+        is_class = isinstance(callback, type) and issubclass(callback, Callback)
+        if not (is_class or isinstance(callback, Callback)):
+            raise TypeError(
+                "callbacks must hold skorch callbacks (skorch.callbacks."
+                "Callback instances or classes) or (name, callback) pairs; "
+                f"got {type(callback).__name__}."
+            )
+    return tuple(copy.deepcopy(list(callbacks or [])))
+
+
+def check_memory(optimizer, layer_sizes, rows):
+    """Refuse a network and batch whose training would exceed the memory budget."""
+    n_parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
+    # In float64 values: the float32 weights, gradient and optimizer state
+    # (L-BFGS keeps a history of 100 vectors), the float64 copy of the
+    # network, and a batch's activations kept for the backward pass.
+    state = 100 if optimizer == "lbfgs" else 3
+    check_memory_budget(
+        n_parameters * (state + 1) + rows * sum(layer_sizes),
+        what=f"hidden_layer_sizes={tuple(layer_sizes[1:-1])} ({n_parameters} "
+        f"parameters) with batches of {rows} rows",
+        fix="use fewer or narrower hidden layers, or smaller batches",
+    )
 
 
 def to_tensor(array, device):
