@@ -954,3 +954,21 @@ def test_snapshot_epochs_keep_the_network_after_those_epochs(sine_data):
     assert TrainedMLPRegressor(**FAST).fit(X, y).snapshots_ == {}
     with pytest.raises(ValueError, match="snapshot_epochs"):
         TrainedMLPRegressor(**FAST, snapshot_epochs=[-1]).fit(X, y)
+
+
+def test_full_batch_sgd_with_integer_weights_equals_repeated_rows():
+    # One batch per epoch: the weighted and the repeated objectives take the
+    # same steps, up to float32 rounding (the zero-weight rows drop out of
+    # the input and target scalings too).
+    rng = np.random.RandomState(0)
+    X, y = rng.uniform(-1, 1, (30, 3)), rng.normal(size=30)
+    weights = rng.randint(0, 4, size=30)
+    params = dict(optimizer="sgd", batch_size=200, max_epochs=10, random_state=0)
+    weighted = TrainedMLPRegressor(**params).fit(X, y, sample_weight=weights)
+    repeated = TrainedMLPRegressor(**params).fit(
+        X.repeat(weights, axis=0), y.repeat(weights)
+    )
+    np.testing.assert_allclose(
+        weighted.predict(X), repeated.predict(X), rtol=1e-6, atol=1e-6
+    )
+    assert not np.allclose(weighted.predict(X), repeated.predict(X), rtol=0, atol=0)
