@@ -304,6 +304,12 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     ([(1, 32), (32, 1)], ['tanh', 'identity'])
     >>> bool(np.array_equal(model.predict(X), model.network_.forward(X)))
     True
+
+    Several targets, with sample weights:
+
+    >>> weights = np.linspace(0.5, 1.5, 500)
+    >>> model.fit(X, np.c_[y, 2 * y], sample_weight=weights).predict(X).shape
+    (500, 2)
     """
 
     _parameter_constraints: dict = {

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.base import clone
 from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import Pipeline
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
@@ -12,7 +13,7 @@ from ._approximation import _resolve_target
 
 def _check_trained(estimator):
     """The final step of ``estimator``, if it is a network trained by epochs."""
-    model = estimator[-1] if hasattr(estimator, "steps") else estimator
+    model = estimator[-1] if isinstance(estimator, Pipeline) else estimator
     if not isinstance(model, (TrainedMLPRegressor, MLPRegressor)):
         raise ValueError(
             "TrainingDisplay needs a network trained by gradient descent that "
