@@ -17,12 +17,11 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ._base import NetworkRegressorMixin
+from ._mlp_data import symmetric_input_scaling, target_scaling_of, training_sets
 from ._mlp_init import check_init_from, starting_weights
 from ._network import ACTIVATIONS, FeedForwardNetwork
 from ._validation import (
     check_sample_weight,
-    minmax_scaling,
-    standard_scaling,
 )
 
 WEIGHT_INITS = (
@@ -537,18 +536,19 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             input_scaling = self.input_offset_, self.input_scale_
             target_scaling = self.target_offset_, self.target_scale_
         else:
-            input_scaling = _symmetric_input_scaling(X, sample_weight)
-            target_scaling = _target_scaling(Y, sample_weight, self.scale_target)
+            input_scaling = symmetric_input_scaling(X, sample_weight)
+            target_scaling = target_scaling_of(Y, sample_weight, self.scale_target)
 
-        U = (np.asarray(X, dtype=np.float64) - input_scaling[0]) / input_scaling[1]
-        Z = (Y - target_scaling[0]) / target_scaling[1]
-        train, valid = (U, Z, sample_weight), None
-        if early_stopping:
-            train, valid = self._validation_split(U, Z, sample_weight, rng)
+        train, valid = training_sets(
+            X,
+            Y,
+            sample_weight,
+            input_scaling,
+            target_scaling,
+            self.validation_fraction if early_stopping else None,
+            rng,
+        )
         n_train = train[0].shape[0]
-        train = (*train[:2], _normalized_weights(train[2]))
-        if valid is not None:
-            valid = (*valid[:2], _normalized_weights(valid[2]))
 
         start = None
         if not continuing:
@@ -621,31 +621,6 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         }
         return self
 
-    def _validation_split(self, U, Z, sample_weight, rng):
-        """``(train, valid)``: the held-out share of the samples for early stopping."""
-        n_samples = U.shape[0]
-        n_valid = int(round(self.validation_fraction * n_samples))
-        if n_valid < 1 or n_samples - n_valid < 1:
-            raise ValueError(
-                f"early_stopping holds out validation_fraction="
-                f"{self.validation_fraction} of {n_samples} samples, which "
-                "leaves no validation or no training sample; use more "
-                "samples, another validation_fraction, or "
-                "early_stopping=False."
-            )
-        order = rng.permutation(n_samples)
-        parts = order[n_valid:], order[:n_valid]
-        if sample_weight is None:
-            return [(U[i], Z[i], None) for i in parts]
-        for part, name in zip(parts, ["training", "validation"]):
-            if not np.any(sample_weight[part] > 0):
-                raise ValueError(
-                    f"early_stopping's {name} samples all have zero "
-                    "sample_weight; give more samples nonzero weight, or set "
-                    "early_stopping=False."
-                )
-        return [(U[i], Z[i], sample_weight[i]) for i in parts]
-
     def __getstate__(self):
         # The net is pickled as numpy arrays and plain values: the pickle
         # loads without a GPU, and skops can save it.
@@ -665,31 +640,3 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             from . import _mlp_torch
 
             self.net_ = _mlp_torch.net_from_state(net_state)
-
-
-def _symmetric_input_scaling(X, sample_weight=None):
-    """Offset and scale mapping each column of ``X`` onto [-1, 1].
-
-    Rows of zero weight are left out, as if they were not there.
-    """
-    if sample_weight is not None:
-        X = X[sample_weight > 0]
-    lower, span = minmax_scaling(X)
-    return lower + span / 2, span / 2
-
-
-def _target_scaling(Y, sample_weight, scale_target):
-    """Per-column offset and scale of the targets (zeros and ones without
-    ``scale_target``)."""
-    n_outputs = Y.shape[1]
-    if not scale_target:
-        return np.zeros(n_outputs), np.ones(n_outputs)
-    moments = [standard_scaling(column, sample_weight) for column in Y.T]
-    return np.array([m for m, _ in moments]), np.array([s for _, s in moments])
-
-
-def _normalized_weights(sample_weight):
-    """Weights of mean 1, or None when they are all equal (no weighting)."""
-    if sample_weight is None or np.all(sample_weight == sample_weight[0]):
-        return None
-    return sample_weight / np.mean(sample_weight)
