@@ -885,16 +885,6 @@ def test_multi_output_targets_are_scaled_per_column(sine_data):
 # --------------------------------------------------------- global torch state
 
 
-@pytest.fixture
-def float64_default_dtype():
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(previous)
-
-
 def test_training_ignores_torchs_default_dtype(sine_data):
     X, y = sine_data
     params = dict(FAST, alpha=1e-3, early_stopping=True, random_state=0)
