@@ -8,19 +8,21 @@ and exposes the trained weights as a float64
 of the package.
 """
 
-import copy
-import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ._base import NetworkRegressorMixin
+from ._mlp_data import symmetric_input_scaling, target_scaling_of, training_sets
+from ._mlp_init import check_init_from, starting_weights
 from ._network import ACTIVATIONS, FeedForwardNetwork
-from ._validation import check_memory_budget, minmax_scaling, standard_scaling
+from ._validation import (
+    check_sample_weight,
+)
 
 WEIGHT_INITS = (
     "default",
@@ -32,30 +34,18 @@ WEIGHT_INITS = (
 )
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "lbfgs")
 
-# Largest (batch rows) x (widest layer) for which training runs on one CPU
-# thread: intra-op parallelism costs more than it brings on such small
-# matrices, and it stalls when other processes share the cores.
-_SINGLE_THREAD_ELEMENTS = 1 << 16
-
-# Rows per batch when evaluating the validation loss.
-_VALID_BATCH_SIZE = 8192
-
-
-def _symmetric_input_scaling(X):
-    """Offset and scale mapping each column of ``X`` onto [-1, 1]."""
-    lower, span = minmax_scaling(X)
-    return lower + span / 2, span / 2
-
 
 class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     """Multi-layer perceptron regressor trained by gradient descent in torch.
 
     A dense network ``hidden_layer_sizes`` wide, trained with skorch on
-    float32 tensors fed in pre-shuffled slices. Inputs are scaled to
+    float32 tensors fed in pre-shuffled slices, on the mean squared error
+    (weighted by ``sample_weight`` when given). Inputs are scaled to
     [-1, 1] and, with ``scale_target``, targets standardised inside the
-    model; both maps are folded into the trained weights, so ``coefs_`` and
-    ``intercepts_`` form a network on raw inputs whose float64 forward pass
-    is :meth:`predict`.
+    model, each column on its own; both maps are folded into the trained
+    weights, so ``coefs_`` and ``intercepts_`` form a network on raw inputs
+    whose float64 forward pass is :meth:`predict`. ``y`` may have several
+    columns (one output unit each).
 
     Parameters
     ----------
@@ -65,9 +55,9 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     activation : str or list of str, default="tanh"
         Activation of the hidden layers: one of ``"relu"``, ``"tanh"``,
         ``"sigmoid"``, ``"identity"``, ``"gelu"``, ``"silu"``, ``"sin"``,
-        or a list with one name per hidden layer (seed 000's network starts
-        with a linear layer: ``["identity", "tanh", "tanh"]``). The output
-        layer is linear.
+        or a list with one name per hidden layer (a Keras-style network
+        that starts with a linear layer: ``["identity", "tanh", "tanh"]``).
+        The output layer is linear.
 
     weight_init : str, default="default"
         How the weights are drawn before training.
@@ -78,7 +68,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         - ``"xavier_uniform"``, ``"xavier_normal"``: Glorot and Bengio's
           scaling (Keras' default), zero biases.
         - ``"uniform"``: uniform on [-0.05, 0.05] with zero biases, Keras'
-          ``"uniform"`` initializer of seed 002.
+          ``"uniform"`` initializer.
 
     optimizer : {"adam", "sgd", "rmsprop", "lbfgs"}, default="adam"
         The torch optimiser. ``"sgd"`` uses ``momentum``; ``"rmsprop"``
@@ -156,11 +146,12 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         epochs, at 7.1e-3 with ``learning_rate=1e-3`` and at 1.1e-3 with
         1e-4. Lower ``learning_rate`` to keep a fine start.
 
-    device : {"auto", "cpu", "cuda"}, default="auto"
-        Where torch trains: ``"auto"`` takes a CUDA GPU when torch sees one,
-        else the CPU. ``"cuda"`` raises a ValueError on a machine without
-        one. A model fitted on a GPU unpickles and predicts on a CPU-only
-        machine.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where torch trains. The default gives the same model on every
+        machine; ``"cuda"`` trains on a GPU (a ValueError where torch sees
+        none), with results close to but not bit-identical to the CPU's;
+        ``"auto"`` takes a GPU when there is one. A model fitted on a GPU
+        unpickles and predicts on a CPU-only machine.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the order of the batches and the validation
@@ -183,12 +174,20 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         through to ``net_`` after the package's own; they are copied, so
         the objects passed stay untouched.
 
+    snapshot_epochs : sequence of int or None, default=None
+        Epochs after which to keep a copy of the network in ``snapshots_``
+        (0: the initial weights; epochs count over warm starts and
+        ``partial_fit`` calls). The recording reads the weights at the end
+        of those epochs only and leaves training unchanged.
+
     Attributes
     ----------
     net_ : skorch.NeuralNetRegressor
         The skorch net that trained the model, its ``module_`` (the torch
-        network on scaled inputs and targets, in float32) and its
-        ``history``. It keeps no reference to the training data.
+        network on scaled inputs and targets, in float32), its optimizer and
+        its ``history``. It keeps no reference to the training data. Pickles
+        (and skops files) hold it as numpy arrays and plain values, so a
+        saved model loads without a GPU and continues training the same.
 
     network_ : FeedForwardNetwork
         The trained network on raw inputs and targets, float64 copies of
@@ -211,7 +210,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     loss_curve_ : list of float
         Training loss at each epoch so far: mean squared error of the
-        scaled targets, plus the L2 penalty.
+        scaled targets (weighted, over all outputs), plus the L2 penalty.
 
     validation_scores_ : list of float or None
         With ``early_stopping``: the R^2 score of the held-out samples at
@@ -225,18 +224,24 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Number of epochs trained so far.
 
     input_offset_ : ndarray of shape (`n_features_in_`,)
-        Centre of the training range of each input.
+        Centre of the training range of each input (over the samples of
+        nonzero weight).
 
     input_scale_ : ndarray of shape (`n_features_in_`,)
         Half the training range of each input (0.5 for a constant input):
         the network is trained on ``(X - input_offset_) / input_scale_``.
 
-    target_offset_ : float
-        Mean of ``y`` with ``scale_target``, else 0.
+    target_offset_ : ndarray of shape (n_outputs,)
+        Mean of each column of ``y`` (weighted by ``sample_weight``) with
+        ``scale_target``, else 0.
 
-    target_scale_ : float
-        Standard deviation of ``y`` with ``scale_target`` (``|mean|`` for a
-        constant ``y``, 1 when it is all zeros), else 1.
+    target_scale_ : ndarray of shape (n_outputs,)
+        Standard deviation of each column of ``y`` with ``scale_target``
+        (``|mean|`` for a constant column, 1 when it is all zeros), else 1.
+
+    snapshots_ : dict of int to FeedForwardNetwork
+        The network on raw inputs after each epoch of ``snapshot_epochs``
+        reached so far; empty without them.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -257,29 +262,26 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     such weights depends on the initialisation, the depth and the
     optimiser [1]_, the knobs exposed here.
 
-    Constructive initialisation places a closed-form network of ``k``
-    hidden ReLU units inside this one so that the untrained model computes
-    exactly the same function. Its units become the first ``k`` units of
-    the first hidden layer (input weights and biases converted to the
-    scaled inputs) and the output weights are converted to the scaled
-    target. Each deeper hidden layer carries those ``k`` values through
-    unchanged: unit ``j < k`` gets weight 1 from unit ``j`` of the layer
-    below, 0 from the others and bias 0, exact since ReLU values are
-    non-negative. The other units keep their ``weight_init`` draw but have
-    zero output (or carried-unit) weights, so they start silent and grow in
-    training. Every hidden layer must therefore have at least ``k`` units.
+    Constructive initialisation places the ``k`` units of a closed-form
+    network among the first ``k`` units of each hidden layer (deeper layers
+    carry them through with identity weights, exact since ReLU values are
+    non-negative), so the untrained model computes exactly its function;
+    the other units keep their ``weight_init`` draw with zero outgoing
+    weights and grow in training. Every hidden layer needs at least ``k``
+    units.
 
-    Speed: each epoch permutes the training tensors once and slices them
-    into batches (skorch's default loader collates sample by sample). The
-    network's weights and biases are one flat tensor, so the optimizer
-    updates a single tensor per step, and training steps back-propagate the
-    squared error by hand rather than through autograd (equal up to
-    rounding, and tested against it); on networks this small, torch's
-    per-call overhead is most of the cost. When no callback listens to
-    batches, epochs also skip skorch's per-batch notifications. On the CPU,
-    when a batch times the widest layer is at most 65,536 values, training
-    runs on one torch thread (the setting is restored afterwards): on
-    matrices that small, intra-op threads cost more than they bring.
+    Training is tuned for small networks, where torch's per-call overhead
+    is most of the cost: pre-sliced batches, one flat weight tensor,
+    back-propagation written by hand (tested against autograd), epochs
+    that skip skorch's per-batch hooks when no callback listens, and one
+    torch thread for small batches on the CPU.
+
+    Sample weights multiply each row's squared error, normalised to mean 1
+    over the training rows, so integer weights give the objective of
+    repeated rows and zero weights that of dropped rows (the scalings ignore
+    rows of zero weight too). The batches of an epoch differ from those of
+    the repeated data, so the two trained networks agree within training
+    noise rather than exactly.
 
     References
     ----------
@@ -301,6 +303,12 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     ([(1, 32), (32, 1)], ['tanh', 'identity'])
     >>> bool(np.array_equal(model.predict(X), model.network_.forward(X)))
     True
+
+    Several targets, with sample weights:
+
+    >>> weights = np.linspace(0.5, 1.5, 500)
+    >>> model.fit(X, np.c_[y, 2 * y], sample_weight=weights).predict(X).shape
+    (500, 2)
     """
 
     _parameter_constraints: dict = {
@@ -331,11 +339,12 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             HasMethods(["fit"]),
             None,
         ],
-        "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
         "random_state": ["random_state"],
         "verbose": [Interval(Integral, 0, 2, closed="both"), "boolean"],
         "warm_start": ["boolean"],
         "callbacks": [list, None],
+        "snapshot_epochs": ["array-like", None],
     }
 
     def __init__(
@@ -357,11 +366,12 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         lr_schedule="cosine",
         scale_target=True,
         init_from=None,
-        device="auto",
+        device="cpu",
         random_state=None,
         verbose=0,
         warm_start=False,
         callbacks=None,
+        snapshot_epochs=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -384,27 +394,31 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.callbacks = callbacks
+        self.snapshot_epochs = snapshot_epochs
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Train the network on ``X``, ``y``.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Training inputs; float64 and float32 are both accepted.
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in the training loss (and in
+            the input and target scalings); None weighs all samples equally.
 
         Returns
         -------
         self : TrainedMLPRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``X``, ``y``, continuing from the last call.
 
         The first call builds the network and takes the input and target
@@ -414,15 +428,22 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training inputs.
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in this epoch's loss.
 
         Returns
         -------
         self : TrainedMLPRegressor
             The updated estimator.
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     # ------------------------------------------------------------------ fit
 
@@ -452,54 +473,24 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             )
         return [int(s) for s in sizes]
 
-    def _check_callbacks(self):
-        from skorch.callbacks import Callback
-
-        for entry in self.callbacks or []:
-            named = isinstance(entry, (tuple, list)) and len(entry) == 2
-            callback = entry[1] if named else entry
-            is_class = isinstance(callback, type) and issubclass(callback, Callback)
-            if not (is_class or isinstance(callback, Callback)):
-                raise TypeError(
-                    "callbacks must hold skorch callbacks (skorch.callbacks."
-                    "Callback instances or classes) or (name, callback) pairs; "
-                    f"got {type(callback).__name__}."
-                )
-
-    def _check_init_from(self, hidden_activations):
-        if not hidden_activations:
+    def _snapshot_epochs(self):
+        epochs = self.snapshot_epochs
+        if epochs is None:
+            return ()
+        epochs = sorted({e for e in np.atleast_1d(epochs).tolist()})
+        if not all(isinstance(e, Integral) and e >= 0 for e in epochs):
             raise ValueError(
-                "init_from places a network of one hidden ReLU layer inside "
-                "this one, but hidden_layer_sizes is empty; give at least one "
-                "hidden layer."
+                "snapshot_epochs must hold non-negative integers (0: the initial "
+                f"weights); got {self.snapshot_epochs!r}."
             )
-        if any(a != "relu" for a in hidden_activations):
-            raise ValueError(
-                "init_from places a ReLU network inside this one, which "
-                f"needs activation='relu'; got {self.activation!r}."
-            )
+        return tuple(int(e) for e in epochs)
 
-    def _rows_per_step(self, n_samples):
-        """Rows in one training step: a batch, or all of them for L-BFGS."""
-        if self.optimizer == "lbfgs":
-            return n_samples
-        return min(self._batch_size(n_samples), n_samples)
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(256, max(16, n_samples // 16))
+        return min(self.batch_size, n_samples)
 
-    def _check_memory(self, n_samples, hidden, layer_sizes):
-        rows = self._rows_per_step(n_samples)
-        n_parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
-        # In float64 values: the float32 weights, gradient and optimizer state
-        # (L-BFGS keeps a history of 100 vectors), the float64 copy of the
-        # network, and a batch's activations kept for the backward pass.
-        state = 100 if self.optimizer == "lbfgs" else 3
-        check_memory_budget(
-            n_parameters * (state + 1) + rows * sum(layer_sizes),
-            what=f"hidden_layer_sizes={tuple(hidden)} ({n_parameters} parameters) "
-            f"with batches of {rows} rows",
-            fix="use fewer or narrower hidden layers, or smaller batches",
-        )
-
-    def _fit(self, X, y, incremental):
+    def _fit(self, X, y, sample_weight, incremental):
         from . import _mlp_torch
 
         continuing = (incremental or self.warm_start) and hasattr(self, "net_")
@@ -509,19 +500,26 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             y,
             reset=not continuing,
             y_numeric=True,
+            multi_output=True,
             dtype=[np.float64, np.float32],
         )
-        y = np.asarray(y, dtype=np.float64)
+        Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X)
+            if np.all(sample_weight == sample_weight[0]):
+                sample_weight = None  # equal weights weigh nothing
         hidden = self._hidden_sizes()
         hidden_activations = self._hidden_activations(hidden)
         activations = [*hidden_activations, "identity"]
-        layer_sizes = [X.shape[1], *hidden, 1]
+        layer_sizes = [X.shape[1], *hidden, Y.shape[1]]
         device = _mlp_torch.resolve_device(self.device)
         # Checks that can fail come before any fitted attribute changes.
-        self._check_callbacks()
-        self._check_memory(X.shape[0], hidden, layer_sizes)
+        callbacks = _mlp_torch.checked_callbacks(self.callbacks)
+        snapshot_epochs = self._snapshot_epochs()
+        rows = X.shape[0] if self.optimizer == "lbfgs" else self._batch_size(X.shape[0])
+        _mlp_torch.check_memory(self.optimizer, layer_sizes, rows)
         if self.init_from is not None and not continuing:
-            self._check_init_from(hidden_activations)
+            check_init_from(self.activation, hidden_activations)
         rng = check_random_state(self.random_state)
         early_stopping = self.early_stopping and not incremental
 
@@ -531,376 +529,114 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 raise ValueError(
                     "warm_start and partial_fit continue the fitted network, "
                     f"with layers {fitted.layer_sizes} and activations "
-                    f"{fitted.activations}; the parameters now ask for "
+                    f"{fitted.activations}; the parameters and data now ask for "
                     f"{layer_sizes} and {activations}. Set warm_start=False "
                     "to train a new network."
                 )
+            input_scaling = self.input_offset_, self.input_scale_
+            target_scaling = self.target_offset_, self.target_scale_
         else:
-            self.input_offset_, self.input_scale_ = _symmetric_input_scaling(X)
-            if self.scale_target:
-                self.target_offset_, self.target_scale_ = standard_scaling(y)
-            else:
-                self.target_offset_, self.target_scale_ = 0.0, 1.0
+            input_scaling = symmetric_input_scaling(X, sample_weight)
+            target_scaling = target_scaling_of(Y, sample_weight, self.scale_target)
 
-        U = (np.asarray(X, dtype=np.float64) - self.input_offset_) / self.input_scale_
-        z = (y - self.target_offset_) / self.target_scale_
-
-        valid = None
-        if early_stopping:
-            n_valid = int(round(self.validation_fraction * X.shape[0]))
-            if n_valid < 1 or X.shape[0] - n_valid < 1:
-                raise ValueError(
-                    f"early_stopping holds out validation_fraction="
-                    f"{self.validation_fraction} of {X.shape[0]} samples, which "
-                    "leaves no validation or no training sample; use more "
-                    "samples, another validation_fraction, or "
-                    "early_stopping=False."
-                )
-            order = rng.permutation(X.shape[0])
-            valid = (U[order[:n_valid]], z[order[:n_valid]])
-            U, z = U[order[n_valid:]], z[order[n_valid:]]
-
-        n_epochs = 1 if incremental else self.max_epochs
-        widest = max(layer_sizes)
-        batch_size = self._batch_size(U.shape[0])
-        rows = self._rows_per_step(U.shape[0])
-        n_threads = (
-            1 if device == "cpu" and rows * widest <= _SINGLE_THREAD_ELEMENTS else None
+        train, valid = training_sets(
+            X,
+            Y,
+            sample_weight,
+            input_scaling,
+            target_scaling,
+            self.validation_fraction if early_stopping else None,
+            rng,
         )
-        with _mlp_torch.torch_threads(n_threads):
-            if not continuing:
-                module = self._new_module(X, y, layer_sizes, activations, rng)
-                self.net_ = self._new_net(module, device, rng, batch_size)
-                self.net_.initialize()
-            else:
-                self._restart_run(rng, batch_size)
-            self._set_run_callbacks(early_stopping, n_epochs, schedule=not incremental)
-            X_train = _mlp_torch.to_tensor(U, device)
-            y_train = _mlp_torch.to_tensor(z[:, None], device)
-            if valid is not None:
-                from skorch.dataset import Dataset
-                from skorch.helper import predefined_split
+        n_train = train[0].shape[0]
 
-                valid_set = Dataset(
-                    _mlp_torch.to_tensor(valid[0], device),
-                    _mlp_torch.to_tensor(valid[1][:, None], device),
-                )
-                self.net_.train_split = predefined_split(valid_set)
-            else:
-                self.net_.train_split = None
-            history_start = len(self.net_.history)
-            try:
-                self.net_.partial_fit(X_train, y_train, epochs=n_epochs)
-            finally:
-                # net_ keeps no reference to the data, nor to tensors outside
-                # its module and optimizer (pickles must load without a GPU).
-                self.net_.train_split = None
-                for _, callback in self.net_.callbacks_:
-                    if hasattr(callback, "lr_scheduler_"):
-                        callback.lr_scheduler_ = None
-        self._store_network()
-        self._store_history(history_start, valid)
-        return self
-
-    def _new_module(self, X, y, layer_sizes, activations, rng):
-        import torch
-
-        from . import _mlp_torch
-
-        module = _mlp_torch.DenseModule(layer_sizes, activations)
-        generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
-        _mlp_torch.initialize_weights(module, self.weight_init, generator)
-        constructive = self._constructive_network(X, y, layer_sizes)
-        if constructive is not None:
-            coefs, intercepts = _mlp_torch.read_weights(module)
-            coefs, intercepts = _embed_constructive(
-                constructive,
-                coefs,
-                intercepts,
-                self.input_offset_,
-                self.input_scale_,
-                self.target_offset_,
-                self.target_scale_,
+        start = None
+        if not continuing:
+            coefs, intercepts = starting_weights(
+                self.init_from,
+                self.weight_init,
+                rng.randint(2**31 - 1),
+                (X, y, sample_weight),
+                layer_sizes,
+                input_scaling,
+                target_scaling,
             )
-            _mlp_torch.load_weights(module, coefs, intercepts)
-        return module
-
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(256, max(16, n_samples // 16))
-        return self.batch_size
-
-    def _optimizer(self):
-        """The torch optimizer class, its arguments, and the learning rate."""
-        import torch
-
-        if self.optimizer == "adam":
-            return torch.optim.Adam, {"fused": True}, self.learning_rate
-        if self.optimizer == "sgd":
-            params = {"momentum": self.momentum, "fused": True}
-            return torch.optim.SGD, params, self.learning_rate
-        if self.optimizer == "rmsprop":
-            return torch.optim.RMSprop, {"alpha": 0.9}, self.learning_rate
-        return torch.optim.LBFGS, {"line_search_fn": "strong_wolfe"}, 1.0
-
-    def _new_net(self, module, device, rng, batch_size):
-        import torch
-
-        from . import _mlp_torch
-
-        optimizer, optimizer_params, lr = self._optimizer()
-        if self.optimizer == "lbfgs":
-            batch_size = -1
-        return _mlp_torch.PenalizedRegressorNet(
-            module,
+            start = (layer_sizes, activations, coefs, intercepts)
+        plan = _mlp_torch.TrainingPlan(
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            momentum=self.momentum,
+            batch_size=self._batch_size(n_train),
+            epochs=1 if incremental else self.max_epochs,
             alpha=self.alpha,
-            criterion=torch.nn.MSELoss,
-            optimizer=optimizer,
-            lr=lr,
-            batch_size=batch_size,
-            max_epochs=self.max_epochs,
-            train_split=None,
+            lr_schedule=self.lr_schedule,
+            schedule=not incremental,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
             device=device,
-            verbose=int(self.verbose == 1),
-            iterator_train=_mlp_torch.TensorBatches,
-            iterator_train__shuffle=True,
-            iterator_train__random_state=np.random.RandomState(rng.randint(2**31 - 1)),
-            iterator_valid=_mlp_torch.TensorBatches,
-            iterator_valid__batch_size=_VALID_BATCH_SIZE,
-            callbacks=[],
-            **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
+            verbose=int(self.verbose),
+            callbacks=callbacks,
+            snapshot_epochs=snapshot_epochs,
+        )
+        net, snapshots = _mlp_torch.train(
+            self.net_ if continuing else None,
+            plan,
+            start,
+            train,
+            valid,
+            seed=rng.randint(2**31 - 1),
         )
 
-    def _restart_run(self, rng, batch_size):
-        """Prepare the fitted net for another training run.
-
-        The optimizer keeps its state (Adam's moments, say) while it stays
-        the one the parameters ask for; a change of ``optimizer`` or
-        ``momentum`` starts a new one on the trained weights.
-        """
-        net = self.net_
-        optimizer, optimizer_params, lr = self._optimizer()
-        current = net.optimizer_
-        if type(current) is not optimizer or any(
-            current.defaults.get(k) != v for k, v in optimizer_params.items()
-        ):
-            for key in [k for k in vars(net) if k.startswith("optimizer__")]:
-                delattr(net, key)
-            net.optimizer, net.lr = optimizer, lr
-            for key, value in optimizer_params.items():
-                setattr(net, f"optimizer__{key}", value)
-            net.initialize_optimizer()
-        net.batch_size = -1 if self.optimizer == "lbfgs" else batch_size
-        for group in net.optimizer_.param_groups:
-            group["lr"] = lr
-        net.iterator_train__random_state = np.random.RandomState(rng.randint(2**31 - 1))
-        net.verbose = int(self.verbose == 1)
-        net.alpha = self.alpha
-
-    def _set_run_callbacks(self, early_stopping, n_epochs, schedule=True):
-        """Give ``net_`` this run's schedule, early stopping and extras."""
-        from skorch.callbacks import EarlyStopping, LRScheduler, PrintLog
-
-        from . import _mlp_torch
-
-        callbacks = []
-        monitor = "valid_loss" if early_stopping else "train_loss"
-        lr_schedule = self.lr_schedule
-        if not schedule or self.optimizer == "lbfgs":
-            lr_schedule = None
-        if lr_schedule == "cosine":
-            callbacks.append(
-                (
-                    "lr_schedule",
-                    LRScheduler(
-                        policy="CosineAnnealingLR", T_max=n_epochs, last_epoch=-1
-                    ),
-                )
+        def on_raw_data(coefs, intercepts):
+            network = FeedForwardNetwork(coefs, intercepts, activations)
+            return network.with_input_scaling(*input_scaling).with_output_scaling(
+                *target_scaling
             )
-        elif lr_schedule == "plateau":
-            callbacks.append(
-                (
-                    "lr_schedule",
-                    LRScheduler(
-                        policy="ReduceLROnPlateau",
-                        monitor=monitor,
-                        factor=0.5,
-                        patience=max(1, self.n_iter_no_change // 2),
-                    ),
-                )
-            )
-        if early_stopping:
-            callbacks.append(
-                (
-                    "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss",
-                        patience=self.n_iter_no_change,
-                        threshold=self.tol,
-                        threshold_mode="rel",
-                        lower_is_better=True,
-                        load_best=True,
-                    ),
-                )
-            )
-        if self.verbose == 2:
-            callbacks.append(("progress_bar", _mlp_torch.EpochProgressBar(n_epochs)))
-        callbacks.extend(copy.deepcopy(list(self.callbacks or [])))
-        self.net_.callbacks = callbacks
-        # skorch formats its table at every epoch even when silent: drop it.
-        self.net_.callbacks__print_log = None if self.verbose != 1 else PrintLog()
-        self.net_.initialize_callbacks()
 
-    def _constructive_network(self, X, y, layer_sizes):
-        """The closed-form network that ``init_from`` names, on raw inputs."""
-        init_from = self.init_from
-        if init_from is None:
-            return None
-        if isinstance(init_from, FeedForwardNetwork):
-            return init_from
-        if isinstance(init_from, str):
-            return _knot_network(X, y, min(layer_sizes[1:-1]))
-        if hasattr(init_from, "network_"):
-            return init_from.network_
-        fitted = clone(init_from).fit(X, y)
-        if not hasattr(fitted, "network_"):
-            raise TypeError(
-                "init_from must be an estimator that stores its network in "
-                f"network_ (such as ReluKnotRegressor); {type(init_from).__name__} "
-                "has none after fit."
-            )
-        return fitted.network_
-
-    def _store_network(self):
-        from . import _mlp_torch
-
-        coefs, intercepts = _mlp_torch.read_weights(self.net_.module_)
-        if not all(np.all(np.isfinite(a)) for a in (*coefs, *intercepts)):
+        network = on_raw_data(*_mlp_torch.read_weights(net.module_))
+        weights = (*network.coefs, *network.intercepts)
+        if not all(np.all(np.isfinite(a)) for a in weights):
             raise ValueError(
                 "Training diverged: the network's weights are no longer finite. "
                 "Lower learning_rate, or use optimizer='adam' with "
                 "scale_target=True."
             )
-        network = FeedForwardNetwork(coefs, intercepts, self.net_.module_.activations)
-        self.network_ = network.with_input_scaling(
-            self.input_offset_, self.input_scale_
-        ).with_output_scaling(self.target_offset_, self.target_scale_)
-
-    def _store_history(self, history_start, valid):
-        history = self.net_.history
+        history = net.history
+        n_epochs = len(history) - (len(self.loss_curve_) if continuing else 0)
+        scores = None
+        if valid is not None:
+            scores = _mlp_torch.validation_scores(net, n_epochs, *valid[1:])
+        self.net_ = net
+        self.network_ = network
+        self.input_offset_, self.input_scale_ = input_scaling
+        self.target_offset_, self.target_scale_ = target_scaling
         self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
         self.n_iter_ = len(history)
-        if valid is None:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            return
-        z_valid = valid[1]
-        variance = float(np.mean((z_valid - z_valid.mean()) ** 2))
-        losses = np.array(history[history_start:, "valid_loss"], dtype=np.float64)
-        if variance > 0:
-            scores = 1.0 - losses / variance
-        else:
-            scores = np.where(losses == 0, 1.0, 0.0)
-        self.validation_scores_ = [float(s) for s in scores]
-        self.best_validation_score_ = float(max(self.validation_scores_))
+        self.validation_scores_ = scores
+        self.best_validation_score_ = None if scores is None else max(scores)
+        previous = self.snapshots_ if continuing else {}
+        self.snapshots_ = {
+            **previous,
+            **{epoch: on_raw_data(*w) for epoch, w in sorted(snapshots.items())},
+        }
+        return self
 
     def __getstate__(self):
-        # A net trained on a GPU is pickled from a CPU copy, so that it loads
-        # on machines without one.
+        # The net is pickled as numpy arrays and plain values: the pickle
+        # loads without a GPU, and skops can save it.
         state = dict(super().__getstate__())
-        net = state.get("net_")
-        if net is not None and getattr(net, "initialized_", False):
+        net = state.pop("net_", None)
+        if net is not None:
             from . import _mlp_torch
 
-            state["net_"] = _mlp_torch.cpu_net(net)
+            state["_net_state"] = _mlp_torch.net_state(net)
         return state
 
+    def __setstate__(self, state):
+        state = dict(state)
+        net_state = state.pop("_net_state", None)
+        super().__setstate__(state)
+        if net_state is not None:
+            from . import _mlp_torch
 
-def _knot_network(X, y, width):
-    """A ReluKnotRegressor's network with at most ``width`` hidden units."""
-    try:
-        from ._knots import ReluKnotRegressor
-    except ImportError as exc:  # pragma: no cover - present once merged
-        raise ImportError(
-            "init_from='knots' needs sklearn_uat.ReluKnotRegressor, which this "
-            "installation lacks; pass a fitted estimator or a "
-            "FeedForwardNetwork instead."
-        ) from exc
-
-    n_features = X.shape[1]
-    # With linear extrapolation, each direction's first unit faces left and is
-    # zero on every training input: dropped, the rest are live units.
-    n_knots = max(2, width // n_features + 1)
-    while True:
-        network = _live_units(ReluKnotRegressor(n_knots=n_knots).fit(X, y).network_, X)
-        n_units = network.hidden_layer_sizes[0]
-        if n_units <= width:
-            return network
-        if n_knots == 2:
-            raise ValueError(
-                f"init_from='knots': the smallest knot network has {n_units} "
-                f"units, more than the {width} of the narrowest hidden layer; "
-                "widen hidden_layer_sizes."
-            )
-        n_knots = max(2, n_knots - math.ceil((n_units - width) / n_features))
-
-
-def _live_units(network, X):
-    """``network`` without the hidden units that are zero on every row of ``X``.
-
-    Such a unit changes nothing on the training data, and as a starting point
-    for gradient descent it is a dead ReLU that never trains.
-    """
-    live = (network.hidden_activations(X) > 0).any(axis=0)
-    (W, W_out), (b, b_out) = network.coefs, network.intercepts
-    return FeedForwardNetwork(
-        [W[:, live], W_out[live]], [b[live], b_out], network.activations
-    )
-
-
-def _embed_constructive(
-    network, coefs, intercepts, input_offset, input_scale, y_offset, y_scale
-):
-    """Place a one-hidden-layer ReLU ``network`` inside ``coefs``/``intercepts``.
-
-    ``network`` maps raw inputs to raw targets; the returned layers map
-    scaled inputs to scaled targets and compute the same function (see the
-    Notes of :class:`TrainedMLPRegressor`).
-    """
-    if not isinstance(network, FeedForwardNetwork):
-        raise TypeError(
-            f"init_from must give a FeedForwardNetwork; got {type(network).__name__}."
-        )
-    if len(network.coefs) != 2 or network.activations != ["relu", "identity"]:
-        raise ValueError(
-            "init_from needs a network with one hidden ReLU layer and a linear "
-            f"output (activations ['relu', 'identity']); got {network.activations}."
-        )
-    n_features = coefs[0].shape[0]
-    if network.n_features_in != n_features or network.n_outputs != 1:
-        raise ValueError(
-            f"init_from's network maps {network.n_features_in} inputs to "
-            f"{network.n_outputs} outputs; this data has {n_features} inputs "
-            "and one target."
-        )
-    k = network.hidden_layer_sizes[0]
-    widths = [W.shape[1] for W in coefs[:-1]]
-    if k > min(widths):
-        raise ValueError(
-            f"init_from's network has {k} hidden units but the narrowest hidden "
-            f"layer has {min(widths)}; set hidden_layer_sizes to at least {k} "
-            "units per layer, or use a smaller constructive network."
-        )
-    coefs = [W.copy() for W in coefs]
-    intercepts = [b.copy() for b in intercepts]
-    W_raw, b_raw = network.coefs[0], network.intercepts[0]
-    coefs[0][:, :k] = W_raw * input_scale[:, None]
-    intercepts[0][:k] = b_raw + input_offset @ W_raw
-    for layer in range(1, len(coefs) - 1):
-        coefs[layer][:, :k] = 0.0
-        coefs[layer][:k, :k] = np.eye(k)
-        intercepts[layer][:k] = 0.0
-    coefs[-1][:] = 0.0
-    coefs[-1][:k] = network.coefs[1] / y_scale
-    intercepts[-1][:] = (network.intercepts[1] - y_offset) / y_scale
-    return coefs, intercepts
+            self.net_ = _mlp_torch.net_from_state(net_state)

@@ -1,272 +1,179 @@
-"""The torch side of :class:`~sklearn_uat.TrainedMLPRegressor`.
+"""Training of :class:`~sklearn_uat.TrainedMLPRegressor`: the one module that owns it.
 
-Imported only when a model is fitted: the module trained by gradient
-descent, its weight initialisations, a pre-batched iterator that replaces
-skorch's per-sample collation, the skorch net that adds the L2 penalty, and
-the device and thread handling.
+Imported only when a model is fitted. :func:`train` takes the scaled data
+from the estimator and a :class:`TrainingPlan` of its settings, builds or
+reconfigures a skorch net through skorch's public ``set_params``, and runs
+the epochs. Everything about a training step lives here: the weighted mean
+squared error and its L2 penalty (written once, in
+:meth:`RegressionNet.penalize`), the pre-sliced batches, the lean epoch loop
+that skips idle per-batch callbacks, the L-BFGS closure (skorch's own
+``train_step``), the learning-rate schedule, early stopping, weight
+snapshots, and the device and thread handling. :func:`net_state` and
+:func:`net_from_state` turn a trained net into plain numpy and Python values
+and back, which is how the estimator pickles (and saves with skops).
+
+Speed: each epoch permutes the training tensors once and slices them into
+batches (skorch's default loader collates sample by sample). The network's
+weights and biases are one flat tensor, so the optimizer updates a single
+tensor per step, and training steps back-propagate the squared error by
+hand rather than through autograd (equal up to rounding, and tested against
+it); on networks this small, torch's per-call overhead is most of the cost.
+When no callback listens to batches, epochs also skip skorch's per-batch
+notifications. On the CPU, when a batch times the widest layer is at most
+65,536 values, training runs on one torch thread (restored afterwards): on
+matrices that small, intra-op threads cost more than they bring.
 """
 
 import copy
-import math
+import functools
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from skorch import NeuralNetRegressor
-from skorch.callbacks import Callback, LRScheduler
-from skorch.dataset import unpack_data
-from skorch.utils import to_tensor as skorch_tensor
-from torch import nn
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    LRScheduler,
+    PrintLog,
+)
+from skorch.helper import predefined_split
 
-_FUNCTIONS = {
-    "identity": None,
-    "relu": torch.relu,
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "gelu": F.gelu,
-    "silu": F.silu,
-    "sin": torch.sin,
+from ._torch_modules import TRAINING_DTYPE, DenseModule, load_weights, read_weights
+from ._validation import check_memory_budget
+
+# Rows per batch when evaluating the validation loss.
+_VALID_BATCH_SIZE = 8192
+
+# Largest (batch rows) x (widest layer) for which training runs on one CPU
+# thread: intra-op parallelism costs more than it brings on such small
+# matrices, and it stalls when other processes share the cores.
+_SINGLE_THREAD_ELEMENTS = 1 << 16
+
+# The torch optimizer of each ``optimizer`` name, with its fixed arguments.
+_OPTIMIZERS = {
+    "adam": (torch.optim.Adam, {"fused": True}),
+    "sgd": (torch.optim.SGD, {"fused": True}),
+    "rmsprop": (torch.optim.RMSprop, {"alpha": 0.9}),
+    "lbfgs": (torch.optim.LBFGS, {"line_search_fn": "strong_wolfe"}),
 }
 
 
-class DenseModule(nn.Module):
-    """Dense layers whose weights and biases are views of one flat parameter.
+@dataclass(frozen=True)
+class TrainingPlan:
+    """The settings of one training run, as the estimator's parameters give them.
 
-    Layer ``i`` computes ``activation(X @ W_i + b_i)`` with ``W_i`` in the
-    ``(n_in, n_out)`` layout, so the network is read back into numpy with no
-    transposes. All weights and biases live in the single parameter
-    ``weights``; :meth:`layers` cuts it into per-layer views. An optimizer
-    then updates one tensor per step instead of one per layer, which on
-    networks this small is most of its cost.
+    ``batch_size`` is a row count (the estimator resolves ``"auto"``);
+    ``epochs`` is the length of this run; ``schedule`` says whether the
+    learning-rate schedule applies (not to ``partial_fit``'s single epochs).
+    """
+
+    optimizer: str
+    learning_rate: float
+    momentum: float
+    batch_size: int
+    epochs: int
+    alpha: float
+    lr_schedule: str | None
+    schedule: bool
+    n_iter_no_change: int
+    tol: float
+    device: str
+    verbose: int
+    callbacks: tuple
+    snapshot_epochs: tuple
+
+    def optimizer_factory(self):
+        """The torch optimizer class with its fixed arguments, and the rate."""
+        optimizer, params = _OPTIMIZERS[self.optimizer]
+        params = dict(params)
+        if self.optimizer == "sgd":
+            params["momentum"] = self.momentum
+        lr = 1.0 if self.optimizer == "lbfgs" else self.learning_rate
+        return functools.partial(optimizer, **params), lr
+
+    @property
+    def rows_per_step(self):
+        """Rows in a training step (-1: all of them, for L-BFGS)."""
+        return -1 if self.optimizer == "lbfgs" else self.batch_size
+
+
+class TrainingData(torch.utils.data.Dataset):
+    """Tensors of inputs, targets and optional weights, with their shuffling.
 
     Parameters
     ----------
-    layer_sizes : sequence of int
-        Inputs, hidden widths and outputs, e.g. ``[2, 64, 64, 1]``.
-    activations : sequence of str
-        The activation after each layer, the output layer included.
+    X, y : torch.Tensor
+        Inputs (n, d) and targets (n, k).
+    sample_weight : torch.Tensor of shape (n,) or None
+        Weight of each row, normalised to mean 1; None for equal weights.
+    random_state : numpy.random.RandomState or None
+        Source of each epoch's order of the rows.
     """
 
-    def __init__(self, layer_sizes, activations):
-        super().__init__()
-        self.layer_sizes = [int(n) for n in layer_sizes]
-        self.activations = list(activations)
-        self._shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
-        self._sizes = [
-            size for n_in, n_out in self._shapes for size in (n_in * n_out, n_out)
-        ]
-        self.weights = nn.Parameter(torch.empty(sum(self._sizes)))
+    def __init__(self, X, y, sample_weight=None, random_state=None):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.random_state = random_state
 
-    def layers(self, flat=None):
-        """``[(W, b), ...]``: each layer's views of ``flat``.
+    def __len__(self):
+        return len(self.X)
 
-        ``flat`` defaults to the ``weights`` parameter; pass its gradient to
-        cut that into layers the same way.
-        """
-        chunks = (self.weights if flat is None else flat).split_with_sizes(self._sizes)
-        return [
-            (chunks[2 * i].view(shape), chunks[2 * i + 1])
-            for i, shape in enumerate(self._shapes)
-        ]
-
-    def forward(self, X):
-        for (W, b), activation in zip(self.layers(), self.activations):
-            X = torch.addmm(b, X, W)
-            function = _FUNCTIONS[activation]
-            if function is not None:
-                X = function(X)
-        return X
-
-    def squared_weight_norm(self):
-        """The sum of the squared weights, biases excluded."""
-        return sum(W.square().sum() for W, _ in self.layers())
-
-    def mse_gradient(self, X, y, alpha=0.0, out=None):
-        """The mean squared error on ``(X, y)``, with its gradient, by hand.
-
-        The loss is ``mean((f(X) - y) ** 2) + alpha / 2 * sum(W ** 2)``. Its
-        gradient with respect to ``weights`` becomes ``weights.grad``, as
-        after ``zero_grad()`` and ``loss.backward()``, but computed by
-        explicit back-propagation through the dense layers: with no autograd
-        graph to record and walk, a training step of a small network takes a
-        fraction of the time. The result equals autograd's up to rounding.
-
-        Parameters
-        ----------
-        X, y : torch.Tensor
-            A batch of inputs, shape (n, n_in), and targets, shape (n, n_out).
-        alpha : float, default=0.0
-            The L2 penalty on the weights.
-        out : torch.Tensor, default=None
-            A tensor shaped like ``weights`` to hold the gradient; by default
-            a new one.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            The loss, a detached scalar.
-        y_pred : torch.Tensor
-            ``f(X)``, detached.
-        """
-        with torch.no_grad():
-            layers = self.layers()
-            gradient = torch.empty_like(self.weights) if out is None else out
-            inputs, pre, post = [], [], []
-            h = X
-            for (W, b), activation in zip(layers, self.activations):
-                inputs.append(h)
-                z = torch.addmm(b, h, W)
-                function = _FUNCTIONS[activation]
-                h = z if function is None else function(z)
-                pre.append(z)
-                post.append(h)
-            residual = h - y
-            loss = residual.square().mean()
-            g = residual.mul_(2.0 / residual.numel())
-            for i, (gW, gb) in reversed(list(enumerate(self.layers(gradient)))):
-                g = _activation_gradient(self.activations[i], g, pre[i], post[i])
-                torch.mm(inputs[i].t(), g, out=gW)
-                torch.sum(g, 0, out=gb)
-                if alpha > 0:
-                    gW.add_(layers[i][0], alpha=alpha)
-                if i > 0:
-                    g = torch.mm(g, layers[i][0].t())
-            if alpha > 0:
-                loss = loss + 0.5 * alpha * self.squared_weight_norm()
-            self.weights.grad = gradient
-        return loss, h
-
-
-def _activation_gradient(activation, g, z, a):
-    """``g * activation'(z)`` where ``a = activation(z)``, in place in ``g``."""
-    if activation == "identity":
-        return g
-    if activation == "relu":
-        return g.mul_(a.sign())  # a >= 0: its sign is the step function of z
-    if activation == "tanh":
-        return g.addcmul_(g, a.square(), value=-1.0)
-    if activation == "sigmoid":
-        return g.mul_(a - a.square())
-    if activation == "sin":
-        return g.mul_(torch.cos(z))
-    if activation == "silu":
-        s = torch.sigmoid(z)
-        return g.mul_(s * (1.0 + z * (1.0 - s)))
-    if activation == "gelu":
-        # d/dz [z * Phi(z)] = Phi(z) + z * phi(z), with the exact (erf) Phi.
-        cdf = 0.5 * (1.0 + torch.erf(z * _SQRT_HALF))
-        density = torch.exp(-0.5 * z * z) * _INV_SQRT_2PI
-        return g.mul_(cdf + z * density)
-    raise ValueError(f"Unknown activation {activation!r}.")  # pragma: no cover
-
-
-_SQRT_HALF = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-def initialize_weights(module, scheme, generator):
-    """Draw ``module``'s weights and biases in place with ``generator``.
-
-    ``"default"`` is :class:`torch.nn.Linear`'s own initialisation; the He
-    and Xavier schemes use zero biases, as Keras does; ``"uniform"`` is
-    Keras' ``RandomUniform(-0.05, 0.05)`` with zero biases.
-    """
-    with torch.no_grad():
-        for W, b in module.layers():
-            # torch's init functions read fan-in from dim 1: use the
-            # (n_out, n_in) view of the (n_in, n_out) weights.
-            W_torch = W.T
-            fan_in = W.shape[0]
-            if scheme == "default":
-                nn.init.kaiming_uniform_(W_torch, a=math.sqrt(5), generator=generator)
-                bound = 1.0 / math.sqrt(fan_in)
-                nn.init.uniform_(b, -bound, bound, generator=generator)
-                continue
-            if scheme == "he_uniform":
-                nn.init.kaiming_uniform_(
-                    W_torch, nonlinearity="relu", generator=generator
-                )
-            elif scheme == "he_normal":
-                nn.init.kaiming_normal_(
-                    W_torch, nonlinearity="relu", generator=generator
-                )
-            elif scheme == "xavier_uniform":
-                nn.init.xavier_uniform_(W_torch, generator=generator)
-            elif scheme == "xavier_normal":
-                nn.init.xavier_normal_(W_torch, generator=generator)
-            elif scheme == "uniform":
-                nn.init.uniform_(W_torch, -0.05, 0.05, generator=generator)
-            else:  # pragma: no cover - guarded by the parameter constraints
-                raise ValueError(f"Unknown weight_init {scheme!r}.")
-            nn.init.zeros_(b)
-
-
-def load_weights(module, coefs, intercepts):
-    """Copy numpy ``coefs``/``intercepts`` into ``module``'s parameters."""
-    with torch.no_grad():
-        for (W, b), W_new, b_new in zip(module.layers(), coefs, intercepts):
-            W.copy_(torch.as_tensor(W_new, dtype=W.dtype))
-            b.copy_(torch.as_tensor(b_new, dtype=b.dtype))
-
-
-def read_weights(module):
-    """``(coefs, intercepts)``: float64 numpy copies of ``module``'s layers."""
-    coefs, intercepts = [], []
-    for W, b in module.layers():
-        coefs.append(W.detach().to("cpu", torch.float64).numpy().copy())
-        intercepts.append(b.detach().to("cpu", torch.float64).numpy().copy())
-    return coefs, intercepts
+    def __getitem__(self, i):
+        if self.sample_weight is None:
+            return self.X[i], self.y[i]
+        return self.X[i], (self.y[i], self.sample_weight[i])
 
 
 class TensorBatches:
-    """Mini-batches sliced from the tensors of a skorch dataset.
+    """Mini-batches sliced from a :class:`TrainingData`'s tensors.
 
     skorch's default :class:`torch.utils.data.DataLoader` fetches and
     collates one sample at a time; here each epoch permutes the tensors once
     and yields contiguous slices, which costs no Python work per sample.
-
-    Parameters
-    ----------
-    dataset : skorch.dataset.Dataset
-        Holds tensors ``X`` of shape (n, d) and ``y`` of shape (n, 1).
-    batch_size : int
-        Rows per batch; the last batch may be smaller.
-    shuffle : bool, default=False
-        Draw a new order of the rows at every epoch.
-    random_state : numpy.random.RandomState, default=None
-        Source of the orders when ``shuffle`` is true.
+    A batch is ``(X, y)``, or ``(X, (y, weight))`` with sample weights.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, random_state=None):
+    def __init__(self, dataset, batch_size, shuffle=False):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
-        self.random_state = random_state
 
     def __len__(self):
-        return -(-len(self.dataset.X) // self.batch_size)
+        return -(-len(self.dataset) // self.batch_size)
 
     def __iter__(self):
-        X, y = self.dataset.X, self.dataset.y
+        data = self.dataset
+        tensors = [data.X, data.y]
+        if data.sample_weight is not None:
+            tensors.append(data.sample_weight)
         if self.shuffle:
-            order = torch.from_numpy(self.random_state.permutation(len(X)))
-            order = order.to(X.device)
-            X, y = X[order], y[order]
-        return zip(X.split(self.batch_size), y.split(self.batch_size))
+            order = torch.from_numpy(data.random_state.permutation(len(data)))
+            order = order.to(data.X.device)
+            tensors = [t[order] for t in tensors]
+        slices = zip(*(t.split(self.batch_size) for t in tensors))
+        if data.sample_weight is None:
+            return iter(slices)
+        return ((Xi, (yi, wi)) for Xi, yi, wi in slices)
 
 
-class PenalizedRegressorNet(NeuralNetRegressor):
-    """skorch's regressor with an L2 penalty and hand-written gradients.
+def _split_target(y_true):
+    """``(y, weight)`` of a batch's target part (weight None if unweighted)."""
+    if isinstance(y_true, (tuple, list)):
+        return y_true[0], y_true[1]
+    return y_true, None
 
-    ``alpha / 2 * sum(W ** 2)`` (biases excluded) is added to the training
-    loss, so its gradient is torch's ``weight_decay=alpha`` and every
-    optimizer, L-BFGS's line search included, sees the same objective.
 
-    Training steps take the gradient from :meth:`DenseModule.mse_gradient`
-    rather than from autograd while the criterion is the mean squared error
-    (the only one :class:`~sklearn_uat.TrainedMLPRegressor` sets); another
-    criterion falls back to ``loss.backward()``.
+class RegressionNet(NeuralNetRegressor):
+    """skorch's regressor on a :class:`DenseModule`: weighted MSE, L2 penalty.
+
+    The training loss is the weighted mean squared error plus
+    ``alpha / 2 * sum(W ** 2)`` (biases excluded), whose gradient is torch's
+    ``weight_decay=alpha``, so every optimizer, L-BFGS's line search
+    included, sees the same objective. Training steps take its gradient from
+    :meth:`DenseModule.mse_gradient` rather than from autograd.
     """
 
     def __init__(self, *args, alpha=0.0, **kwargs):
@@ -274,33 +181,37 @@ class PenalizedRegressorNet(NeuralNetRegressor):
         self.alpha = alpha
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
-        loss = super().get_loss(y_pred, y_true, X=X, training=training)
-        if training and self.alpha > 0:
-            loss = loss + 0.5 * self.alpha * self.module_.squared_weight_norm()
-        return loss
+        y_true, weight = _split_target(y_true)
+        if weight is None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        return (weight[:, None] * (y_pred - y_true).square()).mean()
+
+    def penalize(self, loss, gradient):
+        """``loss`` plus the L2 penalty, whose gradient is added to ``gradient``."""
+        if self.alpha <= 0:
+            return loss
+        with torch.no_grad():
+            for (W, _), (gW, _) in zip(
+                self.module_.layers(), self.module_.layers(gradient)
+            ):
+                gW.add_(W, alpha=self.alpha)
+            return loss + 0.5 * self.alpha * self.module_.squared_weight_norm()
 
     def _training_loss(self, Xi, yi, out=None):
-        """A batch's training loss and predictions, with ``weights.grad`` set
-        to the loss's gradient (``out``, if given, holds it)."""
-        criterion = self.criterion_
-        if type(criterion) is torch.nn.MSELoss and criterion.reduction == "mean":
-            return self.module_.mse_gradient(Xi, yi, self.alpha, out=out)
-        self.optimizer_.zero_grad()
-        y_pred = self.module_(Xi)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        loss.backward()
-        return loss, y_pred
+        """A batch's penalised loss and predictions; ``weights.grad`` is set to
+        the loss's gradient (held in ``out`` if given)."""
+        y, weight = _split_target(yi)
+        loss, y_pred = self.module_.mse_gradient(Xi, y, weight, out=out)
+        return self.penalize(loss, self.module_.weights.grad), y_pred
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        loss, y_pred = self._training_loss(
-            skorch_tensor(Xi, self.device), skorch_tensor(yi, self.device)
-        )
+        Xi, yi = batch
+        loss, y_pred = self._training_loss(Xi, yi)
         return {"loss": loss, "y_pred": y_pred}
 
-    def _batch_hooks_are_idle(self):
-        """Whether no callback acts on batches or gradients, and no closure is
+    def batch_hooks_are_idle(self):
+        """Whether no callback acts on batches or gradients and no closure is
         needed: then a training epoch can skip skorch's per-batch hooks."""
         if isinstance(self.optimizer_, torch.optim.LBFGS):
             return False
@@ -327,7 +238,7 @@ class PenalizedRegressorNet(NeuralNetRegressor):
         the training pass runs the same optimisation steps without them and
         records the same history entries.
         """
-        if not (training and iterator is not None and self._batch_hooks_are_idle()):
+        if not (training and iterator is not None and self.batch_hooks_are_idle()):
             return super().run_single_epoch(
                 iterator, training, prefix, step_fn, **fit_params
             )
@@ -345,6 +256,35 @@ class PenalizedRegressorNet(NeuralNetRegressor):
             history.record_batch(prefix + "_batch_size", len(Xi))
             batch_count += 1
         history.record(prefix + "_batch_count", batch_count)
+
+
+class WeightSnapshots(Callback):
+    """Keeps float64 copies of the module's weights after chosen epochs.
+
+    Epochs count from the start of the net's history; epoch 0, the weights
+    before any training, is taken when a run starts on a fresh net.
+
+    Parameters
+    ----------
+    epochs : sequence of int
+        The epochs to keep.
+    """
+
+    def __init__(self, epochs=()):
+        self.epochs = epochs
+
+    def initialize(self):
+        self.weights_ = {}
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        if 0 in self.epochs and len(net.history) == 0:
+            self.weights_[0] = read_weights(net.module_)
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = len(net.history)
+        if epoch in self.epochs:
+            self.weights_[epoch] = read_weights(net.module_)
 
 
 class EpochProgressBar(Callback):
@@ -378,15 +318,202 @@ class EpochProgressBar(Callback):
             self.bar_.close()
             self.bar_ = None
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["bar_"] = None
-        return state
+
+_SNAPSHOTS = "weight_snapshots"
+
+
+def _run_callbacks(plan, early_stopping):
+    """The callbacks of one run: schedule, early stopping, snapshots, extras."""
+    callbacks = []
+    lr_schedule = plan.lr_schedule
+    if not plan.schedule or plan.optimizer == "lbfgs":
+        lr_schedule = None
+    if lr_schedule == "cosine":
+        scheduler = LRScheduler(
+            policy="CosineAnnealingLR", T_max=plan.epochs, last_epoch=-1
+        )
+        callbacks.append(("lr_schedule", scheduler))
+    elif lr_schedule == "plateau":
+        scheduler = LRScheduler(
+            policy="ReduceLROnPlateau",
+            monitor="valid_loss" if early_stopping else "train_loss",
+            factor=0.5,
+            patience=max(1, plan.n_iter_no_change // 2),
+        )
+        callbacks.append(("lr_schedule", scheduler))
+    if early_stopping:
+        stopper = EarlyStopping(
+            monitor="valid_loss",
+            patience=plan.n_iter_no_change,
+            threshold=plan.tol,
+            threshold_mode="rel",
+            lower_is_better=True,
+            load_best=True,
+        )
+        callbacks.append(("early_stopping", stopper))
+    if plan.snapshot_epochs:
+        callbacks.append((_SNAPSHOTS, WeightSnapshots(plan.snapshot_epochs)))
+    if plan.verbose == 1:
+        callbacks.append(("loss_table", PrintLog()))
+    elif plan.verbose == 2:
+        callbacks.append(("progress_bar", EpochProgressBar(plan.epochs)))
+    callbacks.extend(plan.callbacks)
+    return callbacks
+
+
+def _new_net(module, optimizer, lr, device):
+    """An initialised :class:`RegressionNet` around ``module``."""
+    net = RegressionNet(
+        module,
+        criterion=torch.nn.MSELoss,
+        optimizer=optimizer,
+        lr=lr,
+        train_split=None,
+        device=device,
+        verbose=0,
+        iterator_train=TensorBatches,
+        iterator_train__shuffle=True,
+        iterator_valid=TensorBatches,
+        iterator_valid__batch_size=_VALID_BATCH_SIZE,
+        # skorch's own table is formatted at every epoch even when silent;
+        # verbose=1 adds one to the run's callbacks instead.
+        callbacks__print_log=None,
+    )
+    return net.initialize()
+
+
+def _same_optimizer(a, b):
+    return (a.func, a.args, a.keywords) == (b.func, b.args, b.keywords)
+
+
+def _dataset(X, y, sample_weight, device, random_state=None):
+    def tensor(array):
+        return None if array is None else to_tensor(array, device)
+
+    return TrainingData(tensor(X), tensor(y), tensor(sample_weight), random_state)
+
+
+def train(net, plan, start, train_data, valid_data=None, seed=0):
+    """Run ``plan.epochs`` epochs of training and return the trained net.
+
+    Parameters
+    ----------
+    net : RegressionNet or None
+        The net to continue (warm start, ``partial_fit``); None for a new one.
+    plan : TrainingPlan
+        This run's settings.
+    start : tuple or None
+        For a new net: ``(layer_sizes, activations, coefs, intercepts)``, the
+        architecture and the initial weights in numpy.
+    train_data, valid_data : tuple of ndarray
+        ``(X, y, sample_weight)`` scaled, with ``y`` of shape (n, k) and
+        ``sample_weight`` None or normalised to mean 1; ``valid_data`` is
+        None without early stopping.
+    seed : int
+        Seeds the order of the batches.
+
+    Returns
+    -------
+    net : RegressionNet
+        The trained net, on ``plan.device``; it keeps no reference to the
+        data.
+    snapshots : dict of int to (coefs, intercepts)
+        The weights after each of ``plan.snapshot_epochs`` reached in this run.
+    """
+    device = plan.device
+    optimizer, lr = plan.optimizer_factory()
+    widest = max(net.module_.layer_sizes if start is None else start[0])
+    rows = len(train_data[0]) if plan.rows_per_step == -1 else plan.batch_size
+    n_threads = (
+        1 if device == "cpu" and rows * widest <= _SINGLE_THREAD_ELEMENTS else None
+    )
+    early_stopping = valid_data is not None
+    with torch_threads(n_threads):
+        if net is None:
+            layer_sizes, activations, coefs, intercepts = start
+            module = DenseModule(layer_sizes, activations)
+            load_weights(module, coefs, intercepts)
+            net = _new_net(module, optimizer, lr, device)
+        elif torch.device(net.device) != torch.device(device) or not _same_optimizer(
+            net.optimizer, optimizer
+        ):
+            # A new optimizer (or device) for the trained weights and history.
+            net = net_from_state(net_state(net), device, optimizer)
+        net.set_params(lr=lr)
+        valid = None
+        if early_stopping:
+            valid = predefined_split(_dataset(*valid_data, device))
+        net.set_params(
+            alpha=plan.alpha,
+            batch_size=plan.rows_per_step,
+            train_split=valid,
+            verbose=int(plan.verbose == 1),
+            callbacks=_run_callbacks(plan, early_stopping),
+        )
+        net.initialize_callbacks()
+        data = _dataset(*train_data, device, np.random.RandomState(seed))
+        try:
+            net.partial_fit(data, None, epochs=plan.epochs)
+        finally:
+            # The net keeps no reference to the data.
+            net.set_params(train_split=None)
+    snapshots = {}
+    if plan.snapshot_epochs:
+        snapshots = dict(net.callbacks_)[_SNAPSHOTS].weights_
+    return net, snapshots
+
+
+def validation_scores(net, n_epochs, Z, sample_weight):
+    """R^2 of the validation targets ``Z`` at each of the last ``n_epochs``.
+
+    The validation loss is the weighted mean squared error; the score
+    divides it by the weighted variance of ``Z``.
+    """
+    losses = np.array(net.history[-n_epochs:, "valid_loss"], dtype=np.float64)
+    mean = np.average(Z, axis=0, weights=sample_weight)
+    variance = float(
+        np.mean(np.average((Z - mean) ** 2, axis=0, weights=sample_weight))
+    )
+    if variance > 0:
+        scores = 1.0 - losses / variance
+    else:
+        scores = np.where(losses == 0, 1.0, 0.0)
+    return [float(s) for s in scores]
+
+
+def checked_callbacks(callbacks):
+    """Copies of the ``callbacks`` entries, checked to be skorch callbacks."""
+    for entry in callbacks or []:
+        named = isinstance(entry, (tuple, list)) and len(entry) == 2
+        callback = entry[1] if named else entry
+        is_class = isinstance(callback, type) and issubclass(callback, Callback)
+        if not (is_class or isinstance(callback, Callback)):
+            raise TypeError(
+                "callbacks must hold skorch callbacks (skorch.callbacks."
+                "Callback instances or classes) or (name, callback) pairs; "
+                f"got {type(callback).__name__}."
+            )
+    return tuple(copy.deepcopy(list(callbacks or [])))
+
+
+def check_memory(optimizer, layer_sizes, rows):
+    """Refuse a network and batch whose training would exceed the memory budget."""
+    n_parameters = sum((a + 1) * b for a, b in zip(layer_sizes, layer_sizes[1:]))
+    # In float64 values: the float32 weights, gradient and optimizer state
+    # (L-BFGS keeps a history of 100 vectors), the float64 copy of the
+    # network, and a batch's activations kept for the backward pass.
+    state = 100 if optimizer == "lbfgs" else 3
+    check_memory_budget(
+        n_parameters * (state + 1) + rows * sum(layer_sizes),
+        what=f"hidden_layer_sizes={tuple(layer_sizes[1:-1])} ({n_parameters} "
+        f"parameters) with batches of {rows} rows",
+        fix="use fewer or narrower hidden layers, or smaller batches",
+    )
 
 
 def to_tensor(array, device):
-    """float32 tensor of ``array`` on ``device``."""
-    return torch.as_tensor(np.ascontiguousarray(array), dtype=torch.float32).to(device)
+    """Training-dtype tensor of ``array`` on ``device``."""
+    return torch.as_tensor(np.ascontiguousarray(array), dtype=TRAINING_DTYPE).to(device)
 
 
 def resolve_device(device):
@@ -396,8 +523,8 @@ def resolve_device(device):
     if device == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             "device='cuda' was requested but torch sees no CUDA device "
-            "(torch.cuda.is_available() is False); use device='cpu', or "
-            "device='auto' to take a GPU only when there is one."
+            "(torch.cuda.is_available() is False); use device='cpu' (the "
+            "default)."
         )
     return device
 
@@ -416,19 +543,71 @@ def torch_threads(n_threads):
         torch.set_num_threads(previous)
 
 
-def cpu_net(net):
-    """``net``, or a copy of it whose tensors all live on the CPU."""
-    if torch.device(net.device).type == "cpu":
-        return net
-    optimizer = net.optimizer_
-    # Not copy.copy: skorch's own pickling would run and ask for the GPU.
-    copied = object.__new__(type(net))
-    copied.__dict__.update(net.__dict__)
-    net = copied
-    net.module_ = copy.deepcopy(net.module_).to("cpu")
-    net.criterion_ = copy.deepcopy(net.criterion_).to("cpu")
-    # load_state_dict moves the optimizer's state to its parameters' device.
-    net.optimizer_ = type(optimizer)(net.module_.parameters(), **optimizer.defaults)
-    net.optimizer_.load_state_dict(optimizer.state_dict())
-    net.device = "cpu"
+# ------------------------------------------------------------ portable state
+
+
+def _to_numpy(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu").numpy().copy()
+    if isinstance(value, dict):
+        return {k: _to_numpy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_numpy(v) for v in value)
+    return value
+
+
+def _to_torch(value, device):
+    if isinstance(value, np.ndarray):
+        return torch.as_tensor(value).to(device)
+    if isinstance(value, dict):
+        return {k: _to_torch(v, device) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_torch(v, device) for v in value)
+    return value
+
+
+def net_state(net):
+    """A trained net as numpy arrays and plain Python values.
+
+    It holds the architecture, the weights, the optimizer and its state and
+    the history; :func:`net_from_state` rebuilds the net from it, on any
+    device. Callbacks are not kept: each training run sets its own.
+    """
+    optimizer = net.optimizer
+    state = net.optimizer_.state_dict()
+    return {
+        "layer_sizes": list(net.module_.layer_sizes),
+        "activations": list(net.module_.activations),
+        "weights": _to_numpy(net.module_.weights),
+        "optimizer": optimizer.func.__name__,
+        "optimizer_params": dict(optimizer.keywords),
+        "optimizer_state": [_to_numpy(s) for s in state["state"].values()],
+        "param_groups": _to_numpy(state["param_groups"]),
+        "history": _to_numpy([dict(row) for row in net.history]),
+    }
+
+
+def net_from_state(state, device="cpu", optimizer=None):
+    """The :class:`RegressionNet` that :func:`net_state` described, on ``device``.
+
+    ``optimizer`` (a partial of a torch optimizer class) replaces the saved
+    one, starting from a fresh state unless it is the same.
+    """
+    module = DenseModule(state["layer_sizes"], state["activations"])
+    with torch.no_grad():
+        module.weights.copy_(torch.as_tensor(state["weights"]))
+    saved = functools.partial(
+        getattr(torch.optim, state["optimizer"]), **state["optimizer_params"]
+    )
+    groups = state["param_groups"]
+    keep_state = optimizer is None or _same_optimizer(optimizer, saved)
+    net = _new_net(module, saved if keep_state else optimizer, groups[0]["lr"], device)
+    if keep_state:
+        net.optimizer_.load_state_dict(
+            {
+                "state": dict(enumerate(_to_torch(state["optimizer_state"], device))),
+                "param_groups": _to_torch(groups, device),
+            }
+        )
+    net.history.extend(state["history"])
     return net

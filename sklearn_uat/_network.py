@@ -9,37 +9,136 @@ estimator's ``predict`` must reproduce, and :meth:`FeedForwardNetwork.to_torch`
 turns the same weights into a :class:`torch.nn.Sequential`.
 """
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import erf, expit
 
-ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh", "gelu", "silu", "sin")
-
 # Rows of X evaluated at once by the forward pass: keeps the (n, units)
 # hidden activations of one chunk near this many float64 values (~32 MiB).
 _CHUNK_ELEMENTS = 1 << 22
 
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation function in every form the package computes it.
+
+    The numpy forward pass, the torch modules that train and export networks
+    and the hand-written back-propagation all read this one entry, so an
+    activation is added in one place.
+
+    Attributes
+    ----------
+    name : str
+        The name used by ``activations`` lists.
+    numpy : callable
+        ``numpy(Z)`` applies the activation to the float64 array ``Z`` in
+        place and returns it.
+    tensor : callable
+        ``tensor(z)`` applies it to a torch tensor, with tensor methods only
+        (no torch import here).
+    derivative : callable
+        ``derivative(g, z, a)`` returns ``g * f'(z)``, computed in place in
+        the tensor ``g``, where ``a = f(z)``.
+    torch_module : str or None
+        The :mod:`torch.nn` module class of the activation for exported
+        networks; None where torch has none (the package supplies one).
+    """
+
+    name: str
+    numpy: Callable
+    tensor: Callable
+    derivative: Callable
+    torch_module: str | None
+
+
+def _gelu_numpy(Z):
+    # The exact (erf) form, which is torch.nn.GELU's default.
+    return np.multiply(Z, 0.5 * (1.0 + erf(Z * _SQRT_HALF)), out=Z)
+
+
+def _gelu_derivative(g, z, a):
+    # d/dz [z * Phi(z)] = Phi(z) + z * phi(z), with the exact (erf) Phi.
+    cdf = (z * _SQRT_HALF).erf_().add_(1.0).mul_(0.5)
+    density = (z * z).mul_(-0.5).exp_().mul_(_INV_SQRT_2PI)
+    return g.mul_(cdf.add_(density.mul_(z)))
+
+
+def _silu_derivative(g, z, a):
+    s = z.sigmoid()
+    return g.mul_(s * (1.0 + z * (1.0 - s)))
+
+
+#: Every activation of the package, by name.
+ACTIVATION_REGISTRY = {
+    spec.name: spec
+    for spec in [
+        Activation("identity", lambda Z: Z, lambda z: z, lambda g, z, a: g, "Identity"),
+        Activation(
+            "relu",
+            lambda Z: np.maximum(Z, 0.0, out=Z),
+            lambda z: z.relu(),
+            # a >= 0: its sign is the step function of z.
+            lambda g, z, a: g.mul_(a.sign()),
+            "ReLU",
+        ),
+        Activation(
+            "sigmoid",
+            # expit never overflows, unlike 1 / (1 + exp(-z)).
+            lambda Z: expit(Z, out=Z),
+            lambda z: z.sigmoid(),
+            lambda g, z, a: g.mul_(a - a.square()),
+            "Sigmoid",
+        ),
+        Activation(
+            "tanh",
+            lambda Z: np.tanh(Z, out=Z),
+            lambda z: z.tanh(),
+            lambda g, z, a: g.addcmul_(g, a.square(), value=-1.0),
+            "Tanh",
+        ),
+        Activation(
+            "gelu",
+            _gelu_numpy,
+            lambda z: z * (z * _SQRT_HALF).erf().add_(1.0).mul_(0.5),
+            _gelu_derivative,
+            "GELU",
+        ),
+        Activation(
+            "silu",
+            lambda Z: np.multiply(Z, expit(Z), out=Z),
+            lambda z: z * z.sigmoid(),
+            _silu_derivative,
+            "SiLU",
+        ),
+        Activation(
+            "sin",
+            lambda Z: np.sin(Z, out=Z),
+            lambda z: z.sin(),
+            lambda g, z, a: g.mul_(z.cos()),
+            None,
+        ),
+    ]
+}
+
+#: The names of the activations.
+ACTIVATIONS = tuple(ACTIVATION_REGISTRY)
+
 
 def _activate(name, Z):
     """Apply activation ``name`` to ``Z`` in place and return it."""
-    if name == "identity":
-        return Z
-    if name == "relu":
-        return np.maximum(Z, 0.0, out=Z)
-    if name == "sigmoid":
-        # expit never overflows, unlike 1 / (1 + exp(-z)).
-        return expit(Z, out=Z)
-    if name == "tanh":
-        return np.tanh(Z, out=Z)
-    if name == "gelu":
-        # The exact (erf) form, which is torch.nn.GELU's default.
-        return np.multiply(Z, 0.5 * (1.0 + erf(Z / np.sqrt(2.0))), out=Z)
-    if name == "silu":
-        return np.multiply(Z, expit(Z), out=Z)
-    if name == "sin":
-        return np.sin(Z, out=Z)
-    raise ValueError(f"Unknown activation {name!r}; expected one of {ACTIVATIONS}.")
+    try:
+        spec = ACTIVATION_REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown activation {name!r}; expected one of {ACTIVATIONS}."
+        ) from None
+    return spec.numpy(Z)
 
 
 @dataclass

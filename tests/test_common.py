@@ -4,7 +4,7 @@ Estimators are discovered from ``sklearn_uat.__all__``, so each new one is
 checked from its first commit.
 """
 
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_uat
@@ -27,6 +27,21 @@ _CHECK_PARAMS = {
 }
 
 
+# Checks run where the property they check holds, as scikit-learn runs its own
+# MLPRegressor's: integer sample weights equal repeated rows when each epoch
+# is one full batch (the mini-batches of repeated rows are other batches),
+# and full-batch SGD then takes the same steps up to float32 rounding.
+_PER_CHECK_PARAMS = {
+    "TrainedMLPRegressor": {
+        "check_sample_weight_equivalence_on_dense_data": {
+            "optimizer": "sgd",
+            "batch_size": 64,
+            "max_epochs": 5,
+        },
+    },
+}
+
+
 def _instances():
     return [cls(**_CHECK_PARAMS.get(cls.__name__, {})) for cls in public_estimators()]
 
@@ -38,4 +53,8 @@ def test_every_exported_name_exists():
 
 @parametrize_with_checks(_instances())
 def test_sklearn_compatible_estimator(estimator, check):
+    name = getattr(check, "func", check).__name__
+    params = _PER_CHECK_PARAMS.get(type(estimator).__name__, {}).get(name)
+    if params:
+        estimator = clone(estimator).set_params(**params)
     check(estimator)

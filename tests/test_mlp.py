@@ -14,7 +14,8 @@ from hypothesis.extra.numpy import arrays
 from skorch.callbacks import Callback
 
 from sklearn_uat import FeedForwardNetwork, ReluKnotRegressor, TrainedMLPRegressor
-from sklearn_uat._mlp_torch import DenseModule, initialize_weights
+from sklearn_uat._network import ACTIVATIONS
+from sklearn_uat._torch_modules import DenseModule, initialize_weights
 from sklearn_uat.datasets import make_function
 
 # Small settings that train in well under a second.
@@ -166,6 +167,13 @@ def test_model_marked_as_fitted_on_gpu_unpickles_on_cpu(sine_data):
     assert next(restored.net_.module_.parameters()).device.type == "cpu"
     np.testing.assert_array_equal(restored.predict(X), expected)
     assert model.net_.device == "cuda"  # pickling did not touch the model
+
+
+def test_the_default_device_is_the_cpu_on_every_machine(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(**FAST, random_state=0)
+    assert model.device == "cpu"
+    assert next(model.fit(X, y).net_.module_.parameters()).device.type == "cpu"
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
@@ -631,31 +639,32 @@ def test_lean_training_epochs_match_skorchs_batch_loop():
         hooked.net_.history[-1, "batches"]
     )
     # The default cosine schedule steps by epoch and leaves the lean path on.
-    assert lean.net_._batch_hooks_are_idle()
-    assert not hooked.net_._batch_hooks_are_idle()
+    assert lean.net_.batch_hooks_are_idle()
+    assert not hooked.net_.batch_hooks_are_idle()
     np.testing.assert_array_equal(lean.predict(X), hooked.predict(X))
     assert lean.loss_curve_ == hooked.loss_curve_
 
 
-@pytest.mark.parametrize(
-    "activation", ["relu", "tanh", "sigmoid", "identity", "gelu", "silu", "sin"]
-)
-@pytest.mark.parametrize("alpha", [0.0, 0.3])
-def test_hand_written_gradient_matches_autograd(activation, alpha):
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_hand_written_gradient_matches_autograd(activation, weighted):
     # Training steps back-propagate by hand; autograd on the same loss in
     # float64 is the reference.
     torch.manual_seed(0)
-    module = DenseModule([3, 7, 5, 2], [activation, activation, "identity"]).double()
+    module = DenseModule(
+        [3, 7, 5, 2], [activation, activation, "identity"], dtype=torch.float64
+    )
     initialize_weights(module, "default", torch.Generator().manual_seed(1))
     X = torch.randn(11, 3, dtype=torch.float64)
     y = torch.randn(11, 2, dtype=torch.float64)
+    w = torch.rand(11, dtype=torch.float64) * 3 if weighted else None
 
-    reference = torch.nn.functional.mse_loss(module(X), y)
-    reference = reference + 0.5 * alpha * module.squared_weight_norm()
+    squared = (module(X) - y).square()
+    reference = (squared if w is None else w[:, None] * squared).mean()
     reference.backward()
     expected = module.weights.grad.clone()
 
-    loss, y_pred = module.mse_gradient(X, y, alpha)
+    loss, y_pred = module.mse_gradient(X, y, w)
     np.testing.assert_allclose(float(loss), float(reference.detach()), rtol=1e-13)
     np.testing.assert_allclose(
         y_pred.numpy(), module(X).detach().numpy(), rtol=1e-13, atol=1e-15
@@ -666,28 +675,29 @@ def test_hand_written_gradient_matches_autograd(activation, alpha):
     # Like zero_grad() then backward(): a second call replaces the gradient,
     # here writing it into a given buffer.
     buffer = torch.empty_like(module.weights)
-    module.mse_gradient(X, y, alpha, out=buffer)
+    module.mse_gradient(X, y, w, out=buffer)
     assert module.weights.grad is buffer
     np.testing.assert_allclose(buffer.numpy(), expected.numpy(), rtol=1e-10, atol=1e-13)
 
 
-def test_another_criterion_takes_its_gradient_from_autograd(sine_data):
-    # The hand-written gradient is the mean squared error's; with another
-    # criterion the net falls back to loss.backward().
+def test_training_loss_adds_the_l2_penalty_once(sine_data):
+    # The objective of a training step: weighted MSE + alpha / 2 * sum(W ** 2),
+    # its gradient against autograd on the same module.
     X, y = sine_data
-    net = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y).net_
-    net.set_params(criterion=torch.nn.L1Loss)
-    Xt = torch.as_tensor(X, dtype=torch.float32)
-    yt = torch.as_tensor(y, dtype=torch.float32)[:, None]
-    net.module_.weights.grad = None
-    loss, _ = net._training_loss(Xt, yt)
+    model = TrainedMLPRegressor(**FAST, alpha=0.3, random_state=0).fit(X, y)
+    net = model.net_
+    Xt = torch.as_tensor(X[:50], dtype=torch.float32)
+    yt = torch.as_tensor(y[:50, None], dtype=torch.float32)
+    wt = torch.linspace(0.0, 2.0, 50)
+    loss, _ = net._training_loss(Xt, (yt, wt))
     hand = net.module_.weights.grad.clone()
     net.module_.weights.grad = None
-    torch.nn.functional.l1_loss(net.module_(Xt), yt).backward()
-    with torch.no_grad():
-        expected_loss = torch.mean(torch.abs(net.module_(Xt) - yt))
-    assert float(loss.detach()) == pytest.approx(float(expected_loss))
-    torch.testing.assert_close(hand, net.module_.weights.grad)
+    module = net.module_
+    expected = (wt[:, None] * (module(Xt) - yt).square()).mean()
+    expected = expected + 0.15 * sum(W.square().sum() for W, _ in module.layers())
+    expected.backward()
+    assert float(loss) == pytest.approx(float(expected.detach()), rel=1e-5)
+    torch.testing.assert_close(hand, module.weights.grad, rtol=1e-4, atol=1e-6)
 
 
 def test_warm_start_follows_a_change_of_optimizer(sine_data):
@@ -775,3 +785,180 @@ def test_the_schedule_leaves_lbfgs_and_partial_fit_at_their_rates(sine_data):
     for _ in range(3):
         model.partial_fit(X, y)
         assert model.net_.optimizer_.param_groups[0]["lr"] == 0.02
+
+
+# ------------------------------------------------------------ sample weights
+
+
+def test_unit_weights_train_exactly_like_no_weights(sine_data):
+    X, y = sine_data
+    plain = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
+    ones = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y, np.full(400, 2.5))
+    np.testing.assert_array_equal(ones.predict(X), plain.predict(X))
+
+
+def test_integer_weights_train_like_repeated_rows():
+    X, y = make_function("sine", n_samples=300, random_state=0)
+    weights = np.random.RandomState(1).randint(1, 4, size=300)
+    params = dict(hidden_layer_sizes=(16,), max_epochs=60, random_state=0)
+    weighted = TrainedMLPRegressor(**params).fit(X, y, sample_weight=weights)
+    repeated = TrainedMLPRegressor(**params).fit(
+        X.repeat(weights, axis=0), y.repeat(weights)
+    )
+    np.testing.assert_allclose(weighted.input_offset_, repeated.input_offset_)
+    np.testing.assert_allclose(weighted.target_offset_, repeated.target_offset_)
+    np.testing.assert_allclose(weighted.target_scale_, repeated.target_scale_)
+    # Different batches, the same objective: equal within training noise.
+    gap = np.abs(weighted.predict(X) - repeated.predict(X)).max()
+    assert gap < 0.05 and rmse(weighted, X, y) < 0.2
+
+
+def test_zero_weights_train_like_dropped_rows():
+    # Only the left half of sine counts: the fit there matches a fit on that
+    # half alone, and the input scaling ignores the right half.
+    X, y = make_function("sine", n_samples=400, random_state=0)
+    left = X[:, 0] < np.pi
+    params = dict(hidden_layer_sizes=(16,), max_epochs=60, random_state=0)
+    weighted = TrainedMLPRegressor(**params).fit(X, y, sample_weight=left * 1.0)
+    dropped = TrainedMLPRegressor(**params).fit(X[left], y[left])
+    np.testing.assert_allclose(weighted.input_scale_, dropped.input_scale_)
+    gap = np.abs(weighted.predict(X[left]) - dropped.predict(X[left])).max()
+    assert gap < 0.05 and rmse(weighted, X[left], y[left]) < 0.03
+    # Outside the weighted rows the fit is free: it does not follow sine.
+    assert rmse(weighted, X[~left], y[~left]) > 5 * rmse(weighted, X[left], y[left])
+
+
+def test_sample_weight_is_routed_by_metadata_routing():
+    from sklearn import config_context
+    from sklearn.model_selection import KFold, cross_validate
+
+    X, y = make_function("sine", n_samples=200, random_state=0)
+    weights = np.random.RandomState(0).uniform(0.1, 3.0, size=200)
+    cv = KFold(3)
+    with config_context(enable_metadata_routing=True):
+        model = TrainedMLPRegressor(**FAST, random_state=0)
+        model.set_fit_request(sample_weight=True).set_score_request(sample_weight=False)
+        result = cross_validate(
+            model, X, y, cv=cv, params={"sample_weight": weights}, return_estimator=True
+        )
+    train, _ = next(cv.split(X))
+    by_hand = TrainedMLPRegressor(**FAST, random_state=0).fit(
+        X[train], y[train], sample_weight=weights[train]
+    )
+    np.testing.assert_array_equal(result["estimator"][0].predict(X), by_hand.predict(X))
+    unweighted = TrainedMLPRegressor(**FAST, random_state=0).fit(X[train], y[train])
+    assert not np.array_equal(unweighted.predict(X), by_hand.predict(X))
+
+
+def test_partial_fit_takes_sample_weight(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(**FAST, random_state=0)
+    model.partial_fit(X, y, sample_weight=np.linspace(0, 1, 400))
+    with pytest.raises(ValueError, match="non-zero"):
+        model.partial_fit(X, y, sample_weight=np.zeros(400))
+    with pytest.raises(ValueError, match="Negative"):
+        model.partial_fit(X, y, sample_weight=-np.ones(400))
+    assert model.n_iter_ == 1
+
+
+# -------------------------------------------------------------- multi-output
+
+
+def test_multi_output_targets_are_scaled_per_column(sine_data):
+    X, y = sine_data
+    Y = np.c_[y, 1e6 * np.cos(X[:, 0]) + 3e6]
+    model = TrainedMLPRegressor(**FAST, random_state=0).fit(X, Y)
+    assert [W.shape for W in model.coefs_] == [(1, 16), (16, 2)]
+    assert model.intercepts_[-1].shape == (2,)
+    np.testing.assert_allclose(model.target_offset_, Y.mean(axis=0))
+    np.testing.assert_allclose(model.target_scale_, Y.std(axis=0))
+    Y_pred = model.predict(X)
+    assert Y_pred.shape == (400, 2)
+    np.testing.assert_array_equal(Y_pred, model.network_.forward(X))
+    # Each column is fitted in its own units: both are learnt.
+    r2 = 1 - ((Y_pred - Y) ** 2).mean(axis=0) / Y.var(axis=0)
+    assert np.all(r2 > 0.95)
+    single = TrainedMLPRegressor(**FAST, random_state=0).fit(X, y)
+    assert single.predict(X).shape == (400,)
+
+
+# --------------------------------------------------------- global torch state
+
+
+def test_training_ignores_torchs_default_dtype(sine_data):
+    X, y = sine_data
+    params = dict(FAST, alpha=1e-3, early_stopping=True, random_state=0)
+    expected = TrainedMLPRegressor(**params).fit(X, y).predict(X)
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        model = TrainedMLPRegressor(**params).fit(X, y)
+        model.set_params(warm_start=True, optimizer="lbfgs", max_epochs=2).fit(X, y)
+    finally:
+        torch.set_default_dtype(previous)
+    reference = TrainedMLPRegressor(**params).fit(X, y)
+    np.testing.assert_array_equal(reference.predict(X), expected)
+    reference.set_params(warm_start=True, optimizer="lbfgs", max_epochs=2).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), reference.predict(X))
+
+
+# ------------------------------------------------------------------ saving
+
+
+def test_skops_round_trip_predicts_the_same_and_keeps_training(fitted, sine_data):
+    sio = pytest.importorskip("skops.io")
+    X, y = sine_data
+    dumped = sio.dumps(fitted)
+    # Only the package's own types need trusting: no torch or pickle inside.
+    assert sorted(sio.get_untrusted_types(data=dumped)) == [
+        "sklearn_uat._mlp.TrainedMLPRegressor",
+        "sklearn_uat._network.FeedForwardNetwork",
+    ]
+    restored = sio.loads(dumped, trusted=sio.get_untrusted_types(data=dumped))
+    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+    assert restored.loss_curve_ == fitted.loss_curve_
+    # It continues training exactly where the original would.
+    original = pickle.loads(pickle.dumps(fitted))
+    for model in (restored, original):
+        model.set_params(warm_start=True, max_epochs=2).fit(X, y)
+    np.testing.assert_array_equal(restored.predict(X), original.predict(X))
+
+
+# --------------------------------------------------------------- snapshots
+
+
+def test_snapshot_epochs_keep_the_network_after_those_epochs(sine_data):
+    X, y = sine_data
+    model = TrainedMLPRegressor(
+        **dict(FAST, max_epochs=6), snapshot_epochs=[0, 2, 6], random_state=0
+    ).fit(X, y)
+    assert sorted(model.snapshots_) == [0, 2, 6]
+    # On raw inputs, like network_: the last one is the trained network.
+    np.testing.assert_array_equal(model.snapshots_[6].forward(X), model.predict(X))
+    first, second = model.snapshots_[0].forward(X), model.snapshots_[2].forward(X)
+    assert rmse(model.snapshots_[0], X, y) > rmse(model.snapshots_[2], X, y)
+    assert not np.allclose(first, second)
+    # Epochs count over warm starts; unrecorded runs keep the earlier ones.
+    model.set_params(warm_start=True, snapshot_epochs=[8]).fit(X, y)
+    assert sorted(model.snapshots_) == [0, 2, 6, 8]
+    assert TrainedMLPRegressor(**FAST).fit(X, y).snapshots_ == {}
+    with pytest.raises(ValueError, match="snapshot_epochs"):
+        TrainedMLPRegressor(**FAST, snapshot_epochs=[-1]).fit(X, y)
+
+
+def test_full_batch_sgd_with_integer_weights_equals_repeated_rows():
+    # One batch per epoch: the weighted and the repeated objectives take the
+    # same steps, up to float32 rounding (the zero-weight rows drop out of
+    # the input and target scalings too).
+    rng = np.random.RandomState(0)
+    X, y = rng.uniform(-1, 1, (30, 3)), rng.normal(size=30)
+    weights = rng.randint(0, 4, size=30)
+    params = dict(optimizer="sgd", batch_size=200, max_epochs=10, random_state=0)
+    weighted = TrainedMLPRegressor(**params).fit(X, y, sample_weight=weights)
+    repeated = TrainedMLPRegressor(**params).fit(
+        X.repeat(weights, axis=0), y.repeat(weights)
+    )
+    np.testing.assert_allclose(
+        weighted.predict(X), repeated.predict(X), rtol=1e-6, atol=1e-6
+    )
+    assert not np.allclose(weighted.predict(X), repeated.predict(X), rtol=0, atol=0)

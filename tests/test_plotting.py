@@ -219,7 +219,7 @@ def test_training_display_snapshots_follow_the_training(multiscale):
         display.snapshots[12], fitted.predict(display.x.reshape(-1, 1)), atol=1e-12
     )
     assert not np.allclose(display.snapshots[0], display.snapshots[12])
-    assert fitted.callbacks is None
+    assert fitted.snapshot_epochs == [0, 3, 12]
     # The same seed trained in one plain fit gives the same network.
     plain = TrainedMLPRegressor(
         (8,), activation="relu", max_epochs=12, random_state=0

@@ -2,22 +2,18 @@
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import Pipeline
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
-from .._network import FeedForwardNetwork
+from .. import TrainedMLPRegressor
 from ._approximation import _resolve_target
-
-_SNAPSHOT_CALLBACK = "training_snapshots"
 
 
 def _check_trained(estimator):
     """The final step of ``estimator``, if it is a network trained by epochs."""
-    from sklearn.neural_network import MLPRegressor
-
-    from .._mlp import TrainedMLPRegressor
-
-    model = estimator[-1] if hasattr(estimator, "steps") else estimator
+    model = estimator[-1] if isinstance(estimator, Pipeline) else estimator
     if not isinstance(model, (TrainedMLPRegressor, MLPRegressor)):
         raise ValueError(
             "TrainingDisplay needs a network trained by gradient descent that "
@@ -27,57 +23,22 @@ def _check_trained(estimator):
     return model
 
 
-def _snapshot_callback(epochs):
-    """A skorch callback keeping the module's weights after chosen epochs."""
-    from skorch.callbacks import Callback
-
-    from .._mlp_torch import read_weights
-
-    class WeightSnapshots(Callback):
-        def __init__(self, epochs):
-            self.epochs = epochs
-
-        def initialize(self):
-            self.weights_ = {}
-            return self
-
-        def on_train_begin(self, net, **kwargs):
-            if 0 in self.epochs and len(net.history) == 0:
-                self.weights_[0] = read_weights(net.module_)
-
-        def on_epoch_end(self, net, **kwargs):
-            epoch = len(net.history)
-            if epoch in self.epochs:
-                self.weights_[epoch] = read_weights(net.module_)
-
-    return WeightSnapshots(sorted(epochs))
-
-
 def _train_torch_model(model, X, y, epochs, X_eval):
-    """Fit ``model`` (a TrainedMLPRegressor clone) once, predicting at ``epochs``."""
+    """Fit ``model`` (a TrainedMLPRegressor clone) once, predicting at ``epochs``.
+
+    The model records its network after those epochs in ``snapshots_``.
+    """
     if max(epochs) > model.max_epochs:
         raise ValueError(
             f"epochs go up to {max(epochs)} but the model trains for "
             f"max_epochs={model.max_epochs}; raise max_epochs or drop those "
             "epochs."
         )
-    callbacks = list(model.callbacks or [])
-    callbacks.append((_SNAPSHOT_CALLBACK, _snapshot_callback(epochs)))
-    model.set_params(callbacks=callbacks, warm_start=False)
+    model.set_params(snapshot_epochs=epochs, warm_start=False)
     model.fit(X, y)
-    recorder = dict(model.net_.callbacks_)[_SNAPSHOT_CALLBACK]
-    activations = model.net_.module_.activations
-    snapshots = {}
-    for epoch, (coefs, intercepts) in sorted(recorder.weights_.items()):
-        network = (
-            FeedForwardNetwork(coefs, intercepts, activations)
-            .with_input_scaling(model.input_offset_, model.input_scale_)
-            .with_output_scaling(model.target_offset_, model.target_scale_)
-        )
-        snapshots[epoch] = network.forward(X_eval)
-    # The callback held copies of the weights only; drop it from the model.
-    model.set_params(callbacks=callbacks[:-1] or None)
-    return snapshots
+    return {
+        epoch: network.forward(X_eval) for epoch, network in model.snapshots_.items()
+    }
 
 
 def _train_sklearn_model(model, X, y, epochs, X_eval):
@@ -87,12 +48,12 @@ def _train_sklearn_model(model, X, y, epochs, X_eval):
             f"{type(model).__name__} draws its weights in its first partial_fit "
             "call, so there is no epoch 0 to show; start epochs at 1."
         )
-    if getattr(model, "solver", None) == "lbfgs":
+    if model.solver == "lbfgs":
         raise ValueError(
             "MLPRegressor(solver='lbfgs') has no partial_fit; use solver='adam' "
             "or 'sgd' for a TrainingDisplay."
         )
-    if getattr(model, "early_stopping", False):
+    if model.early_stopping:
         raise ValueError(
             f"{type(model).__name__}(early_stopping=True) cannot be trained "
             "epoch by epoch with partial_fit; set early_stopping=False for a "
@@ -200,7 +161,7 @@ class TrainingDisplay:
 
     @staticmethod
     def _loss_name(model):
-        if hasattr(model, "max_epochs"):
+        if isinstance(model, TrainedMLPRegressor):
             return "training loss (MSE of the standardised target)"
         return "training loss (half MSE)"
 
@@ -251,9 +212,9 @@ class TrainingDisplay:
         """Train a clone of ``estimator`` on ``(X, y)``, keeping snapshots.
 
         A :class:`~sklearn_uat.TrainedMLPRegressor` is trained once, for its
-        own ``max_epochs`` (its learning-rate schedule unchanged), and the
-        weights after each epoch in ``epochs`` are kept by a skorch callback;
-        epoch 0 is the initialisation. scikit-learn's
+        own ``max_epochs`` (its learning-rate schedule unchanged), with
+        ``snapshot_epochs=epochs``: it keeps its network after each of those
+        epochs in ``snapshots_`` (epoch 0 is the initialisation). scikit-learn's
         :class:`~sklearn.neural_network.MLPRegressor` is trained by
         ``partial_fit``, one epoch per call, up to the last of ``epochs``.
 
@@ -306,7 +267,7 @@ class TrainingDisplay:
             )
         x = np.linspace(domain[0, 0], domain[0, 1], n_points)
         X_eval = x.reshape(-1, 1)
-        if hasattr(model, "max_epochs"):
+        if isinstance(model, TrainedMLPRegressor):
             snapshots = _train_torch_model(model, X, y, epochs, X_eval)
         else:
             snapshots = _train_sklearn_model(model, X, y, epochs, X_eval)
