@@ -52,8 +52,8 @@ def exactness():
         order = np.argsort(X[:, 0])
         for n_knots in [16, 64, 256, 1024]:
             model = ReluKnotRegressor(n_knots).fit(X, y)
-            spline = lsq_spline(X[order, 0], y[order], model.knots_)
-            grid = np.linspace(model.knots_[0], model.knots_[-1], 100_001)
+            spline = lsq_spline(X[order, 0], y[order], model.knots_[0])
+            grid = np.linspace(model.knots_[0][0], model.knots_[0][-1], 100_001)
             reference = spline(grid)
             diff = np.max(np.abs(model.predict(grid[:, None]) - reference))
             rel = diff / np.max(np.abs(reference))

@@ -82,7 +82,7 @@ display = DecompositionDisplay.from_estimator(model, "square_large")
 display.figure_.suptitle("Six knots: each hinge bends the line by 2h")
 
 fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
-ax.plot(same_knots.knots_[1:-1], bends[2:], "o", ms=3, label="input x output weight")
+ax.plot(same_knots.knots_[0][1:-1], bends[2:], "o", ms=3, label="input x output weight")
 ax.axhline(2 * 1e5, color="k", ls="--", lw=1, label="f'' h = 2e5")
 ax.set_xlabel("knot position")
 ax.set_ylabel("change of slope (raw units)")
@@ -144,7 +144,11 @@ for model, colour, name in [
 ]:
     axes[0].plot(data, model.predict(X), color=colour, lw=1.2, label=f"{name} knots")
     axes[0].plot(
-        model.knots_, model.predict(model.knots_[:, None]), "o", color=colour, ms=4
+        model.knots_[0],
+        model.predict(model.knots_[0][:, None]),
+        "o",
+        color=colour,
+        ms=4,
     )
     axes[1].plot(data, model.predict(X) - y_root, color=colour, lw=1, label=name)
 axes[0].plot(data, y_root, "k--", lw=1, label="sqrt(x)")

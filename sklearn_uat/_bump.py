@@ -50,6 +50,7 @@ _P_LOW = 0.1
 # n_bumps="auto": bumps for one input, and per input for several.
 _AUTO_BUMPS_ONE_INPUT = 64
 _AUTO_BUMPS_PER_INPUT = 32
+_AUTO_UNKNOWNS = 512
 
 # Towers on more occupied cells than this fraction of the samples memorise:
 # a warning names the fix.
@@ -252,8 +253,11 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_bumps : int, default=32
-        Bumps per input axis over the training range.
+    n_bumps : int or "auto", default="auto"
+        Bumps per input axis over the training range. ``"auto"``: 64 for
+        one input; for several, up to 32 per input and about 512 levels in
+        all, at most one per sample. The penalty chosen by REML controls
+        them, so more bumps do not make the default fit rougher.
     steepness : float, default=0.5
         Input weight of the sigmoids per bump width, so the model does not
         depend on the units of ``X``: seed 001's ``w = 500`` with bumps 0.2
@@ -290,7 +294,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         targets inside ``(0, 1)``). The sigmoid output unit is then the last
         hidden layer of ``network_``. Heights are fitted to the inverse
         sigmoid of the mapped targets.
-    layout : {"tower", "additive"}, default="tower"
+    layout : {"additive", "tower"}, default="additive"
         How several inputs are combined (one input always gives one hidden
         layer of steps). ``"tower"``: a second hidden layer with one sigmoid
         unit per occupied grid cell, ``sigma(w (sum_i B_i / b_max - d +
@@ -312,10 +316,17 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         cells never exceed the number of training samples, so high
         dimensional data with few samples stays cheap; beyond the limit an
         error suggests ``layout="additive"`` or fewer bumps.
-    alpha : float, default=1e-12
-        Ridge floor for ``heights="lstsq"``, relative to the mean diagonal of
-        the normal equations. The overlapping sigmoids make them
-        ill-conditioned; this floor keeps the heights bounded.
+    alpha : "reml" or float, default="reml"
+        Roughness penalty of ``heights="lstsq"``: the sum of squared second
+        differences of neighbouring levels (the open ends included), relative
+        to the mean diagonal of the normal equations, one per input axis; for
+        towers, a ridge on the tower heights. Its null space is the linear
+        sequences of levels, which soft bumps turn into nearly linear
+        functions, so a large penalty tends to the linear fit. ``"reml"``
+        chooses each penalty by restricted maximum likelihood from the normal
+        equations (``alpha_``, with the effective degrees of freedom
+        ``edf_``); a float in [0, 1e8] fixes it. A small float such as 1e-12
+        gives the least-squares heights of the textbook construction.
     margin : float, default=0.0
         Fraction of each input's training range added on both sides before
         the bumps are laid out, so that some bumps lie beyond the data. With
@@ -361,6 +372,14 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Grid indices of the occupied cells (towers only).
     n_cells_ : int
         Number of tower units (0 without towers).
+    n_bumps_ : int
+        Bumps per input axis (``n_bumps`` with ``"auto"`` resolved).
+    alpha_ : ndarray or None
+        The penalty of each axis (one value for towers): chosen by REML, or
+        ``alpha``. None for mean heights.
+    edf_ : float or None
+        Effective degrees of freedom of the least-squares fit, the trace of
+        its influence matrix. None for mean heights.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -377,8 +396,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     Empty bumps (no sample of positive weight) take the height interpolated
     between their nearest occupied neighbours (the nearest one beyond the
     outermost) with ``heights="mean"``, and the linear continuation of their
-    neighbours with ``"lstsq"`` (a small second-difference penalty centred
-    on each empty bump); the open ends take the value of the outermost bumps
+    neighbours with ``"lstsq"`` (the second-difference penalty decides
+    them); the open ends take the value of the outermost bumps
     with ``"mean"`` and are fitted with ``"lstsq"``. The open ends are the
     one departure from the textbook network, which drops to zero outside
     the range and reaches only half the first bump's height at the range's
@@ -430,7 +449,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     >>> [W.shape for W in model.coefs_]
     [(1, 65), (65, 1)]
 
-    Seed 001's network: five steep bumps with mean heights.
+    Nielsen's construction: five steep bumps with mean heights.
 
     >>> seed = BumpNetRegressor(n_bumps=5, steepness=100, heights="mean")
     >>> seed.fit(X, y).coefs_[0].round(6)
@@ -515,7 +534,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         X, Y, w = positive_weight_rows(X, Y, sample_weight)
         sample_weight = np.ones(X.shape[0]) if w is None else w
         d = X.shape[1]
-        n = self._resolve_n_bumps(d)
+        # Frequency weights: a weight of 2 counts like a repeated row.
+        n = self._resolve_n_bumps(d, X.shape[0] if w is None else w.sum())
         s = float(self.steepness)
         # Per axis: the first layer, and the banded normal equations with
         # the copies their solve makes.
@@ -597,10 +617,14 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.edges_ = offset[:, None] + scale[:, None] * (np.arange(n + 1) / n)
         return self
 
-    def _resolve_n_bumps(self, n_features):
+    def _resolve_n_bumps(self, n_features, n_samples):
         if self.n_bumps != "auto":
             return self.n_bumps
-        return _AUTO_BUMPS_ONE_INPUT if n_features == 1 else _AUTO_BUMPS_PER_INPUT
+        if n_features == 1:
+            return _AUTO_BUMPS_ONE_INPUT
+        # At most about one unknown per sample.
+        per_input = int(round(min(_AUTO_UNKNOWNS, n_samples))) // n_features - 2
+        return int(np.clip(per_input, 1, _AUTO_BUMPS_PER_INPUT))
 
     def _sigmoid_targets(self, Y):
         """Inverse-sigmoid targets and the (offsets, spans) that map back."""

@@ -67,17 +67,17 @@ _ADAPTIVE_MAX_SAMPLES = 200_000
 # tol with several directions: growth stops at this many unknowns in all.
 _MAX_GROWN_UNKNOWNS = 4096
 
-# n_knots="auto": knots for one input; for several directions, about this
-# many unknowns in all (at most one per sample), within these bounds per
-# direction.
-_AUTO_KNOTS_ONE_INPUT = 128
+# n_knots="auto": knots for one input (one per two samples, within these
+# bounds); for several directions, about this many unknowns in all (at most
+# one per sample), within these bounds per direction.
+_AUTO_KNOTS_ONE_INPUT = (32, 512)
 _AUTO_UNKNOWNS = 512
 _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX = 2, 64
 
 # directions="auto": random directions beside the axes, one per this many
 # samples, at most this many: interactions need data to be seen.
 _AUTO_DIRECTIONS = 12
-_AUTO_SAMPLES_PER_DIRECTION = 100
+_AUTO_SAMPLES_PER_DIRECTION = 25
 
 
 # --------------------------------------------------------------------------
@@ -102,10 +102,15 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    n_knots : int, default=32
+    n_knots : int or "auto", default="auto"
         Knots per input direction, both ends of the training range
         included. Ignored when ``knots`` is an array; the starting count
-        when ``tol`` is set.
+        when ``tol`` is set. ``"auto"``: one per two samples for one input,
+        32 to 512; with several directions about 512 unknowns in all, at
+        most one per sample, 2 to 64 per direction. Enough units to follow the function and a penalty
+        chosen by REML to control them (the P-spline principle): more knots
+        than that do not change the default fit by more than a percent or
+        two.
 
     knots : {"uniform", "quantile", "adaptive"} or array-like, default="uniform"
         Where the knots go along each direction.
@@ -143,21 +148,25 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         :class:`~sklearn.exceptions.ConvergenceWarning` is raised when
         ``tol`` is still not met there.
 
-    alpha : float, default=1e-10
-        Ridge penalty on the output weights: the sum of squared changes of
-        slope at the inner knots, each times its knot spacing (in scaled
-        units, so the penalty does not depend on ``n_knots``), relative to
-        the mean diagonal of the normal equations. The default fixes the
-        values of knots that no sample reaches (they continue their
-        neighbours' line) and otherwise barely moves the fit (relative
-        changes of about 1e-10, up to 1e-7 with very closely spaced knots);
-        ``alpha=0`` gives the plain least-squares spline when every
-        interval holds data. Raise it to smooth noisy data. At most 1e8:
-        beyond, rounding in the normal equations swamps the data (the fit
-        is then the limit of large ``alpha``, a line along each direction,
-        reached well before 1e8).
+    alpha : "reml" or float, default="reml"
+        Roughness penalty on the output weights: the sum of squared changes
+        of slope at the inner knots, each times the mean width of its two
+        intervals (on equally spaced knots, the second differences of the
+        knot values), relative to the mean diagonal of the normal equations;
+        one penalty per direction. Its null space is the linear functions,
+        so as it grows the fit tends to a line along each direction.
 
-    directions : "axes" or int, default="axes"
+        - ``"reml"``: the penalty of each direction is chosen by restricted
+          maximum likelihood from the normal equations alone (no refit, no
+          cross-validation loop), so noisy data are smoothed and noise-free
+          data are interpolated. The chosen values are ``alpha_``, the
+          effective degrees of freedom ``edf_``.
+        - a float in [0, 1e8]: that penalty for every direction. ``0``
+          gives the plain least-squares spline when every interval holds
+          data (``scipy.interpolate.make_lsq_spline`` with ``k=1``).
+          Beyond 1e8 rounding in the normal equations swamps the data.
+
+    directions : "auto", "axes" or int, default="auto"
         The directions along which knots are placed when there are several
         inputs (inputs are first scaled to [0, 1]).
 
@@ -170,8 +179,11 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
           projections ``relu(v . u - t)``, sums of ridge functions. Such
           sums approximate any continuous function of several inputs as
           ``m`` and ``n_knots`` grow (they are universal approximators)
-          and are still fitted in closed form, but need more units than an
-          additive model for additive targets.
+          and are still fitted in closed form; each direction has its own
+          penalty, so directions that the data do not need are smoothed to
+          lines.
+        - ``"auto"``: the axes plus one random direction per 25 samples,
+          at most 12: interactions where the data can support them.
 
         With one input the only direction is the input itself.
 
@@ -207,11 +219,18 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     n_parameters_ : int
         Number of weights and biases of ``network_``.
 
-    knots_ : ndarray or list of ndarray
-        With one input: the knot positions, an ndarray in the units of the
-        input. With several inputs: a list with one ndarray per row of
-        ``directions_``, the knot positions along that direction's
+    knots_ : list of ndarray
+        One ndarray per row of ``directions_``. With one input,
+        ``knots_[0]`` holds the knot positions in the units of the input;
+        with several, each holds the knot positions along that direction's
         projection ``directions_[i] @ (x - input_offset_) / input_scale_``.
+
+    alpha_ : ndarray of shape (n_directions,)
+        The penalty of each direction: chosen by REML, or ``alpha``.
+
+    edf_ : float
+        Effective degrees of freedom of the fit, the trace of its influence
+        matrix: from 2 (a line) per direction up to the number of knots.
 
     n_knots_ : int
         Number of knots per direction that the fit used (the largest, if
@@ -286,7 +305,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     Examples
     --------
-    Seed 004's question, "how many ReLUs do I need?", for x^2 on
+    The question of the x^2 example on [1e6, 1e7], "how many ReLUs do I need?", for x^2 on
     [1e6, 1e7] to a relative error of 1e-4:
 
     >>> import numpy as np
@@ -306,6 +325,16 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     >>> parts = model.decompose(X)
     >>> parts.shape
     (900, 38)
+
+    On noisy data the penalty chosen by REML smooths: the effective degrees
+    of freedom fall far below the 250 knots.
+
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.uniform(0, 6, size=(500, 1))
+    >>> noisy = np.sin(x[:, 0]) + 0.3 * rng.normal(size=500)
+    >>> smooth = ReluKnotRegressor().fit(x, noisy)
+    >>> smooth.n_knots_, bool(smooth.edf_ < 20)
+    (250, True)
     >>> np.allclose(parts.sum(axis=1) + model.intercepts_[-1][0], model.predict(X))
     True
     """
@@ -471,7 +500,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         if self.n_knots != "auto":
             return self.n_knots
         if n_directions == 1:
-            return _AUTO_KNOTS_ONE_INPUT
+            return int(np.clip(n_samples // 2, *_AUTO_KNOTS_ONE_INPUT))
         unknowns = min(_AUTO_UNKNOWNS, n_samples)
         return int(np.clip(unknowns // n_directions, _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX))
 
