@@ -107,10 +107,9 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         included. Ignored when ``knots`` is an array; the starting count
         when ``tol`` is set. ``"auto"``: one per two samples for one input,
         32 to 512; with several directions about 512 unknowns in all, at
-        most one per sample, 2 to 64 per direction. Enough units to follow the function and a penalty
-        chosen by REML to control them (the P-spline principle): more knots
-        than that do not change the default fit by more than a percent or
-        two.
+        most one per sample, 2 to 64 per direction. Enough units to follow
+        the function and a penalty chosen by REML to control them (the
+        P-spline principle).
 
     knots : {"uniform", "quantile", "adaptive"} or array-like, default="uniform"
         Where the knots go along each direction.
@@ -305,8 +304,8 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     Examples
     --------
-    The question of the x^2 example on [1e6, 1e7], "how many ReLUs do I need?", for x^2 on
-    [1e6, 1e7] to a relative error of 1e-4:
+    "How many ReLUs do I need?" for x^2 on [1e6, 1e7], to a relative error
+    of 1e-4:
 
     >>> import numpy as np
     >>> from sklearn_uat import ReluKnotRegressor
