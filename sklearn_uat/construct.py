@@ -558,13 +558,18 @@ def _sqrt_network(error, stop):
     """One hidden ReLU layer interpolating sqrt on the knots of _sqrt_knots."""
     from ._knots import ReluKnotRegressor
 
-    knots = _sqrt_knots(error, stop)
+    # Fitted in r = stop - s, so that the units relu(r - r_k) face left in s:
+    # the steep slope changes near s = 0 then multiply small values and do
+    # not cancel against each other over the whole range (in s, they would
+    # leave rounding errors a thousand times larger at tol=1e-4).
+    knots = stop - _sqrt_knots(error, stop)[::-1]
+    knots[0] = 0.0
     # With one sample at each knot and no penalty, the least-squares spline
     # on those knots is the interpolant.
     model = ReluKnotRegressor(knots=knots, alpha=0.0).fit(
-        knots[:, None], np.sqrt(knots)
+        knots[:, None], np.sqrt(stop - knots)
     )
-    return model.network_
+    return compose(model.network_, affine([[-1.0]], [stop]))
 
 
 def _distance_plan(tol):
@@ -616,7 +621,11 @@ def distance(tol=1e-3):
     up, so that each interval's error is ``e = tol - sqrt(2) 2^-m``: their
     number grows as ``sqrt(1 / e)`` despite the infinite slope at 0, where
     equally spaced knots would need ``1 / e^2``. The error of the whole
-    network is at most ``e + sqrt(2) 2^-m = tol``.
+    network is at most ``e + sqrt(2) 2^-m = tol``. The spline is fitted in
+    the reflected variable ``r = stop - s``, so that its units ``relu(t_k -
+    s)`` face left: the large slope changes near 0 then act on small values
+    only, and rounding stays near 1e-15 (with units facing right they cancel
+    over the whole range and leave about 1e-12).
 
     Examples
     --------
