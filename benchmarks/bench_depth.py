@@ -241,8 +241,8 @@ def distance_samples(n, scale, seed):
     return np.vstack([X, near])
 
 
-def seed_design(tol):
-    """Seed 004's design: one hidden layer of uniform knots per squared
+def two_stage_design(tol):
+    """The classic two-stage design: one hidden layer of uniform knots per squared
     difference, then the same square root; knot spacing h and square-root
     error e chosen for the fewest ReLUs with h / sqrt(2) + e <= tol (the bound
     of construct.distance's Notes, with the interpolant's h^2 / 4)."""
@@ -277,21 +277,21 @@ def distances():
         build = time.perf_counter() - start
         error = max_error(net, X, truth)
         relus = sum(net.hidden_layer_sizes)
-        seed_net = seed_design(tol)
-        seed_error = max_error(seed_net, X[:20_000], truth[:20_000])
-        seed_relus = sum(seed_net.hidden_layer_sizes)
+        staged_net = two_stage_design(tol)
+        staged_error = max_error(staged_net, X[:20_000], truth[:20_000])
+        staged_relus = sum(staged_net.hidden_layer_sizes)
         print(
             f"  tol={tol:.0e}: deep {relus} ReLUs in {len(net.hidden_layer_sizes)} "
             f"hidden layers ({net.n_parameters:,} parameters, built in "
-            f"{build:.2f} s), max error {error:.2e} on 200,000 points; seed 004's "
-            f"design (one hidden layer per stage): {seed_relus:,} ReLUs "
-            f"({seed_net.n_parameters:,} parameters), max error {seed_error:.2e}"
+            f"{build:.2f} s), max error {error:.2e} on 200,000 points; the two-stage "
+            f"design (one hidden layer per stage): {staged_relus:,} ReLUs "
+            f"({staged_net.n_parameters:,} parameters), max error {staged_error:.2e}"
         )
         if tol == 1e-3:
             report(
                 "distance(tol=1e-3): max error <= 1e-3",
                 f"{error:.2e}, {relus} ReLUs",
-                f"{seed_relus:,} ReLUs, one layer/stage",
+                f"{staged_relus:,} ReLUs, one layer/stage",
                 "<= 1e-3",
                 error <= tol,
             )

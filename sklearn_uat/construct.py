@@ -534,7 +534,7 @@ def product(n_levels, domain=(0.0, 1.0)):
 
 
 # --------------------------------------------------------------------------
-# The distance of seed 004: squares, then a square root by ReLU knots.
+# The distance of four inputs: squares, then a square root by ReLU knots.
 # --------------------------------------------------------------------------
 
 
@@ -590,9 +590,10 @@ def _distance_plan(tol):
 def distance(tol=1e-3):
     """A deep ReLU network for ``|(x1, x2) - (x3, x4)|`` on [0, 1]^4.
 
-    Seed 004's answer builds it in two stages, ReLUs for the squared
-    differences and ReLUs for the square root, and guesses thousands of
-    units; with deep squares it takes about a hundred.
+    A classic answer to "how many ReLUs does the distance need?" builds it
+    in two stages, ReLUs for the squared differences and ReLUs for the
+    square root, and guesses thousands of units; with deep squares it takes
+    about a hundred.
 
     Parameters
     ----------
@@ -697,8 +698,8 @@ def deepen(network, width, domain):
 
     Examples
     --------
-    Seed 003's shape, four hidden layers of five ReLUs, holds a linear
-    spline with 13 inner knots:
+    The shape of the deep narrow sine example, four hidden layers of five
+    ReLUs, holds a linear spline with 13 inner knots:
 
     >>> import numpy as np
     >>> from sklearn_uat import ReluKnotRegressor
