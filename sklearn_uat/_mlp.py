@@ -130,8 +130,9 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
 
     init_from : "knots", estimator, FeedForwardNetwork or None, default=None
         Constructive initialisation: start gradient descent from a
-        closed-form network with one hidden ReLU layer, such as a fitted
-        :class:`~sklearn_uat.ReluKnotRegressor`. ``"knots"`` fits a
+        closed-form ReLU network, such as a fitted
+        :class:`~sklearn_uat.ReluKnotRegressor` or a deep network of
+        :mod:`sklearn_uat.construct`. ``"knots"`` fits a
         ``ReluKnotRegressor`` to the training data and keeps its units that
         are nonzero on the training inputs, at most
         ``min(hidden_layer_sizes)`` of them (for one input, ``width + 1``
@@ -144,7 +145,13 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         start: on ``multiscale`` (2,000 samples, (64, 64) ReLU units), a
         start with test RMSE 9.2e-4 ends at 3.4e-2 after the default 60
         epochs, at 7.1e-3 with ``learning_rate=1e-3`` and at 1.1e-3 with
-        1e-4. Lower ``learning_rate`` to keep a fine start.
+        1e-4. Lower ``learning_rate`` to keep a fine start. Deep starts
+        fare the same: ``construct.square(9)`` (nine hidden layers of 3
+        ReLUs, max error 9.5e-7 for ``x^2`` on [0, 1]), trained on 2,000
+        samples for the default 60 epochs, ends at a max error of 3.7e-3
+        with the default learning rate, 6.0e-4 with 1e-3 and 1.9e-5 with
+        1e-4, while the same shape from five random starts ends at 0.67
+        every time (every unit dead, a constant output).
 
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains. The default gives the same model on every
@@ -262,13 +269,18 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     such weights depends on the initialisation, the depth and the
     optimiser [1]_, the knobs exposed here.
 
-    Constructive initialisation places the ``k`` units of a closed-form
-    network among the first ``k`` units of each hidden layer (deeper layers
-    carry them through with identity weights, exact since ReLU values are
-    non-negative), so the untrained model computes exactly its function;
-    the other units keep their ``weight_init`` draw with zero outgoing
-    weights and grow in training. Every hidden layer needs at least ``k``
-    units.
+    Constructive initialisation places a closed-form ReLU network inside
+    this one so that the untrained model computes exactly the same
+    function. The ``k_i`` units of its hidden layer ``i`` become the first
+    ``k_i`` units of hidden layer ``i`` here (the first layer's input
+    weights and biases converted to the scaled inputs, the output weights
+    to the scaled target). Hidden layers beyond the network's depth carry
+    its last layer's ``k`` values through unchanged: unit ``j < k`` gets
+    weight 1 from unit ``j`` of the layer below, 0 from the others and bias
+    0, exact since ReLU values are non-negative. The other units keep their
+    ``weight_init`` draw but have zero output (or carried-unit) weights, so
+    they start silent and grow in training. Every hidden layer must
+    therefore be at least as wide as the network's layer it holds.
 
     Training is tuned for small networks, where torch's per-call overhead
     is most of the cost: pre-sliced batches, one flat weight tensor,

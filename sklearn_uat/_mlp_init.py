@@ -141,7 +141,7 @@ def _live_units(network, X):
 def _embed_constructive(
     network, coefs, intercepts, input_offset, input_scale, y_offset, y_scale
 ):
-    """Place a one-hidden-layer ReLU ``network`` inside ``coefs``/``intercepts``.
+    """Place a ReLU ``network`` inside ``coefs``/``intercepts``.
 
     ``network`` maps raw inputs to raw targets; the returned layers map
     scaled inputs to scaled targets and compute the same function (see the
@@ -151,10 +151,12 @@ def _embed_constructive(
         raise TypeError(
             f"init_from must give a FeedForwardNetwork; got {type(network).__name__}."
         )
-    if len(network.coefs) != 2 or network.activations != ["relu", "identity"]:
+    depth = len(network.coefs) - 1
+    if depth < 1 or network.activations != ["relu"] * depth + ["identity"]:
         raise ValueError(
-            "init_from needs a network with one hidden ReLU layer and a linear "
-            f"output (activations ['relu', 'identity']); got {network.activations}."
+            "init_from needs a ReLU network: one hidden ReLU layer or more and "
+            "a linear output (activations ['relu', ..., 'identity']); got "
+            f"{network.activations}."
         )
     n_features, n_outputs = coefs[0].shape[0], coefs[-1].shape[1]
     if network.n_features_in != n_features or network.n_outputs != n_outputs:
@@ -163,24 +165,36 @@ def _embed_constructive(
             f"{network.n_outputs} outputs; this data has {n_features} inputs "
             f"and {n_outputs} targets."
         )
-    k = network.hidden_layer_sizes[0]
+    # Hidden layers beyond the network's carry its last one: weight 1 (exact
+    # on non-negative ReLU values).
     widths = [W.shape[1] for W in coefs[:-1]]
-    if k > min(widths):
+    if depth > len(widths):
         raise ValueError(
-            f"init_from's network has {k} hidden units but the narrowest hidden "
-            f"layer has {min(widths)}; set hidden_layer_sizes to at least {k} "
-            "units per layer, or use a smaller constructive network."
+            f"init_from's network has {depth} hidden layers but this one has "
+            f"{len(widths)}; give hidden_layer_sizes at least {depth} layers."
+        )
+    sizes = [*network.hidden_layer_sizes]
+    sizes += sizes[-1:] * (len(widths) - depth)
+    if any(k > width for k, width in zip(sizes, widths)):
+        raise ValueError(
+            f"init_from's network has hidden layers {tuple(sizes[:depth])} but "
+            f"hidden_layer_sizes is {tuple(widths)}; set hidden_layer_sizes to "
+            f"at least {max(sizes)} units per layer, or use a smaller "
+            "constructive network."
         )
     coefs = [W.copy() for W in coefs]
     intercepts = [b.copy() for b in intercepts]
     W_raw, b_raw = network.coefs[0], network.intercepts[0]
+    k = sizes[0]
     coefs[0][:, :k] = W_raw * input_scale[:, None]
     intercepts[0][:k] = b_raw + input_offset @ W_raw
     for layer in range(1, len(coefs) - 1):
+        k_in, k = sizes[layer - 1], sizes[layer]
+        inner = network.coefs[layer] if layer < depth else np.eye(k)
         coefs[layer][:, :k] = 0.0
-        coefs[layer][:k, :k] = np.eye(k)
-        intercepts[layer][:k] = 0.0
+        coefs[layer][:k_in, :k] = inner
+        intercepts[layer][:k] = network.intercepts[layer] if layer < depth else 0.0
     coefs[-1][:] = 0.0
-    coefs[-1][:k] = network.coefs[1] / y_scale
-    intercepts[-1][:] = (network.intercepts[1] - y_offset) / y_scale
+    coefs[-1][:k] = network.coefs[-1] / y_scale
+    intercepts[-1][:] = (network.intercepts[-1] - y_offset) / y_scale
     return coefs, intercepts
