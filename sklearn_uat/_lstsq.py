@@ -64,6 +64,9 @@ __all__ = [
 #: empty cells), and is far below any penalty that the data could choose.
 RIDGE_FLOOR = 1e-10
 
+#: The ridge floor when there are more unknowns than samples.
+RIDGE_FLOOR_UNDERDETERMINED = 1e-8
+
 #: Relative ridge on the line of each term of a model with several terms:
 #: with more inputs than samples the data do not decide all the lines. It
 #: shrinks a line that the data decide by about 1e-6.
@@ -281,7 +284,12 @@ class _Factor:
     def __init__(self, stats, blocks, penalties):
         self.stats, self.blocks = stats, blocks
         self.scale = stats.scale
+        # With more unknowns than samples the data leave directions free; a
+        # larger floor decides them, so that rounding does not.
         ridge = RIDGE_FLOOR
+        if stats.n_basis > stats.weight_sum:
+            ridge = RIDGE_FLOOR_UNDERDETERMINED
+        floor = ridge
         for _ in range(12):
             system = self._system(penalties, ridge)
             try:
@@ -298,7 +306,7 @@ class _Factor:
                 ridge *= 100.0
         else:  # pragma: no cover - a ridge of 1e14 x scale always factors
             raise LinAlgError("The penalised normal equations could not be solved.")
-        if ridge > RIDGE_FLOOR:
+        if ridge > floor:
             warnings.warn(
                 "The penalised normal equations are numerically singular; a "
                 f"ridge of {ridge:.0e} times their mean diagonal was added to "

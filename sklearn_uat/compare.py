@@ -279,8 +279,8 @@ def default_param_grids():
         added by :func:`compare`).
     """
     return {
-        "BumpNet": {"n_bumps": [16, 32, 64]},
-        "ReluKnot": {"n_knots": [16, 32, 64, 128], "directions": ["axes", 12]},
+        "BumpNet": {"n_bumps": ["auto", 16, 128]},
+        "ReluKnot": {"n_knots": ["auto", 16, 128], "directions": ["auto", "axes"]},
         "TrainedMLP": {"learning_rate": [1e-3, 3e-3, 1e-2]},
         "MLPRegressor": {
             "regressor__alpha": [1e-4, 1e-2],
