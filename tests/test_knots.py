@@ -390,7 +390,7 @@ def test_no_runtime_warning_on_extreme_but_finite_inputs():
         model = ReluKnotRegressor(3).fit(X[:2], y[:2])
         assert np.all(np.isfinite(model.predict([[0.5], [2.0]])))
         small = ReluKnotRegressor(4096, extrapolation="constant", alpha=1e-10).fit(
-            np.linspace(0, 1, 50)[:, None], np.linspace(0, 1, 50)
+            np.linspace(0, 1, 5000)[:, None], np.linspace(0, 1, 5000)
         )
         np.testing.assert_allclose(
             small.predict([[1e308], [-1e308]]), [1.0, 0.0], atol=1e-12
