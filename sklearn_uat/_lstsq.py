@@ -62,7 +62,7 @@ __all__ = [
 #: Relative ridge always on the diagonal. It fixes the coefficients that no
 #: sample and no penalty determines (redundant constants of several terms,
 #: empty cells), and is far below any penalty that the data could choose.
-RIDGE_FLOOR = 1e-10
+RIDGE_FLOOR = 1e-12
 
 #: The ridge floor when there are more unknowns than samples.
 RIDGE_FLOOR_UNDERDETERMINED = 1e-8
