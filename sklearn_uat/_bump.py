@@ -47,8 +47,9 @@ _CHUNK_ELEMENTS = 1 << 21
 # they already lie inside (0, 1).
 _P_LOW = 0.1
 
-# n_bumps="auto": bumps for one input, and per input for several.
-_AUTO_BUMPS_ONE_INPUT = 64
+# n_bumps="auto": bumps for one input (one per two samples, within these
+# bounds), and per input for several.
+_AUTO_BUMPS_ONE_INPUT = (32, 256)
 _AUTO_BUMPS_PER_INPUT = 32
 _AUTO_UNKNOWNS = 512
 
@@ -254,10 +255,11 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     Parameters
     ----------
     n_bumps : int or "auto", default="auto"
-        Bumps per input axis over the training range. ``"auto"``: 64 for
-        one input; for several, up to 32 per input and about 512 levels in
-        all, at most one per sample. The penalty chosen by REML controls
-        them, so more bumps do not make the default fit rougher.
+        Bumps per input axis over the training range. ``"auto"``: one per
+        two samples for one input, 32 to 256; for several, up to 32 per
+        input and about 512 levels in all, at most one per sample. The
+        penalty chosen by REML controls them, so more bumps do not make the
+        default fit rougher.
     steepness : float, default=0.5
         Input weight of the sigmoids per bump width, so the model does not
         depend on the units of ``X``: seed 001's ``w = 500`` with bumps 0.2
@@ -621,7 +623,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         if self.n_bumps != "auto":
             return self.n_bumps
         if n_features == 1:
-            return _AUTO_BUMPS_ONE_INPUT
+            return int(np.clip(int(n_samples) // 2, *_AUTO_BUMPS_ONE_INPUT))
         # At most about one unknown per sample.
         per_input = int(round(min(_AUTO_UNKNOWNS, n_samples))) // n_features - 2
         return int(np.clip(per_input, 1, _AUTO_BUMPS_PER_INPUT))

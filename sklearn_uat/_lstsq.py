@@ -50,6 +50,7 @@ from scipy.linalg import (
 )
 from scipy.linalg.lapack import dpotri
 from scipy.sparse import csr_matrix
+from sklearn.exceptions import ConvergenceWarning
 
 __all__ = [
     "NormalEquations",
@@ -79,13 +80,16 @@ LINE_RIDGE = 1e-6
 #: fit has reached its linear limit.
 PENALTY_RANGE = (1e-12, 1e8)
 
-# Fellner-Schall: at most this many steps, stopping when no penalty moves by
-# more than this relative amount.
+# Fellner-Schall: every penalty starts at the rough end, so that the
+# iteration finds structure the data hold before it smooths what they do
+# not; at most this many steps, stopping when no penalty moves by more than
+# this relative amount ...
+_START = 1e-6
 _MAX_STEPS = 100
-_STEP_TOL = 1e-3
+_STEP_TOL = 1e-2
 # ... or when the fit stops moving: relative changes of the effective degrees
 # of freedom and of the residual variance below this.
-_FIT_TOL = 1e-4
+_FIT_TOL = 1e-3
 # Smallest residual variance, relative to the targets' mean square.
 _SIGMA2_FLOOR = 1e-10
 
@@ -576,7 +580,7 @@ def _select(stats, blocks, fixed):
         factor = _Factor(stats, blocks, penalties)
         coef = factor.solve(stats.rhs)
         return PenalisedFit(coef, penalties, factor.edf(), 0, True)
-    penalties = np.full(n_blocks, 1.0)
+    penalties = np.full(n_blocks, _START)
     previous = None
     ranks = np.array([b.rank for b in blocks], dtype=np.float64)
     converged = False
@@ -618,6 +622,14 @@ def _select(stats, blocks, fixed):
             converged = True
             break
         previous = current
+    if not converged:
+        warnings.warn(
+            f"The REML choice of the penalties did not settle in {_MAX_STEPS} "
+            "steps; the last penalties are used (their fit is a valid penalised "
+            "fit). Pass a number as alpha to fix the penalty.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     factor = _Factor(stats, blocks, penalties)
     coef = factor.solve(stats.rhs)
     return PenalisedFit(coef, penalties, factor.edf(), steps, converged)
