@@ -144,8 +144,9 @@ def run_case(label, X, y, truth, package, seconds):
             print(f"    {label}: {name} failed: {type(exc).__name__}: {exc}")
             scores[name], spent = float("nan"), 0.0
         seconds[name] = seconds.get(name, 0.0) + spent
+    done = ", ".join(f"{name} {value:.4g}" for name, value in scores.items())
     print(
-        f"  {label} (n={n}): done in {time.perf_counter() - start:.0f} s",
+        f"  {label} (n={n}, {time.perf_counter() - start:.0f} s): {done}",
         file=sys.stderr,
         flush=True,
     )
@@ -248,6 +249,13 @@ def main():
         "--only", choices=["public", "noisy"], help="run one part (default: both)"
     )
     parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=int,
+        default=list(SIZES),
+        help="sample counts of the noisy cases (default: 2000 20000)",
+    )
+    parser.add_argument(
         "--estimators",
         nargs="+",
         choices=PACKAGE,
@@ -267,7 +275,7 @@ def main():
         public = list_public()
         noisy = [
             (name, level, n)
-            for n in SIZES
+            for n in args.sizes
             for name in NOISY_FUNCTIONS
             for level in NOISE_LEVELS
         ]
