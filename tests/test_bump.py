@@ -420,3 +420,51 @@ def test_a_margin_lays_bumps_beyond_the_data_and_mends_the_ends():
     )
     errors = [np.abs(m.predict(X_test) - y_test).max() for m in (plain, padded)]
     assert errors[1] < errors[0] / 10
+
+
+# ------------------------------------------------------------- estimation
+
+
+def test_more_bumps_than_the_default_do_not_change_the_fit_much():
+    X, y = make_function("multiscale", 500, noise=0.05, random_state=0)
+    X_test, y_test = make_function("multiscale", 2000, random_state=1)
+    default = BumpNetRegressor().fit(X, y)
+    more = BumpNetRegressor(n_bumps=2 * default.n_bumps_).fit(X, y)
+    assert default.n_bumps_ == 250
+
+    def rmse(model):
+        return np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))
+
+    # Twice the bumps cost 2.5% here (ReluKnotRegressor's knots: under 0.1%):
+    # soft bumps at a fixed steepness per bump width change shape as they
+    # narrow, which the level penalty does not undo.
+    assert rmse(more) <= 1.05 * rmse(default)
+
+
+def test_several_targets_share_the_bumps():
+    X, y = make_function("sine", 1000, noise=0.05, random_state=0)
+    Y = np.c_[y, 2 * y - 1]
+    for params in [{}, {"layout": "tower", "n_bumps": 6}]:
+        X_fit = X if not params else np.c_[X, X[::-1]]
+        model = BumpNetRegressor(**params).fit(X_fit, Y)
+        pred = model.predict(X_fit)
+        assert pred.shape == (1000, 2)
+        np.testing.assert_allclose(pred, model.network_.forward(X_fit), atol=1e-8)
+        np.testing.assert_allclose(pred[:, 1], 2 * pred[:, 0] - 1, atol=1e-7)
+
+
+def test_a_refused_refit_leaves_the_model_whole():
+    X, y = make_function("sinc", 2000, random_state=0)
+    model = BumpNetRegressor(n_bumps=8, layout="tower").fit(X, y)
+    before = model.predict(X)
+    with pytest.raises(ValueError, match="max_cells"):
+        model.set_params(n_bumps=64, max_cells=100).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+    assert model.n_cells_ == 64
+
+
+def test_towers_that_memorise_say_so():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(200, 3))
+    with pytest.warns(UserWarning, match="memorise"):
+        BumpNetRegressor(n_bumps=8, layout="tower").fit(X, X.sum(axis=1))

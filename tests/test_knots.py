@@ -419,3 +419,80 @@ def test_large_alpha_tends_to_the_linear_fit_and_is_bounded():
     )
     with pytest.raises(InvalidParameterError, match="alpha"):
         ReluKnotRegressor(alpha=1e9).fit(X, y)
+
+
+# ------------------------------------------------------------- estimation
+
+
+def _truth_rmse(model, name, n_test=2000):
+    X_test, y_test = make_function(name, n_test, random_state=1)
+    return np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))
+
+
+def test_more_knots_than_the_default_do_not_change_the_fit_much():
+    X, y = make_function("multiscale", 2000, noise=0.05, random_state=0)
+    default = ReluKnotRegressor().fit(X, y)
+    more = ReluKnotRegressor(n_knots=2 * default.n_knots_).fit(X, y)
+    assert default.n_knots_ == 512
+    assert _truth_rmse(more, "multiscale") <= 1.02 * _truth_rmse(default, "multiscale")
+
+
+@pytest.mark.parametrize("name", ["sinc", "poly_tan"])
+def test_default_captures_interactions_of_two_inputs(name):
+    X, y = make_function(name, 2000, random_state=0)
+    X_test, y_test = make_function(name, 2000, random_state=1)
+    model = ReluKnotRegressor(random_state=0).fit(X, y)
+    assert model.score(X_test, y_test) >= 0.999
+    # The axes and one random direction per 25 samples, at most 12.
+    assert model.directions_.shape == (14, 2)
+    assert model.alpha_.shape == (14,) and np.all(model.alpha_ > 0)
+
+
+def test_penalties_and_degrees_of_freedom_are_fitted_attributes():
+    X, y = make_function("sine", 500, noise=0.3, random_state=0)
+    model = ReluKnotRegressor().fit(X, y)
+    assert model.alpha_.shape == (1,)
+    assert 2 < model.edf_ < 20
+    fixed = ReluKnotRegressor(alpha=1e-3).fit(X, y)
+    np.testing.assert_array_equal(fixed.alpha_, [1e-3])
+    assert fixed.edf_ > model.edf_
+
+
+def test_knots_are_a_list_for_any_number_of_inputs():
+    X, y = make_function("sine", 200, random_state=0)
+    one = ReluKnotRegressor(16).fit(X, y)
+    assert isinstance(one.knots_, list) and len(one.knots_) == 1
+    assert one.knots_[0][0] == X.min() and one.knots_[0][-1] == X.max()
+    X2, y2 = make_function("sinc", 200, random_state=0)
+    two = ReluKnotRegressor(16, directions="axes").fit(X2, y2)
+    assert isinstance(two.knots_, list) and len(two.knots_) == 2
+
+
+def test_several_targets_share_the_hidden_layer():
+    X, y = make_function("sine", 1000, noise=0.05, random_state=0)
+    Y = np.c_[y, -3 * y + 1]
+    model = ReluKnotRegressor(64).fit(X, Y)
+    pred = model.predict(X)
+    assert pred.shape == (1000, 2)
+    assert model.coefs_[1].shape == (model.n_units_, 2)
+    np.testing.assert_allclose(pred, model.network_.forward(X), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(pred[:, 1], -3 * pred[:, 0] + 1, atol=1e-8)
+    column = ReluKnotRegressor(64).fit(X, y[:, None])
+    assert column.predict(X).shape == (1000,)
+
+
+def test_a_refused_refit_leaves_the_model_whole():
+    X, y = make_function("sinc", 300, random_state=0)
+    model = ReluKnotRegressor(8, random_state=0).fit(X, y)
+    before = model.predict(X)
+    with pytest.raises(ValueError, match="knots"):
+        model.set_params(knots=[0.0, 1.0]).fit(X[:, :1].repeat(3, axis=1), y)
+    assert model.n_features_in_ == 2
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
+def test_nan_targets_are_refused():
+    X, y = make_function("sine", 50, random_state=0)
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        ReluKnotRegressor().fit(X, y)
