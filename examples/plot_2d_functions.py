@@ -51,7 +51,7 @@ def networks():
             lr_schedule=None,
             random_state=0,
         ),
-        "BumpNet towers": BumpNetRegressor(n_bumps=32),
+        "BumpNet towers": BumpNetRegressor(n_bumps=32, layout="tower"),
         "ReluKnot, 16 directions": ReluKnotRegressor(
             n_knots=32, directions=16, random_state=0
         ),
