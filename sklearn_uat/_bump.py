@@ -148,7 +148,7 @@ def _levels_penalty(n_bumps, at=None):
 def _select(stats, blocks, alpha):
     """The engine's fit for ``alpha`` (a relative penalty or ``"reml"``)."""
     if isinstance(alpha, str):
-        return select_penalties(stats, blocks)
+        return select_penalties(stats, blocks, criterion=alpha)
     return select_penalties(stats, blocks, fixed=[alpha] * len(blocks))
 
 
@@ -318,7 +318,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         cells never exceed the number of training samples, so high
         dimensional data with few samples stays cheap; beyond the limit an
         error suggests ``layout="additive"`` or fewer bumps.
-    alpha : "reml" or float, default="reml"
+    alpha : "reml", "gcv" or float, default="reml"
         Roughness penalty of ``heights="lstsq"``: the sum of squared second
         differences of neighbouring levels (the open ends included), relative
         to the mean diagonal of the normal equations, one per input axis; for
@@ -327,7 +327,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         functions, so a large penalty tends to the linear fit. ``"reml"``
         chooses each penalty by restricted maximum likelihood from the normal
         equations (``alpha_``, with the effective degrees of freedom
-        ``edf_``); a float in [0, 1e8] fixes it. A small float such as 1e-12
+        ``edf_``); ``"gcv"`` scales REML's penalties by one factor chosen by
+        generalised cross-validation; a float in [0, 1e8] fixes it. A small float such as 1e-12
         gives the least-squares heights of the textbook construction.
     margin : float, default=0.0
         Fraction of each input's training range added on both sides before
@@ -476,7 +477,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         "max_cells": [Interval(Integral, 1, None, closed="left")],
         "alpha": [
             Interval(Real, 0, PENALTY_RANGE[1], closed="both"),
-            StrOptions({"reml"}),
+            StrOptions({"reml", "gcv"}),
         ],
         "margin": [Interval(Real, 0, 1, closed="left")],
     }

@@ -147,7 +147,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         :class:`~sklearn.exceptions.ConvergenceWarning` is raised when
         ``tol`` is still not met there.
 
-    alpha : "reml" or float, default="reml"
+    alpha : "reml", "gcv" or float, default="reml"
         Roughness penalty on the output weights: the sum of squared changes
         of slope at the inner knots, each times the mean width of its two
         intervals (on equally spaced knots, the second differences of the
@@ -160,6 +160,11 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
           cross-validation loop), so noisy data are smoothed and noise-free
           data are interpolated. The chosen values are ``alpha_``, the
           effective degrees of freedom ``edf_``.
+        - ``"gcv"``: REML sets the penalties of the directions relative to
+          each other, generalised cross-validation their common level. On
+          smooth one-input functions with little noise it smooths more and
+          is more accurate; on small real data sets of several inputs it is
+          less safe (``benchmarks/bench_smoothing.py``).
         - a float in [0, 1e8]: that penalty for every direction. ``0``
           gives the plain least-squares spline when every interval holds
           data (``scipy.interpolate.make_lsq_spline`` with ``k=1``).
@@ -345,7 +350,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         "max_knots": [Interval(Integral, 2, None, closed="left")],
         "alpha": [
             Interval(Real, 0, PENALTY_RANGE[1], closed="both"),
-            StrOptions({"reml"}),
+            StrOptions({"reml", "gcv"}),
         ],
         "directions": [
             StrOptions({"auto", "axes"}),
@@ -820,7 +825,7 @@ class _Problem:
             for i, (start, knots) in enumerate(zip(starts, knots_list))
         ]
         if isinstance(self.alpha, str):
-            solved = select_penalties(stats, blocks)
+            solved = select_penalties(stats, blocks, criterion=self.alpha)
             alpha = solved.penalties
         else:
             fixed = np.broadcast_to(np.asarray(self.alpha, dtype=float), len(blocks))

@@ -533,7 +533,7 @@ def _null_space_coordinates(stats, blocks):
     return rotated, reduced, T
 
 
-def select_penalties(stats, blocks, fixed=None):
+def select_penalties(stats, blocks, fixed=None, criterion="reml"):
     """Penalties chosen by REML, one per block, and the fit they give.
 
     Parameters
@@ -543,6 +543,9 @@ def select_penalties(stats, blocks, fixed=None):
     fixed : array-like of shape (len(blocks),), default=None
         Relative penalties to use as they are; then only the effective
         degrees of freedom are computed.
+    criterion : {"reml", "gcv"}, default="reml"
+        ``"gcv"``: REML's penalties times one common factor chosen by
+        generalised cross-validation, ``n RSS / (n - edf)^2``.
 
     Returns
     -------
@@ -567,8 +570,57 @@ def select_penalties(stats, blocks, fixed=None):
     """
     stats, blocks, T = _null_space_coordinates(stats, blocks)
     fit = _select(stats, blocks, fixed)
+    if fixed is None and criterion == "gcv":
+        fit = _gcv_level(stats, blocks, fit)
     if T is not None:
         fit.coef = T @ fit.coef
+    return fit
+
+
+def _gcv(stats, blocks, penalties):
+    """GCV score ``n RSS / (n - edf)^2`` and the fit, for fixed penalties."""
+    factor = _Factor(stats, blocks, penalties)
+    coef = factor.solve(stats.rhs)
+    edf = factor.edf()
+    n = stats.weight_sum
+    rss = float(np.sum(_residual_sum(stats, coef) / np.maximum(stats.yty, 1e-300)))
+    return n * rss / max(n - edf, 1.0) ** 2, PenalisedFit(coef, penalties, edf, 0, True)
+
+
+def _gcv_level(stats, blocks, reml):
+    """Scale REML's penalties by one factor chosen by GCV.
+
+    REML sets how smooth each term is relative to the others; generalised
+    cross-validation then sets the overall level: a search over the common
+    factor on a grid of half decades, refined by golden sections.
+    """
+    lo, hi = PENALTY_RANGE
+    base = reml.penalties
+
+    def score(log_c):
+        penalties = np.clip(base * 10.0**log_c, lo, hi)
+        return _gcv(stats, blocks, penalties)
+
+    grid = np.arange(-8.0, 8.01, 0.5)
+    scores = [score(c)[0] for c in grid]
+    k = int(np.argmin(scores))
+    a, b = grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]
+    golden = (np.sqrt(5.0) - 1.0) / 2.0
+    c, d = b - golden * (b - a), a + golden * (b - a)
+    fc, fd = score(c)[0], score(d)[0]
+    for _ in range(12):
+        if fc < fd:
+            b, d, fd = d, c, fc
+            c = b - golden * (b - a)
+            fc = score(c)[0]
+        else:
+            a, c, fc = c, d, fd
+            d = a + golden * (b - a)
+            fd = score(d)[0]
+    best = min([(scores[k], grid[k]), (fc, c), (fd, d)])[1]
+    fit = score(best)[1]
+    fit.n_steps = reml.n_steps
+    fit.converged = reml.converged
     return fit
 
 
