@@ -49,7 +49,7 @@ _P_LOW = 0.1
 
 # n_bumps="auto": bumps for one input (one per two samples, within these
 # bounds), and per input for several.
-_AUTO_BUMPS_ONE_INPUT = (32, 256)
+_AUTO_BUMPS_ONE_INPUT = (32, 512)
 _AUTO_BUMPS_PER_INPUT = 32
 _AUTO_UNKNOWNS = 512
 
@@ -256,7 +256,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     ----------
     n_bumps : int or "auto", default="auto"
         Bumps per input axis over the training range. ``"auto"``: one per
-        two samples for one input, 32 to 256; for several, up to 32 per
+        two samples for one input, 32 to 512; for several, up to 32 per
         input and about 512 levels in all, at most one per sample. The
         penalty chosen by REML controls them, so more bumps do not make the
         default fit rougher.
@@ -328,8 +328,9 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         chooses each penalty by restricted maximum likelihood from the normal
         equations (``alpha_``, with the effective degrees of freedom
         ``edf_``); ``"gcv"`` scales REML's penalties by one factor chosen by
-        generalised cross-validation; a float in [0, 1e8] fixes it. A small float such as 1e-12
-        gives the least-squares heights of the textbook construction.
+        generalised cross-validation; a float in [0, 1e8] fixes it. A small
+        float such as 1e-12 gives the least-squares heights of the textbook
+        construction.
     margin : float, default=0.0
         Fraction of each input's training range added on both sides before
         the bumps are laid out, so that some bumps lie beyond the data. With

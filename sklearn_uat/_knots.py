@@ -70,7 +70,7 @@ _MAX_GROWN_UNKNOWNS = 4096
 # n_knots="auto": knots for one input (one per two samples, within these
 # bounds); for several directions, about this many unknowns in all (at most
 # one per sample), within these bounds per direction.
-_AUTO_KNOTS_ONE_INPUT = (32, 512)
+_AUTO_KNOTS_ONE_INPUT = (32, 2048)
 _AUTO_UNKNOWNS = 512
 _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX = 2, 64
 
@@ -106,7 +106,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Knots per input direction, both ends of the training range
         included. Ignored when ``knots`` is an array; the starting count
         when ``tol`` is set. ``"auto"``: one per two samples for one input,
-        32 to 512; with several directions about 512 unknowns in all, at
+        32 to 2048; with several directions about 512 unknowns in all, at
         most one per sample, 2 to 64 per direction. Enough units to follow
         the function and a penalty chosen by REML to control them (the
         P-spline principle).
