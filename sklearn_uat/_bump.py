@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import NetworkRegressorMixin, restored_on_error
+from ._directions import draw_directions, redundancy
 from ._lstsq import (
     PENALTY_RANGE,
     NormalEquations,
@@ -342,6 +343,19 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         The default 0 keeps the textbook layout, bumps edge to edge over the
         training range.
 
+    directions : "auto", "axes" or int, default="auto"
+        With several inputs and ``layout="additive"`` (least-squares
+        heights), the directions of the scaled input space along which rows
+        of bumps are laid. ``"axes"``: one row per input, an additive model
+        that cannot represent interactions. int ``m``: the axes plus ``m``
+        random unit directions drawn with ``random_state``, sums of ridge
+        functions, which can. ``"auto"``: the axes plus one direction per
+        25 samples, at most 12, the same for every fit (equally spaced
+        angles for two inputs, a fixed draw for more). Each direction has
+        its own penalty. Towers and mean heights use the axes.
+    random_state : int, RandomState instance or None, default=None
+        Draws the directions when ``directions`` is an int.
+
     Attributes
     ----------
     network_ : FeedForwardNetwork
@@ -357,27 +371,31 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Activation after each layer of ``network_``.
     n_parameters_ : int
         Number of weights and biases of ``network_``.
-    edges_ : ndarray of shape (`n_features_in_`, n_bumps + 1)
-        Bump edges on each input axis, in the units of ``X``: the points
-        where the step units cross one half.
+    edges_ : ndarray of shape (n_directions, n_bumps + 1)
+        Bump edges along each direction, where the step units cross one
+        half: in the units of ``X`` when the directions are the axes, else
+        along the projections of the scaled inputs on ``directions_``.
     heights_ : ndarray
         Bump heights, in the units of the output layer's pre-activation
         (target units for an identity output, inverse-sigmoid units for a
-        sigmoid one). Shape (n_bumps,) for one input; (`n_features_in_`,
-        n_bumps) for the additive layout, each row a function of one input
-        centred on the training data (the output bias holds the mean);
+        sigmoid one). Shape (n_bumps,) for one input; (n_directions,
+        n_bumps) for the additive layout, each row a function of one
+        direction centred on the training data (the output bias holds the mean);
         (`n_cells_`,) for towers, the height of each tower above the output
         bias.
     outer_heights_ : ndarray or None
         Levels of the open ends left of the first and right of the last
-        bump: shape (2,) for one input, (`n_features_in_`, 2) for the additive
+        bump: shape (2,) for one input, (n_directions, 2) for the additive
         layout, None for towers.
     cells_ : ndarray of shape (`n_cells_`, `n_features_in_`) or None
         Grid indices of the occupied cells (towers only).
     n_cells_ : int
         Number of tower units (0 without towers).
     n_bumps_ : int
-        Bumps per input axis (``n_bumps`` with ``"auto"`` resolved).
+        Bumps per direction (``n_bumps`` with ``"auto"`` resolved).
+    directions_ : ndarray of shape (n_directions, `n_features_in_`)
+        Unit vectors of the scaled input space ``(x - min) / (max - min)``
+        along which the rows of bumps lie, the axes first.
     alpha_ : ndarray or None
         The penalty of each axis (one value for towers): chosen by REML, or
         ``alpha``. None for mean heights.
@@ -481,6 +499,11 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             StrOptions({"reml", "gcv"}),
         ],
         "margin": [Interval(Real, 0, 1, closed="left")],
+        "directions": [
+            StrOptions({"auto", "axes"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -495,6 +518,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         max_cells=4096,
         alpha="reml",
         margin=0.0,
+        directions="auto",
+        random_state=None,
     ):
         self.n_bumps = n_bumps
         self.steepness = steepness
@@ -505,6 +530,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.max_cells = max_cells
         self.alpha = alpha
         self.margin = margin
+        self.directions = directions
+        self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -537,23 +564,34 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Y, single_output = as_target_columns(y)
         X, Y, w = positive_weight_rows(X, Y, sample_weight)
         sample_weight = np.ones(X.shape[0]) if w is None else w
-        d = X.shape[1]
-        # Frequency weights: a weight of 2 counts like a repeated row.
-        n = self._resolve_n_bumps(d, X.shape[0] if w is None else w.sum())
+        n_effective = X.shape[0] if w is None else w.sum()
+        offset, scale = minmax_scaling(X)
+        # Rows of bumps along directions of the scaled inputs: the axes, and
+        # for the additive layout random directions (ridge functions) too.
+        # Towers and mean heights (marginal regressograms) lie on the axes.
+        on_axes = self.layout == "tower" or self.heights == "mean"
+        directions = draw_directions(
+            "axes" if on_axes else self.directions,
+            X.shape[1],
+            n_effective,
+            self.random_state,
+        )
+        d = directions.shape[0]
+        n = self._resolve_n_bumps(d, n_effective)
         s = float(self.steepness)
-        # Per axis: the first layer, and the banded normal equations with
+        # Per direction: the first layer, and the banded normal equations with
         # the copies their solve makes.
         band = min(2 * _band_half_width(s) + 2, n + 2)
         check_memory_budget(
             d * (n + 2) * (max(d, 2) + 3 * band),
-            what=f"n_bumps={n} at steepness={s:g} on {d} features",
+            what=f"n_bumps={n} at steepness={s:g} on {d} directions",
             fix="lower n_bumps, or raise steepness (a narrower band)",
         )
-
-        offset, scale = minmax_scaling(X)
-        offset = offset - self.margin * scale
-        scale = scale * (1.0 + 2.0 * self.margin)
-        T = (X - offset) / scale * n
+        P = (X - offset) / scale @ directions.T
+        p_offset, p_scale = minmax_scaling(P)
+        p_offset = p_offset - self.margin * p_scale
+        p_scale = p_scale * (1.0 + 2.0 * self.margin)
+        T = (P - p_offset) / p_scale * n
 
         # The target of the output units' pre-activation.
         if self.output_activation == "sigmoid":
@@ -597,6 +635,13 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         activations = ["sigmoid"] * len(coefs[:-1]) + ["identity"]
 
         net = FeedForwardNetwork(coefs, intercepts, activations)
+        net = net.with_input_scaling(p_offset, p_scale)
+        # The projections on the directions folded into the first layer.
+        net = FeedForwardNetwork(
+            [directions.T @ net.coefs[0], *net.coefs[1:]],
+            net.intercepts,
+            net.activations,
+        )
         net = net.with_input_scaling(offset, scale)
         net = net.with_output_scaling(g_mean, g_std)
         if back is not None:
@@ -618,7 +663,11 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.n_cells_ = 0 if cells is None else cells.shape[0]
         self.alpha_ = None if fit is None else fit.penalties
         self.edf_ = None if fit is None else fit.edf
-        self.edges_ = offset[:, None] + scale[:, None] * (np.arange(n + 1) / n)
+        self.directions_ = directions
+        edges = p_offset[:, None] + p_scale[:, None] * (np.arange(n + 1) / n)
+        if d == X.shape[1]:
+            edges = offset[:, None] + scale[:, None] * edges
+        self.edges_ = edges
         return self
 
     def _resolve_n_bumps(self, n_features, n_samples):
@@ -698,7 +747,9 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             stats = chunk if stats is None else stats.__iadd__(chunk)
         band, positions = _levels_penalty(n)
         blocks = [
-            PenaltyBlock(i * q, band, redundant=min(i, 1), at=positions)
+            PenaltyBlock(
+                i * q, band, redundant=redundancy(i, self.n_features_in_), at=positions
+            )
             for i in range(d)
         ]
         fit = _select(stats, blocks, self.alpha)
@@ -814,21 +865,24 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         return out[:, 0] if self._single_output else out
 
     def _fast_forward(self, X):
-        """The forward pass of a one-hidden-layer step network, banded."""
+        """The forward pass of a one-hidden-layer step network, banded.
+
+        The units of one direction share their input weights and differ in
+        bias by ``steepness``: one projection per direction places each
+        sample among them.
+        """
         net = self.network_
         n = self.n_bumps_
         W, b = net.coefs[0], net.intercepts[0]
         V, bias = net.coefs[1], net.intercepts[1]
+        firsts = np.arange(self.directions_.shape[0]) * (n + 1)
+        Q = X @ W[:, firsts]
         pre = np.tile(bias, (X.shape[0], 1))
-        for i in range(X.shape[1]):
-            units = slice(i * (n + 1), (i + 1) * (n + 1))
+        for i, first in enumerate(firsts):
+            units = slice(first, first + n + 1)
             for t in range(V.shape[1]):
                 pre[:, t] += _fast_axis_sum(
-                    X[:, i],
-                    W[i, units][0],
-                    b[units][0],
-                    float(self.steepness),
-                    V[units, t],
+                    Q[:, i], 1.0, b[first], float(self.steepness), V[units, t]
                 )
         if len(net.coefs) == 2:
             return pre

@@ -16,11 +16,11 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import NetworkRegressorMixin, restored_on_error
+from ._directions import draw_directions, redundancy
 from ._knot_basis import (
     KnotRows,
     _curvature_knots,
@@ -73,11 +73,6 @@ _MAX_GROWN_UNKNOWNS = 4096
 _AUTO_KNOTS_ONE_INPUT = (32, 2048)
 _AUTO_UNKNOWNS = 512
 _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX = 2, 64
-
-# directions="auto": random directions beside the axes, one per this many
-# samples, at most this many: interactions need data to be seen.
-_AUTO_DIRECTIONS = 12
-_AUTO_SAMPLES_PER_DIRECTION = 25
 
 
 # --------------------------------------------------------------------------
@@ -186,8 +181,10 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
           and are still fitted in closed form; each direction has its own
           penalty, so directions that the data do not need are smoothed to
           lines.
-        - ``"auto"``: the axes plus one random direction per 25 samples,
-          at most 12: interactions where the data can support them.
+        - ``"auto"``: the axes plus one direction per 25 samples, at most
+          12: interactions where the data can support them. They are the
+          same for every fit (equally spaced angles for two inputs, a fixed
+          draw for more), so the default needs no ``random_state``.
 
         With one input the only direction is the input itself.
 
@@ -435,7 +432,9 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             )
         # Frequency weights: a weight of 2 counts like a repeated row.
         n_effective = X.shape[0] if w is None else int(round(w.sum()))
-        directions = self._draw_directions(n_features, n_effective)
+        directions = draw_directions(
+            self.directions, n_features, n_effective, self.random_state
+        )
         n_knots = self._resolve_n_knots(directions.shape[0], n_effective)
         n_start = explicit.size if explicit is not None else n_knots
         self._check_size(n_start, directions)
@@ -533,27 +532,6 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 "'adaptive'."
             )
         return knots
-
-    def _draw_directions(self, n_features, n_samples):
-        axes = np.eye(n_features)
-        if self.directions == "axes" or n_features == 1:
-            return axes
-        if self.directions == "auto":
-            n_drawn = min(_AUTO_DIRECTIONS, n_samples // _AUTO_SAMPLES_PER_DIRECTION)
-            if n_drawn == 0:
-                return axes
-        else:
-            n_drawn = self.directions
-        check_memory_budget(
-            n_drawn * n_features,
-            what=f"directions={n_drawn} with {n_features} features",
-            fix="lower directions",
-        )
-        rng = check_random_state(self.random_state)
-        drawn = rng.standard_normal((n_drawn, n_features))
-        norms = np.linalg.norm(drawn, axis=1, keepdims=True)
-        drawn = drawn / np.where(norms > 0, norms, 1.0)
-        return np.vstack([axes, drawn])
 
     def _check_size(self, n_knots, directions, growing=False):
         """Refuse knot counts whose arrays would exceed the memory budget."""
@@ -819,7 +797,7 @@ class _Problem:
             PenaltyBlock(
                 int(start),
                 second_difference_penalty(knots),
-                redundant=self._redundant(i),
+                redundant=redundancy(i, self.n_features),
                 at=knots,
             )
             for i, (start, knots) in enumerate(zip(starts, knots_list))
@@ -843,18 +821,6 @@ class _Problem:
             residual = Y - fitted
         max_error = float(np.max(np.abs(residual) * self.y_std))
         return _KnotFit(knots_list, values, alpha, solved.edf, max_error, residual)
-
-    def _redundant(self, i):
-        """Null-space functions of direction ``i`` that earlier ones represent.
-
-        The first axis keeps its constant and line; the other axes repeat the
-        constant; random directions (after the ``n_features`` axes) repeat
-        the constant and a line that the axes span.
-        """
-        n_features = self.n_features
-        if i == 0:
-            return 0
-        return 1 if i < n_features else 2
 
     def interval_errors(self, fit):
         """Max absolute residual within each interval of each direction."""

@@ -74,12 +74,16 @@ def test_predict_equals_forward_pass_in_2d(layout, output_activation):
     n_hidden = {"tower": 2, "additive": 1}[layout]
     n_hidden += output_activation == "sigmoid"
     assert len(model.coefs_) == n_hidden + 1
-    assert model.coefs_[0].shape == (2, 2 * 9)
+    # Towers lie on the axes; the additive layout adds one direction
+    # per 25 samples, at most 12.
+    n_dir = {"tower": 2, "additive": 14}[layout]
+    assert model.directions_.shape == (n_dir, 2)
+    assert model.coefs_[0].shape == (2, n_dir * 9)
     if layout == "tower":
         assert model.coefs_[1].shape == (18, model.n_cells_)
         assert model.heights_.shape == (model.n_cells_,)
     else:
-        assert model.heights_.shape == (2, 8)
+        assert model.heights_.shape == (n_dir, 8)
 
 
 @settings(max_examples=25, deadline=None)
@@ -285,7 +289,7 @@ def test_towers_max_cells_guard_names_additive():
     with pytest.raises(ValueError, match=re.escape("layout='additive'")):
         BumpNetRegressor(32, max_cells=100, layout="tower").fit(X, y)
     model = BumpNetRegressor(32, max_cells=100, layout="additive").fit(X, y)
-    assert model.heights_.shape == (2, 32)
+    assert model.heights_.shape == (14, 32)
 
 
 def test_towers_on_ten_features_stay_small():

@@ -443,7 +443,7 @@ def test_default_captures_interactions_of_two_inputs(name):
     X_test, y_test = make_function(name, 2000, random_state=1)
     model = ReluKnotRegressor(random_state=0).fit(X, y)
     assert model.score(X_test, y_test) >= 0.999
-    # The axes and one random direction per 25 samples, at most 12.
+    # The axes and one direction per 25 samples, at most 12.
     assert model.directions_.shape == (14, 2)
     assert model.alpha_.shape == (14,) and np.all(model.alpha_ > 0)
 

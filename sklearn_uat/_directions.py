@@ -1,0 +1,69 @@
+"""Directions of the ridge functions of the closed-form networks.
+
+With several inputs, ``ReluKnotRegressor`` and ``BumpNetRegressor`` lay their
+rows of units along directions of the scaled input space: the axes (an
+additive model) and random unit directions (sums of ridge functions, which
+represent interactions). Both estimators draw them here, and both tell the
+least-squares engine which null-space functions of a row other rows already
+represent.
+"""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._validation import check_memory_budget
+
+# directions="auto": random directions beside the axes, one per this many
+# samples, at most this many: interactions need data to be seen.
+AUTO_DIRECTIONS = 12
+AUTO_SAMPLES_PER_DIRECTION = 25
+# ... drawn, for three inputs or more, from a generator with this seed.
+_AUTO_SEED = 20_171_213
+
+
+def draw_directions(directions, n_features, n_samples, random_state):
+    """Unit directions, shape (n_directions, n_features), the axes first.
+
+    ``directions`` is ``"axes"``, ``"auto"`` (one direction per 25 samples,
+    at most 12, the same for every fit, so the default needs no random
+    state: equally spaced angles between the axes for two inputs, a fixed
+    draw for more) or the number of random directions, drawn with
+    ``random_state``; one input has only itself. ``n_samples`` counts
+    frequency weights.
+    """
+    axes = np.eye(n_features)
+    if directions == "axes" or n_features == 1:
+        return axes
+    if directions == "auto":
+        n_drawn = min(AUTO_DIRECTIONS, int(n_samples) // AUTO_SAMPLES_PER_DIRECTION)
+        if n_drawn == 0:
+            return axes
+        if n_features == 2:
+            angles = np.pi * (np.arange(n_drawn) + 0.5) / n_drawn
+            drawn = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+        else:
+            rng = np.random.default_rng(_AUTO_SEED)
+            drawn = rng.standard_normal((n_drawn, n_features))
+    else:
+        check_memory_budget(
+            directions * n_features,
+            what=f"directions={directions} with {n_features} features",
+            fix="lower directions",
+        )
+        rng = check_random_state(random_state)
+        drawn = rng.standard_normal((directions, n_features))
+    norms = np.linalg.norm(drawn, axis=1, keepdims=True)
+    drawn = drawn / np.where(norms > 0, norms, 1.0)
+    return np.vstack([axes, drawn])
+
+
+def redundancy(i, n_features):
+    """Null-space functions of direction ``i`` that earlier directions represent.
+
+    The first axis keeps its constant and line; the other axes repeat the
+    constant; random directions (after the ``n_features`` axes) repeat the
+    constant and a line that the axes span.
+    """
+    if i == 0:
+        return 0
+    return 1 if i < n_features else 2
