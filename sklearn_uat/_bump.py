@@ -9,6 +9,7 @@ it a model that can be fitted, cross-validated and looked at.
 """
 
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +27,7 @@ from ._lstsq import (
     select_penalties,
 )
 from ._network import FeedForwardNetwork
+from ._stream import StreamingMixin, check_inside, is_dask_collection
 from ._validation import (
     as_target_columns,
     check_memory_budget,
@@ -226,7 +228,93 @@ def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
     return out
 
 
-class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
+def _additive_normal_equations(T, G, sample_weight, n, s):
+    """Dense normal equations of a row of pieces per axis, and ``Phi.T w``."""
+    d = T.shape[1]
+    q = n + 2
+    m = d * q
+    rows = max(1, _CHUNK_ELEMENTS // m)
+    stats = None
+    column_mass = np.zeros(m)
+    for a in range(0, T.shape[0], rows):
+        b = min(a + rows, T.shape[0])
+        windows = []
+        for i in range(d):
+            first, width = _axis_window(T[a:b, i], n, s)
+            cols = i * q + first[:, None] + np.arange(width)
+            windows.append((cols, _pieces(T[a:b, i], n, s, first, width)))
+            np.add.at(
+                column_mass,
+                cols.ravel(),
+                (windows[-1][1] * sample_weight[a:b, None]).ravel(),
+            )
+        chunk = NormalEquations.from_windows(windows, G[a:b], sample_weight[a:b], m)
+        stats = chunk if stats is None else stats.__iadd__(chunk)
+    return stats, column_mass
+
+
+def _additive_levels(stats, column_mass, d, n, alpha):
+    """Penalised levels of every axis, each centred on the data.
+
+    Returns the levels (d, n + 2, n_targets) less their centres, the sum of
+    the centres and the engine's fit.
+    """
+    q = n + 2
+    band, positions = _levels_penalty(n)
+    blocks = [
+        PenaltyBlock(i * q, band, redundant=min(i, 1), at=positions) for i in range(d)
+    ]
+    fit = _select(stats, blocks, alpha)
+    levels = fit.coef.reshape(d, q, -1)
+    total = stats.weight_sum
+    centre = np.einsum("iq,iqt->it", column_mass.reshape(d, q), levels) / total
+    return levels - centre[:, None, :], centre.sum(axis=0), fit
+
+
+@dataclass
+class _BumpLayer:
+    """The bumps fixed before the rows of a streamed fit arrive."""
+
+    n_bumps: int
+    steepness: float
+    lo: np.ndarray
+    hi: np.ndarray
+    offset: np.ndarray
+    scale: np.ndarray
+    source: str
+
+
+def _step_layer(d, n, s):
+    """First hidden layer: n + 1 step units per axis, on scaled inputs."""
+    steps_W = np.zeros((d, d * (n + 1)))
+    steps_b = np.tile(-s * np.arange(n + 1.0), d)
+    for i in range(d):
+        steps_W[i, i * (n + 1) : (i + 1) * (n + 1)] = s * n
+    return steps_W, steps_b
+
+
+def _additive_layers(n, s, levels, bias, g_mean, g_std):
+    """Layers, heights and outer levels of a row of bumps per axis.
+
+    ``levels`` has shape (d, n + 2, n_targets); the output weights are the
+    differences of neighbouring levels.
+    """
+    d = levels.shape[0]
+    steps_W, steps_b = _step_layer(d, n, s)
+    out_W = np.diff(levels, axis=1).reshape(-1, levels.shape[2])
+    # Heights in the units of the output pre-activation; with several inputs
+    # each axis's function is centred on the training data.
+    centre = g_mean if d == 1 else 0.0
+    heights = centre + levels[:, 1:-1] * g_std
+    outer = centre + levels[:, [0, -1]] * g_std
+    if d == 1:
+        heights, outer = heights[0], outer[0]
+    return [steps_W, out_W], [steps_b, bias], heights, outer
+
+
+class BumpNetRegressor(
+    StreamingMixin, NetworkRegressorMixin, RegressorMixin, BaseEstimator
+):
     """Sigmoid network built from bumps and towers, without gradient descent.
 
     Each input is scaled onto ``[0, n_bumps]`` over the training range (one
@@ -337,6 +425,14 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         ``layout="additive"``; towers get no unit in the empty outer cells.
         The default 0 keeps the textbook layout, bumps edge to edge over the
         training range.
+    domain : array-like of shape (n_features, 2), default=None
+        The ``(lo, hi)`` range of each input, fixed up front: the bumps are
+        laid out over it (with ``margin``) instead of over the training
+        range, and rows outside it are refused with a ValueError (never
+        clipped). It fixes the hidden layer of :meth:`partial_fit` before
+        any chunk is seen, and makes ``fit`` build the same layer. None: the
+        training range (for :meth:`partial_fit`, the range of the first
+        chunk).
 
     Attributes
     ----------
@@ -477,6 +573,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             StrOptions({"reml"}),
         ],
         "margin": [Interval(Real, 0, 1, closed="left")],
+        "domain": ["array-like", None],
     }
 
     def __init__(
@@ -491,6 +588,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         max_cells=4096,
         alpha="reml",
         margin=0.0,
+        domain=None,
     ):
         self.n_bumps = n_bumps
         self.steepness = steepness
@@ -501,6 +599,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.max_cells = max_cells
         self.alpha = alpha
         self.margin = margin
+        self.domain = domain
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -524,6 +623,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         with restored_on_error(self):
+            if is_dask_collection(X) or is_dask_collection(y):
+                return self._fit_dask(X, y, sample_weight)
             X, y = validate_data(
                 self, X, y, reset=True, y_numeric=True, multi_output=True
             )
@@ -546,9 +647,10 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             fix="lower n_bumps, or raise steepness (a narrower band)",
         )
 
-        offset, scale = minmax_scaling(X)
-        offset = offset - self.margin * scale
-        scale = scale * (1.0 + 2.0 * self.margin)
+        domain = self._stream_domain(d)
+        if domain is not None:
+            check_inside(X, *domain, source="domain")
+        offset, scale = self._bump_scaling(X, domain)
         T = (X - offset) / scale * n
 
         # The target of the output units' pre-activation.
@@ -562,39 +664,54 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             g_mean, g_std = np.zeros(G.shape[1]), np.ones(G.shape[1])
         G = (G - g_mean) / g_std
 
-        # First hidden layer: n + 1 step units per axis, on scaled inputs.
-        steps_W = np.zeros((d, d * (n + 1)))
-        steps_b = np.tile(-s * np.arange(n + 1.0), d)
-        for i in range(d):
-            steps_W[i, i * (n + 1) : (i + 1) * (n + 1)] = s * n
-
-        cells, outer, fit = None, None, None
+        cells, fit = None, None
         if d == 1 or self.layout == "additive":
             levels, bias, fit = self._fit_additive(T, G, sample_weight, n)
-            # levels: (d, n + 2, n_targets); the output weights are the
-            # differences of neighbouring levels.
-            out_W = np.diff(levels, axis=1).reshape(-1, G.shape[1])
-            coefs = [steps_W, out_W]
-            intercepts = [steps_b, bias]
-            # Heights in the units of the output pre-activation; with several
-            # inputs each axis's function is centred on the training data.
-            centre = g_mean if d == 1 else 0.0
-            heights = centre + levels[:, 1:-1] * g_std
-            outer = centre + levels[:, [0, -1]] * g_std
-            if d == 1:
-                heights, outer = heights[0], outer[0]
+            coefs, intercepts, heights, outer = _additive_layers(
+                n, s, levels, bias, g_mean, g_std
+            )
         else:
+            steps_W, steps_b = _step_layer(d, n, s)
             tower_W, tower_b, out_W, bias, cells, fit = self._fit_towers(
                 T, G, sample_weight, n
             )
             coefs = [steps_W, tower_W, out_W]
             intercepts = [steps_b, tower_b, bias]
-            heights = out_W * g_std
-        activations = ["sigmoid"] * len(coefs[:-1]) + ["identity"]
+            heights, outer = out_W * g_std, None
+        return self._set_model(
+            coefs,
+            intercepts,
+            (offset, scale),
+            (g_mean, g_std),
+            back,
+            single_output,
+            n,
+            heights,
+            outer,
+            cells,
+            fit,
+        )
 
+    def _set_model(
+        self,
+        coefs,
+        intercepts,
+        input_scaling,
+        target_scaling,
+        back,
+        single_output,
+        n,
+        heights,
+        outer,
+        cells,
+        fit,
+    ):
+        """Assign every fitted attribute at once, from the layers."""
+        offset, scale = input_scaling
+        activations = ["sigmoid"] * len(coefs[:-1]) + ["identity"]
         net = FeedForwardNetwork(coefs, intercepts, activations)
         net = net.with_input_scaling(offset, scale)
-        net = net.with_output_scaling(g_mean, g_std)
+        net = net.with_output_scaling(*target_scaling)
         if back is not None:
             net = FeedForwardNetwork(
                 [*net.coefs, np.diag(back[1])],
@@ -604,8 +721,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         if single_output:
             heights = heights[..., 0]
             outer = None if outer is None else outer[..., 0]
-        # Every fitted attribute at once.
         self._single_output = single_output
+        self._stream = None
         self.network_ = net
         self.n_bumps_ = n
         self.heights_ = heights
@@ -616,6 +733,91 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.edf_ = None if fit is None else fit.edf
         self.edges_ = offset[:, None] + scale[:, None] * (np.arange(n + 1) / n)
         return self
+
+    def _bump_scaling(self, X, domain):
+        """Offset and scale of the inputs: the range, widened by ``margin``."""
+        if domain is None:
+            offset, scale = minmax_scaling(X)
+        else:
+            offset, scale = domain[0], domain[1] - domain[0]
+        return offset - self.margin * scale, scale * (1.0 + 2.0 * self.margin)
+
+    # -- fits beyond memory: the hooks of StreamingMixin
+
+    _stream_parameters = (
+        "n_bumps",
+        "steepness",
+        "heights",
+        "output_activation",
+        "layout",
+        "alpha",
+        "margin",
+        "domain",
+    )
+
+    def _stream_layer(self, X, w, n_effective, domain):
+        """The fixed bumps of partial_fit and of fit on Dask collections."""
+        d = X.shape[1] if X is not None else domain[0].size
+        if (
+            self.heights != "lstsq"
+            or self.output_activation != "identity"
+            or (d > 1 and self.layout != "additive")
+        ):
+            raise ValueError(
+                "partial_fit and fit on a Dask collection sum the normal "
+                "equations of least-squares heights on an identity output: use "
+                "heights='lstsq', output_activation='identity' and (several "
+                "inputs) layout='additive'. Towers, mean heights and the "
+                "sigmoid output need all the rows at once."
+            )
+        if domain is not None:
+            lo, hi = domain
+            source = "domain"
+        else:
+            lo, hi = X.min(axis=0), X.max(axis=0)
+            source = "the range of the first chunk (pass domain= to fix it)"
+        n = self._resolve_n_bumps(d, n_effective)
+        offset, scale = self._bump_scaling(np.stack([lo, hi]), None)
+        return _BumpLayer(n, float(self.steepness), lo, hi, offset, scale, source)
+
+    def _stream_equations(self, layer, X, targets, w):
+        n, s = layer.n_bumps, layer.steepness
+        T = (X - layer.offset) / layer.scale * n
+        w = np.ones(X.shape[0]) if w is None else w
+        if T.shape[1] > 1:
+            return _additive_normal_equations(T, targets, w, n, s)[0]
+        ab, rhs = _banded_normal_equations(T[:, 0], targets, w, n, s)
+        yty = np.einsum("ij,ij->j", targets, targets * w[:, None])
+        return NormalEquations(ab, rhs, yty, float(w.sum()), True)
+
+    def _stream_solve(self, layer, statistics, single_output):
+        stats, g_mean, g_std = statistics.standardised()
+        n, d = layer.n_bumps, layer.lo.size
+        if d == 1:
+            band, _ = _levels_penalty(n)
+            fit = _select(stats, [PenaltyBlock(0, band)], self.alpha)
+            levels, bias = fit.coef[None], fit.coef[0]
+        else:
+            levels, centre, fit = _additive_levels(
+                stats, statistics.mass, d, n, self.alpha
+            )
+            bias = centre + levels[:, 0].sum(axis=0)
+        coefs, intercepts, heights, outer = _additive_layers(
+            n, layer.steepness, levels, bias, g_mean, g_std
+        )
+        return self._set_model(
+            coefs,
+            intercepts,
+            (layer.offset, layer.scale),
+            (g_mean, g_std),
+            None,
+            single_output,
+            n,
+            heights,
+            outer,
+            None,
+            fit,
+        )
 
     def _resolve_n_bumps(self, n_features, n_samples):
         if self.n_bumps != "auto":
@@ -670,38 +872,13 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         s = float(self.steepness)
         q = n + 2
         m = d * q
-        rows = max(1, _CHUNK_ELEMENTS // m)
         check_memory_budget(
-            3 * m * m + rows * m,
+            3 * m * m + max(1, _CHUNK_ELEMENTS // m) * m,
             what=f"layout='additive' with n_bumps={n} on {d} features",
             fix="lower n_bumps",
         )
-        stats = None
-        column_mass = np.zeros(m)
-        for a in range(0, T.shape[0], rows):
-            b = min(a + rows, T.shape[0])
-            windows = []
-            for i in range(d):
-                first, width = _axis_window(T[a:b, i], n, s)
-                cols = i * q + first[:, None] + np.arange(width)
-                windows.append((cols, _pieces(T[a:b, i], n, s, first, width)))
-                np.add.at(
-                    column_mass,
-                    cols.ravel(),
-                    (windows[-1][1] * sample_weight[a:b, None]).ravel(),
-                )
-            chunk = NormalEquations.from_windows(windows, G[a:b], sample_weight[a:b], m)
-            stats = chunk if stats is None else stats.__iadd__(chunk)
-        band, positions = _levels_penalty(n)
-        blocks = [
-            PenaltyBlock(i * q, band, redundant=min(i, 1), at=positions)
-            for i in range(d)
-        ]
-        fit = _select(stats, blocks, self.alpha)
-        levels = fit.coef.reshape(d, q, -1)
-        total = sample_weight.sum()
-        centre = np.einsum("iq,iqt->it", column_mass.reshape(d, q), levels) / total
-        return levels - centre[:, None, :], centre.sum(axis=0), fit
+        stats, column_mass = _additive_normal_equations(T, G, sample_weight, n, s)
+        return _additive_levels(stats, column_mass, d, n, self.alpha)
 
     def _fit_towers(self, T, G, sample_weight, n):
         """Second layer (one unit per occupied cell), output weights, bias."""
