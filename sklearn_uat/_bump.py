@@ -755,7 +755,7 @@ class BumpNetRegressor(
         "domain",
     )
 
-    def _stream_layer(self, X, w, n_effective, domain):
+    def _stream_layer(self, X, w, n_effective, domain, data_ranges=None):
         """The fixed bumps of partial_fit and of fit on Dask collections."""
         d = X.shape[1] if X is not None else domain[0].size
         if (

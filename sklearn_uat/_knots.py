@@ -543,7 +543,7 @@ class ReluKnotRegressor(
         "random_state",
     )
 
-    def _stream_layer(self, X, w, n_effective, domain):
+    def _stream_layer(self, X, w, n_effective, domain, data_ranges=None):
         """The fixed knots of partial_fit and of fit on Dask collections."""
         if self.tol is not None or (
             isinstance(self.knots, str) and self.knots == "adaptive"
@@ -573,6 +573,8 @@ class ReluKnotRegressor(
             n_knots = self._resolve_n_knots(directions.shape[0], n_effective)
             self._check_size(n_knots, directions)
             ranges = _box_ranges(directions)
+            if data_ranges is not None and directions.shape[0] > 1:
+                ranges = self._projection_ranges(data_ranges(directions, lo, scale))
             if self.knots == "uniform":
                 knots_list = [_uniform_knots(a, b, n_knots) for a, b in ranges]
             elif X is None:

@@ -174,9 +174,12 @@ class StreamingMixin:
 
     The estimator provides
 
-    - ``_stream_layer(X, w, n_effective, domain)``: the fixed hidden layer (an
-      object with ``lo``, ``hi`` and ``source`` attributes) from the first
-      chunk ``X`` (None on Dask) or the ``domain`` bounds;
+    - ``_stream_layer(X, w, n_effective, domain, data_ranges=None)``: the
+      fixed hidden layer (an object with ``lo``, ``hi`` and ``source``
+      attributes) from the first chunk ``X`` (None on Dask) or the
+      ``domain`` bounds; on Dask without a given domain, ``data_ranges(
+      directions, offset, scale)`` computes the range of projections of the
+      scaled inputs, as ``fit`` measures it in memory;
     - ``_stream_equations(layer, X, targets, w)``: the normal equations of a
       chunk for the given target columns;
     - ``_stream_solve(layer, statistics, single_output)``: solve and assign
@@ -309,9 +312,18 @@ class StreamingMixin:
         if not total > 0:
             raise ValueError("sample_weight must have at least one positive entry.")
         domain = self._stream_domain(n_features)
+        ranges = None
         if domain is None:
             domain = (np.asarray(lo, dtype=np.float64), np.asarray(hi, np.float64))
-        layer = self._stream_layer(None, None, int(round(total)), domain)
+
+            def ranges(directions, offset, scale):
+                # The range of each projection over the data, as fit takes it.
+                P = ((Xp - offset) / scale) @ directions.T
+                return np.stack(dask.compute(da.nanmin(P, 0), da.nanmax(P, 0)))
+
+        layer = self._stream_layer(
+            None, None, int(round(total)), domain, data_ranges=ranges
+        )
         shift = np.asarray(y_sum, dtype=np.float64) / total
         unit = np.where(peak > 0, np.asarray(peak, dtype=np.float64), 1.0)
         parts = [
