@@ -27,7 +27,7 @@ from ._lstsq import (
     select_penalties,
 )
 from ._network import FeedForwardNetwork
-from ._stream import StreamingMixin, check_inside, is_dask_collection
+from ._stream import StreamingMixin, TargetStatistics, check_inside, is_dask_collection
 from ._validation import (
     as_target_columns,
     check_memory_budget,
@@ -678,7 +678,7 @@ class BumpNetRegressor(
             coefs = [steps_W, tower_W, out_W]
             intercepts = [steps_b, tower_b, bias]
             heights, outer = out_W * g_std, None
-        return self._set_model(
+        self._set_model(
             coefs,
             intercepts,
             (offset, scale),
@@ -691,6 +691,18 @@ class BumpNetRegressor(
             cells,
             fit,
         )
+        if fit is not None and cells is None and back is None:
+            # What partial_fit continues from: these bumps and fit's sums.
+            lo, hi = (X.min(axis=0), X.max(axis=0)) if domain is None else domain
+            source = "domain"
+            if domain is None:
+                source = "the training range of fit (pass domain= to widen it)"
+            layer = _BumpLayer(n, s, lo, hi, offset, scale, source)
+            statistics = TargetStatistics.from_standardised(
+                fit.statistics, g_mean, g_std, np.max(np.abs(Y), axis=0), n + 2
+            )
+            self._keep_stream(layer, statistics, single_output)
+        return self
 
     def _set_model(
         self,

@@ -36,11 +36,12 @@ from ._knot_basis import (
 )
 from ._lstsq import (
     PENALTY_RANGE,
+    NormalEquations,
     PenaltyBlock,
     second_difference_penalty,
     select_penalties,
 )
-from ._stream import StreamingMixin, check_inside, is_dask_collection
+from ._stream import StreamingMixin, TargetStatistics, check_inside, is_dask_collection
 from ._validation import (
     as_target_columns,
     check_memory_budget,
@@ -489,7 +490,7 @@ class ReluKnotRegressor(
         else:
             fit = self._grow(problem, ranges, directions, n_knots)
 
-        return self._set_model(
+        self._set_model(
             KnotRows(
                 directions=directions,
                 knots=fit.knots,
@@ -506,6 +507,24 @@ class ReluKnotRegressor(
             fit.max_error,
             single_output,
         )
+        # What partial_fit continues from: this layer and fit's statistics.
+        layer = _KnotLayer(
+            directions,
+            fit.knots,
+            offset,
+            offset + scale if domain is None else domain[1],
+            scale,
+            problem.clamp,
+            explicit,
+            "the training range of fit (pass domain= to widen it)"
+            if domain is None
+            else "domain",
+        )
+        statistics = TargetStatistics.from_standardised(
+            fit.statistics, y_mean, y_std, np.max(np.abs(Y), axis=0), fit.knots[0].size
+        )
+        self._keep_stream(layer, statistics, single_output)
+        return self
 
     def _set_model(self, rows, explicit, alpha, edf, max_error, single_output):
         """Assign every fitted attribute at once, from the one fitted model."""
@@ -613,7 +632,7 @@ class ReluKnotRegressor(
     def _stream_solve(self, layer, statistics, single_output):
         stats, y_mean, y_std = statistics.standardised()
         n_features = layer.directions.shape[1]
-        values, alpha, edf = _solve_on_knots(
+        values, alpha, edf, _ = _solve_on_knots(
             stats, layer.knots, self.alpha, lambda i: _redundant(i, n_features)
         )
         rows = KnotRows(
@@ -908,6 +927,7 @@ class _KnotFit:
     edf: float
     max_error: float
     residual: np.ndarray
+    statistics: NormalEquations
 
 
 @dataclass
@@ -945,7 +965,7 @@ class _Problem:
             stats = hat_normal_equations(j, s, Y, w, knots.size)
         else:
             stats = directions_normal_equations(P, Y, w, knots_list, self.clamp)
-        values, alpha, edf = _solve_on_knots(
+        values, alpha, edf, stats = _solve_on_knots(
             stats, knots_list, self.alpha, self._redundant
         )
         if len(knots_list) == 1:
@@ -958,7 +978,7 @@ class _Problem:
                 fitted += _evaluate_direction(knots, a, m, P[:, i], self.clamp)
             residual = Y - fitted
         max_error = float(np.max(np.abs(residual) * self.y_std))
-        return _KnotFit(knots_list, values, alpha, edf, max_error, residual)
+        return _KnotFit(knots_list, values, alpha, edf, max_error, residual, stats)
 
     def _redundant(self, i):
         return _redundant(i, self.n_features)
@@ -1030,7 +1050,7 @@ def _solve_on_knots(stats, knots_list, alpha, redundant):
         fixed = np.broadcast_to(np.asarray(alpha, dtype=float), len(blocks))
         solved = select_penalties(stats, blocks, fixed=fixed)
     values = [solved.coef[a:b] for a, b in zip(starts[:-1], starts[1:])]
-    return values, solved.penalties, solved.edf
+    return values, solved.penalties, solved.edf, solved.statistics
 
 
 def _equally_spaced_knots(knots):

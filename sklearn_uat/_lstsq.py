@@ -454,6 +454,8 @@ class PenalisedFit:
     edf: float
     n_steps: int
     converged: bool
+    #: The normal equations it was solved from (for fits that continue).
+    statistics: NormalEquations = None
 
 
 def _residual_sum(stats, coef):
@@ -561,10 +563,12 @@ def select_penalties(stats, blocks, fixed=None):
     derivative of the criterion. Several targets share the penalties: their
     quadratic forms are summed, each divided by its own ``sigma^2``.
     """
+    original = stats
     stats, blocks, T = _null_space_coordinates(stats, blocks)
     fit = _select(stats, blocks, fixed)
     if T is not None:
         fit.coef = T @ fit.coef
+    fit.statistics = original
     return fit
 
 

@@ -91,6 +91,32 @@ class TargetStatistics:
             self.unit,
         )
 
+    @classmethod
+    def from_standardised(cls, equations, mean, std, peak, first_block):
+        """The statistics that ``fit`` solved from, made to continue.
+
+        ``equations`` are those of the standardised targets; the first
+        ``first_block`` basis functions sum to one at every row (a partition
+        of unity: hats or bumps along one direction), so ``Phi.T w`` and the
+        weighted sum of the targets follow from the Gram matrix and the
+        right-hand side.
+        """
+        gram = equations.gram
+        if equations.banded:
+            mass = _banded_row_sums(gram)
+        else:
+            mass = gram[:, :first_block].sum(axis=1)
+        total = equations.weight_sum
+        continued = NormalEquations(
+            gram.copy(),
+            np.column_stack([equations.rhs, mass]),
+            np.append(equations.yty, total),
+            total,
+            equations.banded,
+        )
+        target_sum = equations.rhs[:first_block].sum(axis=0)
+        return cls(continued, target_sum, peak, mean.copy(), std.copy())
+
     @property
     def mass(self):
         """``Phi.T w``: the weighted sum of each basis function."""
@@ -125,6 +151,17 @@ class TargetStatistics:
             mean,
             std,
         )
+
+
+def _banded_row_sums(ab):
+    """Row sums of a symmetric matrix in upper banded storage."""
+    p, m = ab.shape
+    sums = ab[-1].copy()
+    for d in range(1, p):
+        diag = ab[p - 1 - d, d:]
+        sums[:-d] += diag
+        sums[d:] += diag
+    return sums
 
 
 def check_domain(domain, n_features):
@@ -218,9 +255,10 @@ class StreamingMixin:
         first = stream is None
         if first and hasattr(self, "n_features_in_"):
             raise ValueError(
-                f"{type(self).__name__} was fitted by fit, whose rows are not "
-                "kept: partial_fit can only continue a model that partial_fit "
-                "built. Start from a fresh estimator (sklearn.base.clone)."
+                f"partial_fit cannot continue this {type(self).__name__}: its "
+                "hidden layer (towers, mean heights or a sigmoid output) does not "
+                "come from statistics that add up over chunks. Start from a "
+                "fresh estimator (sklearn.base.clone) or call fit."
             )
         if not first:
             changed = [
@@ -266,13 +304,17 @@ class StreamingMixin:
             )
             total = chunk if total is None else total + chunk
             self._stream_solve(layer, total, single_output)
-            self._stream = {
-                "layer": layer,
-                "statistics": total,
-                "single": single_output,
-                "parameters": {n: getattr(self, n) for n in self._stream_parameters},
-            }
+            self._keep_stream(layer, total, single_output)
         return self
+
+    def _keep_stream(self, layer, statistics, single_output):
+        """Keep what a later partial_fit continues from."""
+        self._stream = {
+            "layer": layer,
+            "statistics": statistics,
+            "single": single_output,
+            "parameters": {n: getattr(self, n) for n in self._stream_parameters},
+        }
 
     def _stream_domain(self, n_features):
         if self.domain is None:
@@ -348,7 +390,7 @@ class StreamingMixin:
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self._stream_solve(layer, statistics, single_output)
-        self._stream = None
+        self._keep_stream(layer, statistics, single_output)
         return self
 
 
