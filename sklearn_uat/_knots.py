@@ -983,6 +983,17 @@ class _Problem:
     def _redundant(self, i):
         return _redundant(i, self.n_features)
 
+    def interval_errors(self, fit):
+        """Max absolute residual within each interval of each direction."""
+        residual = np.max(np.abs(fit.residual), axis=1)
+        errors = []
+        for i, knots in enumerate(fit.knots):
+            j, _ = _intervals(knots, self.P[:, i], presorted=self.presorted)
+            e = np.zeros(knots.size - 1)
+            np.maximum.at(e, j, residual)
+            errors.append(e)
+        return errors
+
 
 def _redundant(i, n_features):
     """Null-space functions of direction ``i`` that earlier ones represent.
@@ -1015,17 +1026,6 @@ def _box_ranges(directions):
     lo = np.minimum(directions, 0.0).sum(axis=1)
     hi = np.maximum(directions, 0.0).sum(axis=1)
     return np.stack([lo, hi], axis=1)
-
-    def interval_errors(self, fit):
-        """Max absolute residual within each interval of each direction."""
-        residual = np.max(np.abs(fit.residual), axis=1)
-        errors = []
-        for i, knots in enumerate(fit.knots):
-            j, _ = _intervals(knots, self.P[:, i], presorted=self.presorted)
-            e = np.zeros(knots.size - 1)
-            np.maximum.at(e, j, residual)
-            errors.append(e)
-        return errors
 
 
 def _solve_on_knots(stats, knots_list, alpha, redundant):
