@@ -767,21 +767,25 @@ class BumpNetRegressor(
         "domain",
     )
 
-    def _stream_layer(self, X, w, n_effective, domain, data_ranges=None):
-        """The fixed bumps of partial_fit and of fit on Dask collections."""
-        d = X.shape[1] if X is not None else domain[0].size
+    def _stream_refusal(self):
         if (
             self.heights != "lstsq"
             or self.output_activation != "identity"
-            or (d > 1 and self.layout != "additive")
+            or self.layout != "additive"
         ):
-            raise ValueError(
+            return (
                 "partial_fit and fit on a Dask collection sum the normal "
                 "equations of least-squares heights on an identity output: use "
-                "heights='lstsq', output_activation='identity' and (several "
-                "inputs) layout='additive'. Towers, mean heights and the "
-                "sigmoid output need all the rows at once."
+                "heights='lstsq', output_activation='identity' and "
+                "layout='additive'. Towers, mean heights and the sigmoid output "
+                "need all the rows at once."
             )
+        return None
+
+    def _stream_layer(self, X, w, n_effective, domain, data_ranges=None):
+        """The fixed bumps of partial_fit and of fit on Dask collections."""
+        d = X.shape[1] if X is not None else domain[0].size
+        self._check_streamable()
         if domain is not None:
             lo, hi = domain
             source = "domain"

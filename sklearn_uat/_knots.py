@@ -562,16 +562,20 @@ class ReluKnotRegressor(
         "random_state",
     )
 
-    def _stream_layer(self, X, w, n_effective, domain, data_ranges=None):
-        """The fixed knots of partial_fit and of fit on Dask collections."""
+    def _stream_refusal(self):
         if self.tol is not None or (
             isinstance(self.knots, str) and self.knots == "adaptive"
         ):
-            raise ValueError(
+            return (
                 "tol and knots='adaptive' refit on all the rows, which partial_fit "
                 "and fit on a Dask collection never hold; use knots='uniform', "
                 "'quantile' or an array, with tol=None."
             )
+        return None
+
+    def _stream_layer(self, X, w, n_effective, domain, data_ranges=None):
+        """The fixed knots of partial_fit and of fit on Dask collections."""
+        self._check_streamable()
         n_features = X.shape[1] if X is not None else domain[0].size
         explicit = self._explicit_knots(n_features)
         if domain is not None:

@@ -20,6 +20,7 @@ moments come from sums of the shifted targets without cancellation.
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import validate_data
 
 from ._base import restored_on_error
@@ -222,9 +223,21 @@ class StreamingMixin:
     - ``_stream_solve(layer, statistics, single_output)``: solve and assign
       every fitted attribute;
     - ``_stream_parameters``: names of the parameters that the layer and the
-      solve depend on, which must not change between ``partial_fit`` calls.
+      solve depend on, which must not change between ``partial_fit`` calls;
+    - ``_stream_refusal()``: why the parameters need all the rows at once,
+      or None. ``partial_fit`` exists only when it is None.
     """
 
+    def _check_streamable(self):
+        reason = self._stream_refusal()
+        if reason is not None:
+            raise ValueError(reason)
+        return True
+
+    def _streamable(self):
+        return self._stream_refusal() is None
+
+    @available_if(_streamable)
     def partial_fit(self, X, y, sample_weight=None):
         """Add the statistics of a chunk of rows and solve the output layer.
 
@@ -334,6 +347,13 @@ class StreamingMixin:
         Y = y[:, None] if y.ndim == 1 else y
         single_output = y.ndim == 1 or y.shape[1] == 1
         n_features = X.shape[1]
+        domain = self._stream_domain(n_features)
+        if domain is not None and w is None:
+            # The layer is fixed up front: one pass over the data, with the
+            # map of the targets taken from the first block.
+            layer = self._stream_layer(None, None, X.shape[0], domain)
+            shift, unit = TargetStatistics.reference(np.asarray(Y.blocks[0].compute()))
+            return self._sum_blocks(X, Y, w, layer, shift, unit, single_output)
         positive = None if w is None else w > 0
         Xp = X if w is None else da.where(positive[:, None], X, np.nan)
         lo, hi, finite_x, finite_y, total, y_sum, peak = dask.compute(
@@ -353,7 +373,6 @@ class StreamingMixin:
         total = float(total)
         if not total > 0:
             raise ValueError("sample_weight must have at least one positive entry.")
-        domain = self._stream_domain(n_features)
         ranges = None
         if domain is None:
             domain = (np.asarray(lo, dtype=np.float64), np.asarray(hi, np.float64))
@@ -368,6 +387,12 @@ class StreamingMixin:
         )
         shift = np.asarray(y_sum, dtype=np.float64) / total
         unit = np.where(peak > 0, np.asarray(peak, dtype=np.float64), 1.0)
+        return self._sum_blocks(X, Y, w, layer, shift, unit, single_output)
+
+    def _sum_blocks(self, X, Y, w, layer, shift, unit, single_output):
+        """The blocks' statistics, summed on the workers, and the solve."""
+        import dask
+
         parts = [
             dask.delayed(_block_statistics)(
                 self._stream_equations, layer, xb, yb, wb, shift, unit
@@ -386,7 +411,7 @@ class StreamingMixin:
                 for i in range(0, len(parts), 8)
             ]
         statistics = parts[0].compute()
-        self.n_features_in_ = n_features
+        self.n_features_in_ = X.shape[1]
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self._stream_solve(layer, statistics, single_output)
@@ -441,6 +466,11 @@ def _block_statistics(equations_of, layer, X, Y, w, shift, unit):
     """One block's statistics, computed on a worker."""
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
+    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+        raise ValueError(
+            "Input contains NaN or infinity (in X or y); drop or impute those "
+            "rows before fitting."
+        )
     if w is not None:
         keep = np.asarray(w) > 0
         X, Y, w = X[keep], Y[keep], np.asarray(w, dtype=np.float64)[keep]

@@ -153,3 +153,20 @@ def test_dask_ml_wrappers_work_with_every_estimator(estimator):
         np.testing.assert_allclose(
             incremental.predict(X), expected, rtol=1e-10, atol=1e-10
         )
+
+
+def test_dask_fit_with_a_domain_takes_one_pass(client):
+    da = pytest.importorskip("dask.array")
+    X, y = _dask_data(4000)
+    model = ReluKnotRegressor(n_knots=30, domain=[(-1.0, 2.0)])
+    on_cluster = clone(model).fit(
+        da.from_array(X, chunks=(1000, 1)), da.from_array(y, chunks=1000)
+    )
+    expected = clone(model).fit(X, y).predict(X)
+    np.testing.assert_allclose(on_cluster.predict(X), expected, rtol=1e-10, atol=1e-10)
+    # The model continues with partial_fit, exactly.
+    on_cluster.partial_fit(X[:500], y[:500])
+    twice = clone(model).fit(np.vstack([X, X[:500]]), np.r_[y, y[:500]])
+    np.testing.assert_allclose(
+        on_cluster.predict(X), twice.predict(X), rtol=1e-10, atol=1e-10
+    )

@@ -125,13 +125,6 @@ def test_bad_chunks_are_refused_with_the_fix(make):
         model.partial_fit(X[300:], y[300:])
 
 
-def test_partial_fit_after_a_fit_of_towers_is_refused():
-    X, y, _, _ = _data(300, n_features=2)
-    model = BumpNetRegressor(n_bumps=4, layout="tower").fit(X, y)
-    with pytest.raises(ValueError, match="cannot continue"):
-        model.partial_fit(X, y)
-
-
 @pytest.mark.parametrize(
     "estimator, match",
     [
@@ -141,10 +134,18 @@ def test_partial_fit_after_a_fit_of_towers_is_refused():
         (BumpNetRegressor(layout="tower"), "layout='additive'"),
     ],
 )
-def test_layers_that_need_all_rows_are_refused(estimator, match):
+def test_layers_that_need_all_rows_have_no_partial_fit(estimator, match):
+    assert not hasattr(estimator, "partial_fit")
+    assert hasattr(
+        clone(estimator).set_params(tol=None, knots="uniform")
+        if isinstance(estimator, ReluKnotRegressor)
+        else clone(estimator).set_params(heights="lstsq", layout="additive"),
+        "partial_fit",
+    )
+    da = pytest.importorskip("dask.array")
     X, y, _, _ = _data(300, n_features=2)
     with pytest.raises(ValueError, match=match):
-        estimator.partial_fit(X, y)
+        estimator.fit(da.from_array(X), da.from_array(y))
     assert not hasattr(estimator, "n_features_in_")
 
 
