@@ -140,7 +140,6 @@ def on_dask(n_rows, chunk, seed, stream):
             for k, rows in enumerate(sizes)
         ]
         data = da.concatenate(blocks, axis=0)
-        client.run(_reset_peak)
         model = _estimator(1)
         t0 = time.perf_counter()
         model.fit(data[:, :1], data[:, 1])
@@ -163,17 +162,10 @@ def on_dask(n_rows, chunk, seed, stream):
     )
 
 
-def _reset_peak():
-    """Workers start with the imports of the scheduler's pickles; nothing to reset."""
-    return None
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=float, default=1e8, help="rows of one input")
-    parser.add_argument(
-        "--rows-5", type=float, default=1e7, help="rows of five inputs"
-    )
+    parser.add_argument("--rows-5", type=float, default=1e7, help="rows of five inputs")
     parser.add_argument("--chunk", type=float, default=1e6, help="rows per chunk")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask part")
     parser.add_argument("--seed", type=int, default=0)
