@@ -9,6 +9,7 @@ it a model that can be fitted, cross-validated and looked at.
 """
 
 import warnings
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -27,6 +28,7 @@ from ._lstsq import (
     select_penalties,
 )
 from ._network import FeedForwardNetwork
+from ._stream import StreamingMixin, TargetStatistics, check_inside, is_dask_collection
 from ._validation import (
     as_target_columns,
     check_memory_budget,
@@ -228,7 +230,126 @@ def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
     return out
 
 
-class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
+def _additive_normal_equations(T, G, sample_weight, n, s):
+    """Dense normal equations of a row of pieces per axis, and ``Phi.T w``."""
+    d = T.shape[1]
+    q = n + 2
+    m = d * q
+    rows = max(1, _CHUNK_ELEMENTS // m)
+    stats = None
+    column_mass = np.zeros(m)
+    for a in range(0, T.shape[0], rows):
+        b = min(a + rows, T.shape[0])
+        windows = []
+        for i in range(d):
+            first, width = _axis_window(T[a:b, i], n, s)
+            cols = i * q + first[:, None] + np.arange(width)
+            windows.append((cols, _pieces(T[a:b, i], n, s, first, width)))
+            np.add.at(
+                column_mass,
+                cols.ravel(),
+                (windows[-1][1] * sample_weight[a:b, None]).ravel(),
+            )
+        chunk = NormalEquations.from_windows(windows, G[a:b], sample_weight[a:b], m)
+        stats = chunk if stats is None else stats.__iadd__(chunk)
+    return stats, column_mass
+
+
+def _additive_levels(stats, column_mass, d, n, alpha, n_features):
+    """Penalised levels of every axis, each centred on the data.
+
+    Returns the levels (d, n + 2, n_targets) less their centres, the sum of
+    the centres and the engine's fit.
+    """
+    q = n + 2
+    band, positions = _levels_penalty(n)
+    blocks = [
+        PenaltyBlock(i * q, band, redundant=redundancy(i, n_features), at=positions)
+        for i in range(d)
+    ]
+    fit = _select(stats, blocks, alpha)
+    levels = fit.coef.reshape(d, q, -1)
+    total = stats.weight_sum
+    centre = np.einsum("iq,iqt->it", column_mass.reshape(d, q), levels) / total
+    return levels - centre[:, None, :], centre.sum(axis=0), fit
+
+
+@dataclass
+class _BumpLayer:
+    """The first hidden layer: rows of bumps along directions.
+
+    Inputs are scaled by ``offset`` and ``scale`` (the range ``lo`` to
+    ``hi``), projected on ``directions`` and mapped by ``p_offset`` and
+    ``p_scale`` (the projections' range, widened by the margin) onto
+    ``[0, n_bumps]``.
+    """
+
+    n_bumps: int
+    steepness: float
+    lo: np.ndarray
+    hi: np.ndarray
+    offset: np.ndarray
+    scale: np.ndarray
+    source: str
+    directions: np.ndarray
+    p_offset: np.ndarray
+    p_scale: np.ndarray
+
+    def project(self, X):
+        """Inputs in units of one bump width along each direction."""
+        P = (X - self.offset) / self.scale @ self.directions.T
+        return (P - self.p_offset) / self.p_scale * self.n_bumps
+
+    def edges(self):
+        """Bump edges along each direction (in the units of X on the axes)."""
+        n = self.n_bumps
+        edges = self.p_offset[:, None] + self.p_scale[:, None] * (np.arange(n + 1) / n)
+        if self.directions.shape[0] == self.directions.shape[1]:
+            edges = self.offset[:, None] + self.scale[:, None] * edges
+        return edges
+
+    def fold(self, net):
+        """The network on raw inputs of one built on :meth:`project`'s units."""
+        net = net.with_input_scaling(self.p_offset, self.p_scale)
+        net = FeedForwardNetwork(
+            [self.directions.T @ net.coefs[0], *net.coefs[1:]],
+            net.intercepts,
+            net.activations,
+        )
+        return net.with_input_scaling(self.offset, self.scale)
+
+
+def _step_layer(d, n, s):
+    """First hidden layer: n + 1 step units per axis, on scaled inputs."""
+    steps_W = np.zeros((d, d * (n + 1)))
+    steps_b = np.tile(-s * np.arange(n + 1.0), d)
+    for i in range(d):
+        steps_W[i, i * (n + 1) : (i + 1) * (n + 1)] = s * n
+    return steps_W, steps_b
+
+
+def _additive_layers(n, s, levels, bias, g_mean, g_std):
+    """Layers, heights and outer levels of a row of bumps per axis.
+
+    ``levels`` has shape (d, n + 2, n_targets); the output weights are the
+    differences of neighbouring levels.
+    """
+    d = levels.shape[0]
+    steps_W, steps_b = _step_layer(d, n, s)
+    out_W = np.diff(levels, axis=1).reshape(-1, levels.shape[2])
+    # Heights in the units of the output pre-activation; with several inputs
+    # each axis's function is centred on the training data.
+    centre = g_mean if d == 1 else 0.0
+    heights = centre + levels[:, 1:-1] * g_std
+    outer = centre + levels[:, [0, -1]] * g_std
+    if d == 1:
+        heights, outer = heights[0], outer[0]
+    return [steps_W, out_W], [steps_b, bias], heights, outer
+
+
+class BumpNetRegressor(
+    StreamingMixin, NetworkRegressorMixin, RegressorMixin, BaseEstimator
+):
     """Sigmoid network built from bumps and towers, without gradient descent.
 
     Each input is scaled onto ``[0, n_bumps]`` over the training range (one
@@ -342,6 +463,14 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         ``layout="additive"``; towers get no unit in the empty outer cells.
         The default 0 keeps the textbook layout, bumps edge to edge over the
         training range.
+    domain : array-like of shape (n_features, 2), default=None
+        The ``(lo, hi)`` range of each input, fixed up front: the bumps are
+        laid out over it (with ``margin``) instead of over the training
+        range, and rows outside it are refused with a ValueError (never
+        clipped). It fixes the hidden layer of :meth:`partial_fit` before
+        any chunk is seen, and makes ``fit`` build the same layer. None: the
+        training range (for :meth:`partial_fit`, the range of the first
+        chunk).
 
     directions : "auto", "axes" or int, default="auto"
         With several inputs and ``layout="additive"`` (least-squares
@@ -504,6 +633,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "random_state": ["random_state"],
+        "domain": ["array-like", None],
     }
 
     def __init__(
@@ -520,6 +650,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         margin=0.0,
         directions="auto",
         random_state=None,
+        domain=None,
     ):
         self.n_bumps = n_bumps
         self.steepness = steepness
@@ -532,6 +663,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.margin = margin
         self.directions = directions
         self.random_state = random_state
+        self.domain = domain
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -555,6 +687,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         with restored_on_error(self):
+            if is_dask_collection(X) or is_dask_collection(y):
+                return self._fit_dask(X, y, sample_weight)
             X, y = validate_data(
                 self, X, y, reset=True, y_numeric=True, multi_output=True
             )
@@ -564,18 +698,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Y, single_output = as_target_columns(y)
         X, Y, w = positive_weight_rows(X, Y, sample_weight)
         sample_weight = np.ones(X.shape[0]) if w is None else w
-        n_effective = X.shape[0] if w is None else w.sum()
-        offset, scale = minmax_scaling(X)
-        # Rows of bumps along directions of the scaled inputs: the axes, and
-        # for the additive layout random directions (ridge functions) too.
-        # Towers and mean heights (marginal regressograms) lie on the axes.
-        on_axes = self.layout == "tower" or self.heights == "mean"
-        directions = draw_directions(
-            "axes" if on_axes else self.directions,
-            X.shape[1],
-            n_effective,
-            self.random_state,
-        )
+        n_effective = self._sizing_samples(X.shape[0] if w is None else w.sum())
+        directions = self._directions(X.shape[1], n_effective)
         d = directions.shape[0]
         n = self._resolve_n_bumps(d, n_effective)
         s = float(self.steepness)
@@ -587,11 +711,11 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             what=f"n_bumps={n} at steepness={s:g} on {d} directions",
             fix="lower n_bumps, or raise steepness (a narrower band)",
         )
-        P = (X - offset) / scale @ directions.T
-        p_offset, p_scale = minmax_scaling(P)
-        p_offset = p_offset - self.margin * p_scale
-        p_scale = p_scale * (1.0 + 2.0 * self.margin)
-        T = (P - p_offset) / p_scale * n
+        domain = self._stream_domain(X.shape[1])
+        if domain is not None:
+            check_inside(X, *domain, source="domain")
+        layer = self._layer(X, domain, directions, n)
+        T = layer.project(X)
 
         # The target of the output units' pre-activation.
         if self.output_activation == "sigmoid":
@@ -604,46 +728,105 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             g_mean, g_std = np.zeros(G.shape[1]), np.ones(G.shape[1])
         G = (G - g_mean) / g_std
 
-        # First hidden layer: n + 1 step units per axis, on scaled inputs.
-        steps_W = np.zeros((d, d * (n + 1)))
-        steps_b = np.tile(-s * np.arange(n + 1.0), d)
-        for i in range(d):
-            steps_W[i, i * (n + 1) : (i + 1) * (n + 1)] = s * n
-
-        cells, outer, fit = None, None, None
+        cells, fit = None, None
         if d == 1 or self.layout == "additive":
             levels, bias, fit = self._fit_additive(T, G, sample_weight, n)
-            # levels: (d, n + 2, n_targets); the output weights are the
-            # differences of neighbouring levels.
-            out_W = np.diff(levels, axis=1).reshape(-1, G.shape[1])
-            coefs = [steps_W, out_W]
-            intercepts = [steps_b, bias]
-            # Heights in the units of the output pre-activation; with several
-            # inputs each axis's function is centred on the training data.
-            centre = g_mean if d == 1 else 0.0
-            heights = centre + levels[:, 1:-1] * g_std
-            outer = centre + levels[:, [0, -1]] * g_std
-            if d == 1:
-                heights, outer = heights[0], outer[0]
+            coefs, intercepts, heights, outer = _additive_layers(
+                n, s, levels, bias, g_mean, g_std
+            )
         else:
+            steps_W, steps_b = _step_layer(d, n, s)
             tower_W, tower_b, out_W, bias, cells, fit = self._fit_towers(
                 T, G, sample_weight, n
             )
             coefs = [steps_W, tower_W, out_W]
             intercepts = [steps_b, tower_b, bias]
-            heights = out_W * g_std
-        activations = ["sigmoid"] * len(coefs[:-1]) + ["identity"]
-
-        net = FeedForwardNetwork(coefs, intercepts, activations)
-        net = net.with_input_scaling(p_offset, p_scale)
-        # The projections on the directions folded into the first layer.
-        net = FeedForwardNetwork(
-            [directions.T @ net.coefs[0], *net.coefs[1:]],
-            net.intercepts,
-            net.activations,
+            heights, outer = out_W * g_std, None
+        self._set_model(
+            coefs,
+            intercepts,
+            layer,
+            (g_mean, g_std),
+            back,
+            single_output,
+            heights,
+            outer,
+            cells,
+            fit,
         )
-        net = net.with_input_scaling(offset, scale)
-        net = net.with_output_scaling(g_mean, g_std)
+        if fit is not None and cells is None and back is None:
+            # What partial_fit continues from: these bumps and fit's sums.
+            statistics = TargetStatistics.from_standardised(
+                fit.statistics, g_mean, g_std, np.max(np.abs(Y), axis=0), n + 2
+            )
+            self._keep_stream(layer, statistics, single_output)
+        return self
+
+    def _directions(self, n_features, n_effective):
+        """Rows of bumps along directions of the scaled inputs.
+
+        The axes, and for the additive layout of least-squares heights
+        random directions (ridge functions) too; towers and mean heights
+        (marginal regressograms) lie on the axes.
+        """
+        on_axes = self.layout == "tower" or self.heights == "mean"
+        return draw_directions(
+            "axes" if on_axes else self.directions,
+            n_features,
+            n_effective,
+            self.random_state,
+        )
+
+    def _layer(self, X, domain, directions, n, source=None):
+        """The first hidden layer on the range of ``X``, or on ``domain``.
+
+        With a domain the projections' range is that of the domain's box,
+        so the layer does not depend on the rows; otherwise that of the
+        rows.
+        """
+        if domain is None:
+            lo, hi = X.min(axis=0), X.max(axis=0)
+            offset, scale = minmax_scaling(X)
+            p_lo, p_scale = minmax_scaling((X - offset) / scale @ directions.T)
+            source = source or "the training range of fit (pass domain= to widen it)"
+        else:
+            lo, hi = domain
+            offset, scale = minmax_scaling(np.stack([lo, hi]))
+            p_lo = np.minimum(directions, 0.0).sum(axis=1)
+            p_scale = np.maximum(directions, 0.0).sum(axis=1) - p_lo
+            source = "domain"
+        p_offset = p_lo - self.margin * p_scale
+        p_scale = p_scale * (1.0 + 2.0 * self.margin)
+        return _BumpLayer(
+            n,
+            float(self.steepness),
+            lo,
+            hi,
+            offset,
+            scale,
+            source,
+            directions,
+            p_offset,
+            p_scale,
+        )
+
+    def _set_model(
+        self,
+        coefs,
+        intercepts,
+        layer,
+        target_scaling,
+        back,
+        single_output,
+        heights,
+        outer,
+        cells,
+        fit,
+    ):
+        """Assign every fitted attribute at once, from the layers."""
+        activations = ["sigmoid"] * len(coefs[:-1]) + ["identity"]
+        net = layer.fold(FeedForwardNetwork(coefs, intercepts, activations))
+        net = net.with_output_scaling(*target_scaling)
         if back is not None:
             net = FeedForwardNetwork(
                 [*net.coefs, np.diag(back[1])],
@@ -653,22 +836,114 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         if single_output:
             heights = heights[..., 0]
             outer = None if outer is None else outer[..., 0]
-        # Every fitted attribute at once.
         self._single_output = single_output
+        self._stream = None
         self.network_ = net
-        self.n_bumps_ = n
+        self.n_bumps_ = layer.n_bumps
         self.heights_ = heights
         self.outer_heights_ = outer
         self.cells_ = cells
         self.n_cells_ = 0 if cells is None else cells.shape[0]
         self.alpha_ = None if fit is None else fit.penalties
         self.edf_ = None if fit is None else fit.edf
-        self.directions_ = directions
-        edges = p_offset[:, None] + p_scale[:, None] * (np.arange(n + 1) / n)
-        if d == X.shape[1]:
-            edges = offset[:, None] + scale[:, None] * edges
-        self.edges_ = edges
+        self.directions_ = layer.directions
+        self.edges_ = layer.edges()
         return self
+
+    # -- fits beyond memory: the hooks of StreamingMixin
+
+    _stream_parameters = (
+        "n_bumps",
+        "steepness",
+        "heights",
+        "output_activation",
+        "layout",
+        "alpha",
+        "margin",
+        "domain",
+        "directions",
+        "random_state",
+    )
+
+    def _stream_refusal(self):
+        if (
+            self.heights != "lstsq"
+            or self.output_activation != "identity"
+            or self.layout != "additive"
+        ):
+            return (
+                "partial_fit and fit on a Dask collection sum the normal "
+                "equations of least-squares heights on an identity output: use "
+                "heights='lstsq', output_activation='identity' and "
+                "layout='additive'. Towers, mean heights and the sigmoid output "
+                "need all the rows at once."
+            )
+        return None
+
+    def _stream_layer(self, X, w, n_effective, domain, data_ranges=None):
+        """The fixed bumps of partial_fit and of fit on Dask collections.
+
+        The projections' range is that of the domain's box, or on Dask
+        without a domain that of the data, as fit takes it.
+        """
+        self._check_streamable()
+        n_effective = self._sizing_samples(n_effective)
+        source = "domain"
+        if domain is None:
+            domain = (X.min(axis=0), X.max(axis=0))
+            source = "the range of the first chunk (pass domain= to fix it)"
+        n_features = domain[0].size
+        directions = self._directions(n_features, n_effective)
+        n = self._resolve_n_bumps(directions.shape[0], n_effective)
+        layer = self._layer(None, domain, directions, n)
+        if data_ranges is not None and directions.shape[0] > n_features:
+            p_lo, p_hi = data_ranges(directions, layer.offset, layer.scale)
+            span = np.where(p_hi > p_lo, p_hi - p_lo, 1.0)
+            layer = replace(
+                layer,
+                p_offset=p_lo - self.margin * span,
+                p_scale=span * (1.0 + 2.0 * self.margin),
+            )
+        return replace(layer, source=source)
+
+    def _stream_equations(self, layer, X, targets, w):
+        n, s = layer.n_bumps, layer.steepness
+        T = layer.project(X)
+        w = np.ones(X.shape[0]) if w is None else w
+        if T.shape[1] > 1:
+            return _additive_normal_equations(T, targets, w, n, s)[0]
+        ab, rhs = _banded_normal_equations(T[:, 0], targets, w, n, s)
+        yty = np.einsum("ij,ij->j", targets, targets * w[:, None])
+        return NormalEquations(ab, rhs, yty, float(w.sum()), True)
+
+    def _stream_solve(self, layer, statistics, single_output):
+        stats, g_mean, g_std = statistics.standardised()
+        n = layer.n_bumps
+        d, n_features = layer.directions.shape
+        if d == 1:
+            band, _ = _levels_penalty(n)
+            fit = _select(stats, [PenaltyBlock(0, band)], self.alpha)
+            levels, bias = fit.coef[None], fit.coef[0]
+        else:
+            levels, centre, fit = _additive_levels(
+                stats, statistics.mass, d, n, self.alpha, n_features
+            )
+            bias = centre + levels[:, 0].sum(axis=0)
+        coefs, intercepts, heights, outer = _additive_layers(
+            n, layer.steepness, levels, bias, g_mean, g_std
+        )
+        return self._set_model(
+            coefs,
+            intercepts,
+            layer,
+            (g_mean, g_std),
+            None,
+            single_output,
+            heights,
+            outer,
+            None,
+            fit,
+        )
 
     def _resolve_n_bumps(self, n_features, n_samples):
         if self.n_bumps != "auto":
@@ -723,40 +998,15 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         s = float(self.steepness)
         q = n + 2
         m = d * q
-        rows = max(1, _CHUNK_ELEMENTS // m)
         check_memory_budget(
-            3 * m * m + rows * m,
+            3 * m * m + max(1, _CHUNK_ELEMENTS // m) * m,
             what=f"layout='additive' with n_bumps={n} on {d} features",
             fix="lower n_bumps",
         )
-        stats = None
-        column_mass = np.zeros(m)
-        for a in range(0, T.shape[0], rows):
-            b = min(a + rows, T.shape[0])
-            windows = []
-            for i in range(d):
-                first, width = _axis_window(T[a:b, i], n, s)
-                cols = i * q + first[:, None] + np.arange(width)
-                windows.append((cols, _pieces(T[a:b, i], n, s, first, width)))
-                np.add.at(
-                    column_mass,
-                    cols.ravel(),
-                    (windows[-1][1] * sample_weight[a:b, None]).ravel(),
-                )
-            chunk = NormalEquations.from_windows(windows, G[a:b], sample_weight[a:b], m)
-            stats = chunk if stats is None else stats.__iadd__(chunk)
-        band, positions = _levels_penalty(n)
-        blocks = [
-            PenaltyBlock(
-                i * q, band, redundant=redundancy(i, self.n_features_in_), at=positions
-            )
-            for i in range(d)
-        ]
-        fit = _select(stats, blocks, self.alpha)
-        levels = fit.coef.reshape(d, q, -1)
-        total = sample_weight.sum()
-        centre = np.einsum("iq,iqt->it", column_mass.reshape(d, q), levels) / total
-        return levels - centre[:, None, :], centre.sum(axis=0), fit
+        stats, column_mass = _additive_normal_equations(T, G, sample_weight, n, s)
+        return _additive_levels(
+            stats, column_mass, d, n, self.alpha, self.n_features_in_
+        )
 
     def _fit_towers(self, T, G, sample_weight, n):
         """Second layer (one unit per occupied cell), output weights, bias."""

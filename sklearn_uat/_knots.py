@@ -36,10 +36,12 @@ from ._knot_basis import (
 )
 from ._lstsq import (
     PENALTY_RANGE,
+    NormalEquations,
     PenaltyBlock,
     second_difference_penalty,
     select_penalties,
 )
+from ._stream import StreamingMixin, TargetStatistics, check_inside, is_dask_collection
 from ._validation import (
     as_target_columns,
     check_memory_budget,
@@ -80,7 +82,9 @@ _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX = 2, 64
 # --------------------------------------------------------------------------
 
 
-class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
+class ReluKnotRegressor(
+    StreamingMixin, NetworkRegressorMixin, RegressorMixin, BaseEstimator
+):
     """One hidden layer of ReLUs at knots, fitted in closed form.
 
     In one input the model is the network
@@ -194,6 +198,16 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         facing left at the first knot carries the line below it).
         ``"constant"``: the function is clamped to its values at the end
         knots (a ReLU at the last knot cancels the slope beyond it).
+
+    domain : array-like of shape (n_features, 2), default=None
+        The ``(lo, hi)`` range of each input, fixed up front: inputs are
+        scaled from it instead of from the training range, and the knots of
+        each direction span the projection of that box. Rows outside it are
+        refused with a ValueError (never clipped). It fixes the hidden layer
+        of :meth:`partial_fit` before any chunk is seen, and makes ``fit``
+        build the same layer. None: the training range (for
+        :meth:`partial_fit`, the span of an explicit knots array, else the
+        range of the first chunk).
 
     random_state : int, RandomState instance or None, default=None
         Draws the directions when ``directions`` is an int. Pass an int for
@@ -354,6 +368,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "extrapolation": [StrOptions({"linear", "constant"})],
+        "domain": ["array-like", None],
         "random_state": ["random_state"],
     }
 
@@ -367,6 +382,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         alpha="reml",
         directions="auto",
         extrapolation="linear",
+        domain=None,
         random_state=None,
     ):
         self.n_knots = n_knots
@@ -376,6 +392,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.alpha = alpha
         self.directions = directions
         self.extrapolation = extrapolation
+        self.domain = domain
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -402,6 +419,8 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         with restored_on_error(self):
+            if is_dask_collection(X) or is_dask_collection(y):
+                return self._fit_dask(X, y, sample_weight)
             X, y = validate_data(
                 self,
                 X,
@@ -431,7 +450,9 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                 "'quantile' or 'adaptive'."
             )
         # Frequency weights: a weight of 2 counts like a repeated row.
-        n_effective = X.shape[0] if w is None else int(round(w.sum()))
+        n_effective = self._sizing_samples(
+            X.shape[0] if w is None else int(round(w.sum()))
+        )
         directions = draw_directions(
             self.directions, n_features, n_effective, self.random_state
         )
@@ -439,7 +460,12 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         n_start = explicit.size if explicit is not None else n_knots
         self._check_size(n_start, directions)
 
-        offset, scale = minmax_scaling(X)
+        domain = self._stream_domain(n_features)
+        if domain is None:
+            offset, scale = minmax_scaling(X)
+        else:
+            check_inside(X, *domain, source="domain")
+            offset, scale = domain[0], domain[1] - domain[0]
         y_mean, y_std = standard_scaling_columns(Y, w)
         P = (X - offset) / scale
         if directions.shape[0] > 1:
@@ -459,7 +485,9 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             alpha=self.alpha,
             n_features=n_features,
         )
-        ranges = self._projection_ranges(P)
+        ranges = (
+            self._projection_ranges(P) if domain is None else _box_ranges(directions)
+        )
         if explicit is not None:
             knots_list = [_strictly_increasing((explicit - offset[0]) / scale[0])]
             fit = problem.fit(knots_list)
@@ -468,36 +496,172 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         else:
             fit = self._grow(problem, ranges, directions, n_knots)
 
-        rows = KnotRows(
-            directions=directions,
-            knots=fit.knots,
-            values=fit.values,
-            offset=offset,
-            scale=scale,
-            y_mean=y_mean,
-            y_std=y_std,
-            clamp=problem.clamp,
+        self._set_model(
+            KnotRows(
+                directions=directions,
+                knots=fit.knots,
+                values=fit.values,
+                offset=offset,
+                scale=scale,
+                y_mean=y_mean,
+                y_std=y_std,
+                clamp=problem.clamp,
+            ),
+            explicit,
+            fit.alpha,
+            fit.edf,
+            fit.max_error,
+            single_output,
         )
+        # What partial_fit continues from: this layer and fit's statistics.
+        layer = _KnotLayer(
+            directions,
+            fit.knots,
+            offset,
+            offset + scale if domain is None else domain[1],
+            scale,
+            problem.clamp,
+            explicit,
+            "the training range of fit (pass domain= to widen it)"
+            if domain is None
+            else "domain",
+        )
+        statistics = TargetStatistics.from_standardised(
+            fit.statistics, y_mean, y_std, np.max(np.abs(Y), axis=0), fit.knots[0].size
+        )
+        self._keep_stream(layer, statistics, single_output)
+        return self
+
+    def _set_model(self, rows, explicit, alpha, edf, max_error, single_output):
+        """Assign every fitted attribute at once, from the one fitted model."""
         network = rows.network()
-        if directions.shape[0] == 1:
-            keep_given = explicit is not None and fit.knots[0].size == explicit.size
+        if rows.directions.shape[0] == 1:
+            keep_given = explicit is not None and rows.knots[0].size == explicit.size
             knots_out = [explicit if keep_given else rows.raw_knots()]
         else:
-            knots_out = list(fit.knots)
-        # Every fitted attribute at once, from the one fitted model.
+            knots_out = list(rows.knots)
         self._rows = rows
         self._single_output = single_output
+        self._stream = None
         self.network_ = network
         self.knots_ = knots_out
-        self.directions_ = directions
-        self.input_offset_ = offset
-        self.input_scale_ = scale
-        self.n_knots_ = int(max(k.size for k in fit.knots))
+        self.directions_ = rows.directions
+        self.input_offset_ = rows.offset
+        self.input_scale_ = rows.scale
+        self.n_knots_ = int(max(k.size for k in rows.knots))
         self.n_units_ = int(network.coefs[0].shape[1])
-        self.alpha_ = fit.alpha
-        self.edf_ = fit.edf
-        self.train_max_error_ = fit.max_error
+        self.alpha_ = alpha
+        self.edf_ = edf
+        self.train_max_error_ = max_error
         return self
+
+    # -- fits beyond memory: the hooks of StreamingMixin
+
+    _stream_parameters = (
+        "n_knots",
+        "knots",
+        "tol",
+        "alpha",
+        "directions",
+        "extrapolation",
+        "domain",
+        "random_state",
+    )
+
+    def _stream_refusal(self):
+        if self.tol is not None or (
+            isinstance(self.knots, str) and self.knots == "adaptive"
+        ):
+            return (
+                "tol and knots='adaptive' refit on all the rows, which partial_fit "
+                "and fit on a Dask collection never hold; use knots='uniform', "
+                "'quantile' or an array, with tol=None."
+            )
+        return None
+
+    def _stream_layer(self, X, w, n_effective, domain, data_ranges=None):
+        """The fixed knots of partial_fit and of fit on Dask collections."""
+        self._check_streamable()
+        n_effective = self._sizing_samples(n_effective)
+        n_features = X.shape[1] if X is not None else domain[0].size
+        explicit = self._explicit_knots(n_features)
+        if domain is not None:
+            lo, hi = domain
+            source = "domain"
+        elif explicit is not None:
+            lo, hi = explicit[:1], explicit[-1:]
+            source = "the knots array (pass domain= to widen it)"
+        else:
+            lo, hi = X.min(axis=0), X.max(axis=0)
+            source = "the range of the first chunk (pass domain= to fix it)"
+        scale = hi - lo
+        scale[scale == 0] = 1.0
+        directions = draw_directions(
+            self.directions, n_features, n_effective, self.random_state
+        )
+        if explicit is not None:
+            knots_list = [_strictly_increasing((explicit - lo[0]) / scale[0])]
+        else:
+            n_knots = self._resolve_n_knots(directions.shape[0], n_effective)
+            self._check_size(n_knots, directions)
+            ranges = _box_ranges(directions)
+            if data_ranges is not None and directions.shape[0] > 1:
+                ranges = self._projection_ranges(data_ranges(directions, lo, scale))
+            if self.knots == "uniform":
+                knots_list = [_uniform_knots(a, b, n_knots) for a, b in ranges]
+            elif X is None:
+                raise ValueError(
+                    "knots='quantile' needs the rows in memory; on a Dask "
+                    "collection use knots='uniform' or an array."
+                )
+            else:
+                P = ((X - lo) / scale) @ directions.T
+                knots_list = [
+                    _weighted_quantile_knots(P[:, i], w, a, b, n_knots)
+                    for i, (a, b) in enumerate(ranges)
+                ]
+        return _KnotLayer(
+            directions,
+            knots_list,
+            lo,
+            hi,
+            scale,
+            self.extrapolation == "constant",
+            explicit,
+            source,
+        )
+
+    def _stream_equations(self, layer, X, targets, w):
+        P = (X - layer.lo) / layer.scale
+        if layer.directions.shape[0] == 1:
+            knots = layer.knots[0]
+            uniform = _equally_spaced_knots(knots)
+            j, s = _intervals(knots, P[:, 0], layer.clamp, uniform=uniform)
+            return hat_normal_equations(j, s, targets, w, knots.size)
+        return directions_normal_equations(
+            P @ layer.directions.T, targets, w, layer.knots, layer.clamp
+        )
+
+    def _stream_solve(self, layer, statistics, single_output):
+        stats, y_mean, y_std = statistics.standardised()
+        n_features = layer.directions.shape[1]
+        values, alpha, edf, _ = _solve_on_knots(
+            stats, layer.knots, self.alpha, n_features
+        )
+        rows = KnotRows(
+            directions=layer.directions,
+            knots=layer.knots,
+            values=values,
+            offset=layer.lo,
+            scale=layer.scale,
+            y_mean=y_mean,
+            y_std=y_std,
+            clamp=layer.clamp,
+        )
+        # The rows are gone: the training max error is not known.
+        return self._set_model(
+            rows, layer.explicit, alpha, edf, float("nan"), single_output
+        )
 
     def _resolve_n_knots(self, n_directions, n_samples):
         if self.n_knots != "auto":
@@ -755,6 +919,7 @@ class _KnotFit:
     edf: float
     max_error: float
     residual: np.ndarray
+    statistics: NormalEquations
 
 
 @dataclass
@@ -792,24 +957,9 @@ class _Problem:
             stats = hat_normal_equations(j, s, Y, w, knots.size)
         else:
             stats = directions_normal_equations(P, Y, w, knots_list, self.clamp)
-        starts = np.concatenate([[0], np.cumsum([k.size for k in knots_list])])
-        blocks = [
-            PenaltyBlock(
-                int(start),
-                second_difference_penalty(knots),
-                redundant=redundancy(i, self.n_features),
-                at=knots,
-            )
-            for i, (start, knots) in enumerate(zip(starts, knots_list))
-        ]
-        if isinstance(self.alpha, str):
-            solved = select_penalties(stats, blocks, criterion=self.alpha)
-            alpha = solved.penalties
-        else:
-            fixed = np.broadcast_to(np.asarray(self.alpha, dtype=float), len(blocks))
-            solved = select_penalties(stats, blocks, fixed=fixed)
-            alpha = solved.penalties
-        values = [solved.coef[a:b] for a, b in zip(starts[:-1], starts[1:])]
+        values, alpha, edf, stats = _solve_on_knots(
+            stats, knots_list, self.alpha, self.n_features
+        )
         if len(knots_list) == 1:
             residual = Y - values[0][j]
             residual -= s[:, None] * np.diff(values[0], axis=0)[j]
@@ -820,7 +970,7 @@ class _Problem:
                 fitted += _evaluate_direction(knots, a, m, P[:, i], self.clamp)
             residual = Y - fitted
         max_error = float(np.max(np.abs(residual) * self.y_std))
-        return _KnotFit(knots_list, values, alpha, solved.edf, max_error, residual)
+        return _KnotFit(knots_list, values, alpha, edf, max_error, residual, stats)
 
     def interval_errors(self, fit):
         """Max absolute residual within each interval of each direction."""
@@ -832,6 +982,52 @@ class _Problem:
             np.maximum.at(e, j, residual)
             errors.append(e)
         return errors
+
+
+@dataclass
+class _KnotLayer:
+    """The hidden layer fixed before the rows of a streamed fit arrive."""
+
+    directions: np.ndarray
+    knots: list
+    lo: np.ndarray
+    hi: np.ndarray
+    scale: np.ndarray
+    clamp: bool
+    explicit: np.ndarray
+    source: str
+
+
+def _box_ranges(directions):
+    """Range of each direction's projection over the unit box [0, 1]^d."""
+    lo = np.minimum(directions, 0.0).sum(axis=1)
+    hi = np.maximum(directions, 0.0).sum(axis=1)
+    return np.stack([lo, hi], axis=1)
+
+
+def _solve_on_knots(stats, knots_list, alpha, n_features):
+    """Values at the knots, penalties and edf from the normal equations.
+
+    One second-difference penalty per direction; ``alpha`` is a number or
+    the criterion that chooses the penalties.
+    """
+    starts = np.concatenate([[0], np.cumsum([k.size for k in knots_list])])
+    blocks = [
+        PenaltyBlock(
+            int(start),
+            second_difference_penalty(knots),
+            redundant=redundancy(i, n_features),
+            at=knots,
+        )
+        for i, (start, knots) in enumerate(zip(starts, knots_list))
+    ]
+    if isinstance(alpha, str):
+        solved = select_penalties(stats, blocks, criterion=alpha)
+    else:
+        fixed = np.broadcast_to(np.asarray(alpha, dtype=float), len(blocks))
+        solved = select_penalties(stats, blocks, fixed=fixed)
+    values = [solved.coef[a:b] for a, b in zip(starts[:-1], starts[1:])]
+    return values, solved.penalties, solved.edf, solved.statistics
 
 
 def _equally_spaced_knots(knots):

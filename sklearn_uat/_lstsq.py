@@ -458,6 +458,8 @@ class PenalisedFit:
     edf: float
     n_steps: int
     converged: bool
+    #: The normal equations it was solved from (for fits that continue).
+    statistics: NormalEquations = None
 
 
 def _residual_sum(stats, coef):
@@ -568,12 +570,14 @@ def select_penalties(stats, blocks, fixed=None, criterion="reml"):
     derivative of the criterion. Several targets share the penalties: their
     quadratic forms are summed, each divided by its own ``sigma^2``.
     """
+    original = stats
     stats, blocks, T = _null_space_coordinates(stats, blocks)
     fit = _select(stats, blocks, fixed)
     if fixed is None and criterion == "gcv":
         fit = _gcv_level(stats, blocks, fit)
     if T is not None:
         fit.coef = T @ fit.coef
+    fit.statistics = original
     return fit
 
 

@@ -8,6 +8,7 @@ and exposes the trained weights as a float64
 of the package.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +21,7 @@ from ._base import NetworkRegressorMixin
 from ._mlp_data import symmetric_input_scaling, target_scaling_of, training_sets
 from ._mlp_init import check_init_from, starting_weights
 from ._network import ACTIVATIONS, FeedForwardNetwork
+from ._stream import check_domain
 from ._validation import (
     check_sample_weight,
 )
@@ -127,6 +129,14 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         Standardise ``y`` inside the model (no
         :class:`~sklearn.compose.TransformedTargetRegressor` needed); the
         scaling is folded into the output layer.
+
+    domain : array-like of shape (n_features, 2), default=None
+        The ``(lo, hi)`` range of each input, mapped onto [-1, 1] instead of
+        the training range: it fixes the input scaling of
+        :meth:`partial_fit` before any chunk is seen, so that chunks that do
+        not each cover the range are scaled alike. A later chunk with rows
+        outside the range the scaling came from (``domain``, else the first
+        chunk) raises a UserWarning.
 
     init_from : "knots", estimator, FeedForwardNetwork or None, default=None
         Constructive initialisation: start gradient descent from a
@@ -345,6 +355,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [StrOptions({"cosine", "plateau"}), None],
         "scale_target": ["boolean"],
+        "domain": ["array-like", None],
         "init_from": [
             StrOptions({"knots"}),
             FeedForwardNetwork,
@@ -377,6 +388,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         tol=1e-4,
         lr_schedule="cosine",
         scale_target=True,
+        domain=None,
         init_from=None,
         device="cpu",
         random_state=None,
@@ -400,6 +412,7 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.tol = tol
         self.lr_schedule = lr_schedule
         self.scale_target = scale_target
+        self.domain = domain
         self.init_from = init_from
         self.device = device
         self.random_state = random_state
@@ -433,8 +446,20 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``X``, ``y``, continuing from the last call.
 
-        The first call builds the network and takes the input and target
-        scalings from its data. Early stopping does not apply.
+        The first call builds the network and takes the input scaling from
+        ``domain`` (else from its data) and the target scaling from its
+        data. Early stopping does not apply. A chunk with inputs outside the
+        range that the input scaling came from raises a UserWarning: pass
+        ``domain`` when the chunks do not each cover the range.
+
+        Each call is one epoch of stochastic gradient descent on that chunk
+        alone, so the order of the chunks is the order of training: chunks
+        sorted by an input (or by the target) train the network on one part
+        of the range at a time, and each epoch pulls it towards its own part
+        and away from what earlier chunks taught. Shuffle the rows across
+        chunks (dask-ml's ``Incremental`` shuffles blocks, not rows) or
+        prefer :meth:`fit` when the data fit in memory. The closed-form
+        estimators' ``partial_fit`` has no such order effect: it is exact.
 
         Parameters
         ----------
@@ -546,9 +571,13 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
                     "to train a new network."
                 )
             input_scaling = self.input_offset_, self.input_scale_
+            _warn_outside(X, *input_scaling, bool(self.domain is not None))
             target_scaling = self.target_offset_, self.target_scale_
         else:
             input_scaling = symmetric_input_scaling(X, sample_weight)
+            if self.domain is not None:
+                lo, hi = check_domain(self.domain, X.shape[1])
+                input_scaling = (lo + hi) / 2, (hi - lo) / 2
             target_scaling = target_scaling_of(Y, sample_weight, self.scale_target)
 
         train, valid = training_sets(
@@ -652,3 +681,20 @@ class TrainedMLPRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             from . import _mlp_torch
 
             self.net_ = _mlp_torch.net_from_state(net_state)
+
+
+def _warn_outside(X, offset, scale, from_domain):
+    """Warn when a chunk leaves the range that the input scaling came from."""
+    outside = np.abs(X - offset) > scale * (1 + 1e-12)
+    if outside.any():
+        feature = int(np.flatnonzero(outside.any(axis=0))[0])
+        source = "domain" if from_domain else "the first chunk's range"
+        warnings.warn(
+            f"{int(outside.any(axis=1).sum())} row(s) of this chunk lie outside "
+            f"the range the input scaling came from ({source}; first at "
+            f"feature {feature}): the network sees them beyond [-1, 1], where "
+            "it was not trained. Pass domain= with the full range of the "
+            "inputs.",
+            UserWarning,
+            stacklevel=3,
+        )

@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
+from sklearn_uat import BumpNetRegressor, ReluKnotRegressor, TrainedMLPRegressor
 from sklearn_uat.compare import compare
 from sklearn_uat.datasets import make_function
 
@@ -61,3 +63,110 @@ def test_grid_search_and_compare_on_a_local_cluster(client):
         assert on_cluster["error"] == ""
         np.testing.assert_allclose(on_cluster["test_rmse"], here["test_rmse"])
         assert on_cluster["best_params"] == here["best_params"]
+
+
+# --------------------------------------------------------------------------
+# Fits beyond memory: the closed-form networks on Dask collections.
+# --------------------------------------------------------------------------
+
+
+def _dask_data(n_samples=6000, n_features=1):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1.0, 2.0, size=(n_samples, n_features))
+    y = np.sin(3.0 * X.sum(axis=1)) + 0.05 * rng.normal(size=n_samples)
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "estimator, n_features",
+    [
+        (ReluKnotRegressor(n_knots=40), 1),
+        (ReluKnotRegressor(n_knots=6, directions=2, random_state=0), 2),
+        (BumpNetRegressor(n_bumps=30), 1),
+        (BumpNetRegressor(n_bumps=8, directions="axes"), 2),
+    ],
+)
+def test_dask_fit_on_a_local_cluster_equals_the_in_memory_fit(
+    client, estimator, n_features
+):
+    da = pytest.importorskip("dask.array")
+    X, y = _dask_data(n_features=n_features)
+    weight = np.random.default_rng(1).uniform(0.0, 2.0, size=y.size)
+    in_memory = clone(estimator).fit(X, y, sample_weight=weight)
+    with distributed.get_task_stream(client) as stream:
+        on_cluster = clone(estimator).fit(
+            da.from_array(X, chunks=(1000, n_features)),
+            da.from_array(y, chunks=1000),
+            sample_weight=da.from_array(weight, chunks=1000),
+        )
+    # The blocks' statistics were computed by the workers.
+    assert len(stream.data) >= 6
+    np.testing.assert_allclose(
+        on_cluster.predict(X), in_memory.predict(X), rtol=1e-10, atol=1e-10
+    )
+    np.testing.assert_allclose(on_cluster.alpha_, in_memory.alpha_, rtol=1e-8)
+
+
+def test_dask_dataframe_fit_equals_the_in_memory_fit(client):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, y = _dask_data(n_features=2)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=["a", "b"]), npartitions=3)
+    target = dd.from_pandas(pd.Series(y), npartitions=3)
+    model = BumpNetRegressor(n_bumps=8).fit(frame, target)
+    expected = BumpNetRegressor(n_bumps=8).fit(X, y).predict(X)
+    # Equal to 1e-10 relative to the size of the predictions.
+    atol = 1e-10 * np.abs(expected).max()
+    np.testing.assert_allclose(model.predict(X), expected, rtol=1e-10, atol=atol)
+
+
+def test_dask_fit_refuses_layers_that_need_all_rows(client):
+    da = pytest.importorskip("dask.array")
+    X, y = _dask_data(600)
+    with pytest.raises(ValueError, match="quantile"):
+        ReluKnotRegressor(knots="quantile").fit(
+            da.from_array(X, chunks=(200, 1)), da.from_array(y, chunks=200)
+        )
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        ReluKnotRegressor(n_knots=30, domain=[(-1.0, 2.0)]),
+        BumpNetRegressor(n_bumps=20, domain=[(-1.0, 2.0)]),
+        TrainedMLPRegressor((16,), max_epochs=1, random_state=0, domain=[(-1, 2)]),
+    ],
+)
+def test_dask_ml_wrappers_work_with_every_estimator(estimator):
+    wrappers = pytest.importorskip("dask_ml.wrappers")
+    da = pytest.importorskip("dask.array")
+    X, y = _dask_data(3000)
+    Xd, yd = da.from_array(X, chunks=(500, 1)), da.from_array(y, chunks=500)
+    incremental = wrappers.Incremental(clone(estimator), random_state=0).fit(Xd, yd)
+    post_fit = wrappers.ParallelPostFit(clone(estimator)).fit(X, y)
+    for wrapped in (incremental, post_fit):
+        predicted = wrapped.predict(Xd).compute()
+        np.testing.assert_allclose(predicted, wrapped.predict(X))
+    if not isinstance(estimator, TrainedMLPRegressor):
+        # Blocks in any order sum to the one-shot fit.
+        expected = clone(estimator).fit(X, y).predict(X)
+        np.testing.assert_allclose(
+            incremental.predict(X), expected, rtol=1e-10, atol=1e-10
+        )
+
+
+def test_dask_fit_with_a_domain_takes_one_pass(client):
+    da = pytest.importorskip("dask.array")
+    X, y = _dask_data(4000)
+    model = ReluKnotRegressor(n_knots=30, domain=[(-1.0, 2.0)])
+    on_cluster = clone(model).fit(
+        da.from_array(X, chunks=(1000, 1)), da.from_array(y, chunks=1000)
+    )
+    expected = clone(model).fit(X, y).predict(X)
+    np.testing.assert_allclose(on_cluster.predict(X), expected, rtol=1e-10, atol=1e-10)
+    # The model continues with partial_fit, exactly.
+    on_cluster.partial_fit(X[:500], y[:500])
+    twice = clone(model).fit(np.vstack([X, X[:500]]), np.r_[y, y[:500]])
+    np.testing.assert_allclose(
+        on_cluster.predict(X), twice.predict(X), rtol=1e-10, atol=1e-10
+    )

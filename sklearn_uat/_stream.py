@@ -1,0 +1,500 @@
+"""Fits beyond memory: closed-form networks from statistics summed over rows.
+
+A closed-form network is determined by its hidden layer and a few sufficient
+statistics (:class:`~sklearn_uat._lstsq.NormalEquations`), which add up over
+any split of the rows. Once the hidden layer is fixed, by a ``domain`` given
+up front or by the first chunk, each chunk of rows contributes its statistics
+and the output layer is solved from their sum: ``partial_fit`` over chunks,
+and ``fit`` on a Dask collection, whose blocks are reduced on the workers,
+give the model that one ``fit`` on all rows gives.
+
+The targets are standardised inside the models with their mean and standard
+deviation over *all* rows, unknown while chunks arrive. So the statistics are
+accumulated for ``[(Y - shift) / unit, 1]``, with a shift and a unit taken
+from the first chunk (or the first pass over a Dask collection), and turned
+into the statistics of the standardised targets when solving: the column of
+ones gives each basis function's mass ``Phi.T w``, and the centred second
+moments come from sums of the shifted targets without cancellation.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import validate_data
+
+from ._base import restored_on_error
+from ._lstsq import NormalEquations
+from ._validation import as_target_columns, positive_weight_rows
+
+__all__ = ["StreamingMixin", "TargetStatistics", "check_domain"]
+
+
+@dataclass
+class TargetStatistics:
+    """Normal equations of ``[(Y - shift) / unit, 1]`` summed over chunks.
+
+    Parameters
+    ----------
+    equations : NormalEquations
+        With ``n_targets + 1`` right-hand sides, the last for a column of
+        ones (``rhs[:, -1]`` is ``Phi.T w``).
+    target_sum : ndarray of shape (n_targets,)
+        Weighted sum of ``(Y - shift) / unit``.
+    peak : ndarray of shape (n_targets,)
+        Largest ``|Y|`` seen.
+    shift, unit : ndarray of shape (n_targets,)
+        The map of the targets, fixed by the first chunk.
+    """
+
+    equations: NormalEquations
+    target_sum: np.ndarray
+    peak: np.ndarray
+    shift: np.ndarray
+    unit: np.ndarray
+
+    @staticmethod
+    def reference(Y, w=None):
+        """``(shift, unit)`` from a first chunk: its mean and largest deviation."""
+        shift = np.average(Y, axis=0, weights=w)
+        spread = np.max(np.abs(Y - shift), axis=0)
+        unit = np.where(spread > 0, spread, np.maximum(np.abs(shift), 1.0))
+        return shift, unit
+
+    @classmethod
+    def of_chunk(cls, equations_of, Y, w, shift, unit):
+        """Statistics of one chunk; ``equations_of(targets)`` builds its design."""
+        R = (Y - shift) / unit
+        targets = np.hstack([R, np.ones((Y.shape[0], 1))])
+        target_sum = R.sum(axis=0) if w is None else w @ R
+        return cls(
+            equations_of(targets),
+            target_sum,
+            np.max(np.abs(Y), axis=0, initial=0.0),
+            shift,
+            unit,
+        )
+
+    def __add__(self, other):
+        eq, oq = self.equations, other.equations
+        total = NormalEquations(
+            eq.gram + oq.gram,
+            eq.rhs + oq.rhs,
+            eq.yty + oq.yty,
+            eq.weight_sum + oq.weight_sum,
+            eq.banded,
+        )
+        return TargetStatistics(
+            total,
+            self.target_sum + other.target_sum,
+            np.maximum(self.peak, other.peak),
+            self.shift,
+            self.unit,
+        )
+
+    @classmethod
+    def from_standardised(cls, equations, mean, std, peak, first_block):
+        """The statistics that ``fit`` solved from, made to continue.
+
+        ``equations`` are those of the standardised targets; the first
+        ``first_block`` basis functions sum to one at every row (a partition
+        of unity: hats or bumps along one direction), so ``Phi.T w`` and the
+        weighted sum of the targets follow from the Gram matrix and the
+        right-hand side.
+        """
+        gram = equations.gram
+        if equations.banded:
+            mass = _banded_row_sums(gram)
+        else:
+            mass = gram[:, :first_block].sum(axis=1)
+        total = equations.weight_sum
+        continued = NormalEquations(
+            gram.copy(),
+            np.column_stack([equations.rhs, mass]),
+            np.append(equations.yty, total),
+            total,
+            equations.banded,
+        )
+        target_sum = equations.rhs[:first_block].sum(axis=0)
+        return cls(continued, target_sum, peak, mean.copy(), std.copy())
+
+    @property
+    def mass(self):
+        """``Phi.T w``: the weighted sum of each basis function."""
+        return self.equations.rhs[:, -1]
+
+    def standardised(self):
+        """The statistics of the standardised targets, and their mean and std.
+
+        Returns ``(equations, mean, std)``: the targets are ``(Y - mean) /
+        std`` with the weighted mean and standard deviation over all rows
+        (as :func:`~sklearn_uat._validation.standard_scaling` takes them; a
+        constant target gets ``std = |mean|``, all zeros ``std = 1``).
+        """
+        eq = self.equations
+        n_targets = self.target_sum.size
+        total = eq.weight_sum
+        centre = self.target_sum / total
+        # Centred second moment: the shift is the first chunk's mean, near
+        # the overall one, so this subtraction loses little.
+        second = np.maximum(eq.yty[:n_targets] - self.target_sum * centre, 0.0)
+        mean = self.shift + self.unit * centre
+        std = self.unit * np.sqrt(second / total)
+        constant = std <= 1e-12 * np.abs(mean)
+        std = np.where(constant, np.abs(mean), std)
+        std = np.where(self.peak == 0.0, 1.0, std)
+        mean = np.where(self.peak == 0.0, 0.0, mean)
+        k = self.unit / std
+        rhs = k * (eq.rhs[:, :n_targets] - np.outer(self.mass, centre))
+        yty = k**2 * second
+        return (
+            NormalEquations(eq.gram.copy(), rhs, yty, total, eq.banded),
+            mean,
+            std,
+        )
+
+
+def _banded_row_sums(ab):
+    """Row sums of a symmetric matrix in upper banded storage."""
+    p, m = ab.shape
+    sums = ab[-1].copy()
+    for d in range(1, p):
+        diag = ab[p - 1 - d, d:]
+        sums[:-d] += diag
+        sums[d:] += diag
+    return sums
+
+
+def check_domain(domain, n_features):
+    """``domain`` as float64 ``(lo, hi)`` arrays of shape (n_features,).
+
+    Accepts an array-like of shape (n_features, 2), or a pair ``(lo, hi)``
+    for one input.
+    """
+    bounds = np.asarray(domain, dtype=np.float64)
+    if bounds.shape == (2,) and n_features == 1:
+        bounds = bounds[None]
+    if bounds.shape != (n_features, 2):
+        raise ValueError(
+            "domain must hold one (lo, hi) pair per input, of shape "
+            f"({n_features}, 2) for X with {n_features} feature(s); got shape "
+            f"{bounds.shape}."
+        )
+    if not np.all(np.isfinite(bounds)) or np.any(bounds[:, 1] <= bounds[:, 0]):
+        raise ValueError(
+            "domain must be finite with lo < hi for every input; got "
+            f"{bounds.tolist()}."
+        )
+    return bounds[:, 0].copy(), bounds[:, 1].copy()
+
+
+def check_inside(X, lo, hi, source):
+    """Refuse rows outside the fixed domain of the hidden layer."""
+    below, above = X < lo, X > hi
+    if below.any() or above.any():
+        feature = int(np.flatnonzero(below.any(axis=0) | above.any(axis=0))[0])
+        raise ValueError(
+            f"X has values outside the domain of the fixed hidden layer, "
+            f"which comes from {source}: feature {feature} ranges over "
+            f"[{X[:, feature].min():.6g}, {X[:, feature].max():.6g}], the domain "
+            f"over [{lo[feature]:.6g}, {hi[feature]:.6g}]. Pass domain= with "
+            "the full range of the inputs (rows are never clipped silently)."
+        )
+
+
+# --------------------------------------------------------------------------
+# partial_fit and fit on Dask collections, for estimators with three hooks.
+# --------------------------------------------------------------------------
+
+
+#: The sample count that sizes layers fixed by a domain.
+PLENTIFUL_SAMPLES = 10**9
+
+
+class StreamingMixin:
+    """``partial_fit`` and Dask ``fit`` through summed statistics.
+
+    The estimator provides
+
+    - ``_stream_layer(X, w, n_effective, domain, data_ranges=None)``: the
+      fixed hidden layer (an object with ``lo``, ``hi`` and ``source``
+      attributes) from the first chunk ``X`` (None on Dask) or the
+      ``domain`` bounds; on Dask without a given domain, ``data_ranges(
+      directions, offset, scale)`` computes the range of projections of the
+      scaled inputs, as ``fit`` measures it in memory;
+    - ``_stream_equations(layer, X, targets, w)``: the normal equations of a
+      chunk for the given target columns;
+    - ``_stream_solve(layer, statistics, single_output)``: solve and assign
+      every fitted attribute;
+    - ``_stream_parameters``: names of the parameters that the layer and the
+      solve depend on, which must not change between ``partial_fit`` calls;
+    - ``_stream_refusal()``: why the parameters need all the rows at once,
+      or None. ``partial_fit`` exists only when it is None.
+    """
+
+    def _sizing_samples(self, n_effective):
+        """The sample count that sizes an automatic layer.
+
+        With a ``domain`` the layer is fixed before the rows arrive, so it
+        is sized for plentiful data: fit and partial_fit then build the
+        same layer whatever the size of the first chunk.
+        """
+        return n_effective if self.domain is None else PLENTIFUL_SAMPLES
+
+    def _check_streamable(self):
+        reason = self._stream_refusal()
+        if reason is not None:
+            raise ValueError(reason)
+        return True
+
+    def _streamable(self):
+        return self._stream_refusal() is None
+
+    @available_if(_streamable)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Add the statistics of a chunk of rows and solve the output layer.
+
+        The hidden layer is fixed by the first call: by ``domain`` when
+        given (else by an explicit knots array, for ReLU knots), otherwise
+        by the range of the first chunk; later chunks must lie inside it.
+        After any number of calls the model equals the one that ``fit``
+        gives on all the rows seen with the same hidden layer (to about
+        1e-10 relative), the penalty chosen by REML from the summed
+        statistics included.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training inputs.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Its targets; the number of targets is fixed by the first chunk.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative frequency weights of the chunk's rows.
+
+        Returns
+        -------
+        self : object
+            The estimator, fitted on every chunk so far.
+        """
+        self._validate_params()
+        stream = getattr(self, "_stream", None)
+        first = stream is None
+        if first and hasattr(self, "n_features_in_"):
+            raise ValueError(
+                f"partial_fit cannot continue this {type(self).__name__}: its "
+                "hidden layer (towers, mean heights or a sigmoid output) does not "
+                "come from statistics that add up over chunks. Start from a "
+                "fresh estimator (sklearn.base.clone) or call fit."
+            )
+        if not first:
+            changed = [
+                name
+                for name in self._stream_parameters
+                if not _same(getattr(self, name), stream["parameters"][name])
+            ]
+            if changed:
+                raise ValueError(
+                    "partial_fit continues the hidden layer built by its first "
+                    f"call; the parameters {changed} changed since. Restore them, "
+                    "or start from a fresh estimator to build another layer."
+                )
+        with restored_on_error(self):
+            X, y = validate_data(
+                self, X, y, reset=first, y_numeric=True, multi_output=True
+            )
+            X = np.asarray(X, dtype=np.float64)
+            Y, single_output = as_target_columns(y)
+            X, Y, w = positive_weight_rows(X, Y, sample_weight)
+            if first:
+                domain = self._stream_domain(X.shape[1])
+                n_effective = X.shape[0] if w is None else int(round(w.sum()))
+                layer = self._stream_layer(X, w, n_effective, domain)
+                shift, unit = TargetStatistics.reference(Y, w)
+                total = None
+            else:
+                layer, total = stream["layer"], stream["statistics"]
+                shift, unit = total.shift, total.unit
+                if Y.shape[1] != shift.size or single_output != stream["single"]:
+                    raise ValueError(
+                        f"y has {Y.shape[1]} target(s) in this chunk and "
+                        f"{shift.size} in the first; every chunk must have the "
+                        "same targets."
+                    )
+            check_inside(X, layer.lo, layer.hi, layer.source)
+            chunk = TargetStatistics.of_chunk(
+                lambda targets: self._stream_equations(layer, X, targets, w),
+                Y,
+                w,
+                shift,
+                unit,
+            )
+            total = chunk if total is None else total + chunk
+            self._stream_solve(layer, total, single_output)
+            self._keep_stream(layer, total, single_output)
+        return self
+
+    def _keep_stream(self, layer, statistics, single_output):
+        """Keep what a later partial_fit continues from."""
+        self._stream = {
+            "layer": layer,
+            "statistics": statistics,
+            "single": single_output,
+            "parameters": {n: getattr(self, n) for n in self._stream_parameters},
+        }
+
+    def _stream_domain(self, n_features):
+        if self.domain is None:
+            return None
+        return check_domain(self.domain, n_features)
+
+    def _fit_dask(self, X, y, sample_weight):
+        """``fit`` on Dask collections: one pass for the ranges, one for the sums."""
+        import dask
+        import dask.array as da
+
+        X, y, w = _as_dask_arrays(X, y, sample_weight)
+        if X.ndim != 2 or y.ndim not in (1, 2):
+            raise ValueError(
+                f"X must be 2-D and y 1-D or 2-D; got {X.ndim}-D X and {y.ndim}-D y."
+            )
+        Y = y[:, None] if y.ndim == 1 else y
+        single_output = y.ndim == 1 or y.shape[1] == 1
+        n_features = X.shape[1]
+        domain = self._stream_domain(n_features)
+        if domain is not None and w is None:
+            # The layer is fixed up front: one pass over the data, with the
+            # map of the targets taken from the first block.
+            layer = self._stream_layer(None, None, X.shape[0], domain)
+            shift, unit = TargetStatistics.reference(np.asarray(Y.blocks[0].compute()))
+            return self._sum_blocks(X, Y, w, layer, shift, unit, single_output)
+        positive = None if w is None else w > 0
+        Xp = X if w is None else da.where(positive[:, None], X, np.nan)
+        lo, hi, finite_x, finite_y, total, y_sum, peak = dask.compute(
+            da.nanmin(Xp, axis=0),
+            da.nanmax(Xp, axis=0),
+            da.isfinite(X).all(),
+            da.isfinite(Y).all(),
+            X.shape[0] if w is None else w.sum(),
+            Y.sum(axis=0) if w is None else (Y * w[:, None]).sum(axis=0),
+            da.max(da.abs(Y), axis=0),
+        )
+        if not (finite_x and finite_y):
+            raise ValueError(
+                "Input contains NaN or infinity (in X or y); drop or impute "
+                "those rows before fitting."
+            )
+        total = float(total)
+        if not total > 0:
+            raise ValueError("sample_weight must have at least one positive entry.")
+        ranges = None
+        if domain is None:
+            domain = (np.asarray(lo, dtype=np.float64), np.asarray(hi, np.float64))
+
+            def ranges(directions, offset, scale):
+                # The range of each projection over the data, as fit takes it.
+                P = ((Xp - offset) / scale) @ directions.T
+                return np.stack(dask.compute(da.nanmin(P, 0), da.nanmax(P, 0)))
+
+        layer = self._stream_layer(
+            None, None, int(round(total)), domain, data_ranges=ranges
+        )
+        shift = np.asarray(y_sum, dtype=np.float64) / total
+        unit = np.where(peak > 0, np.asarray(peak, dtype=np.float64), 1.0)
+        return self._sum_blocks(X, Y, w, layer, shift, unit, single_output)
+
+    def _sum_blocks(self, X, Y, w, layer, shift, unit, single_output):
+        """The blocks' statistics, summed on the workers, and the solve."""
+        import dask
+
+        parts = [
+            dask.delayed(_block_statistics)(
+                self._stream_equations, layer, xb, yb, wb, shift, unit
+            )
+            for xb, yb, wb in zip(
+                X.to_delayed().ravel(),
+                Y.to_delayed().ravel(),
+                [None] * X.numblocks[0] if w is None else w.to_delayed().ravel(),
+            )
+        ]
+        # A tree reduction: the workers add the blocks' statistics in
+        # groups, and only the sum comes back.
+        while len(parts) > 1:
+            parts = [
+                dask.delayed(_sum_statistics)(*parts[i : i + 8])
+                for i in range(0, len(parts), 8)
+            ]
+        statistics = parts[0].compute()
+        self.n_features_in_ = X.shape[1]
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._stream_solve(layer, statistics, single_output)
+        self._keep_stream(layer, statistics, single_output)
+        return self
+
+
+def _same(a, b):
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):  # pragma: no cover - exotic parameters
+        return a is b
+
+
+def is_dask_collection(X):
+    """Whether ``X`` is a Dask collection, without importing dask."""
+    return hasattr(X, "__dask_graph__") and hasattr(X, "to_delayed")
+
+
+def _as_dask_arrays(X, y, sample_weight):
+    """Dask arrays with known chunk sizes, aligned row blocks."""
+    import dask.array as da
+
+    def array(a):
+        if a is None:
+            return None
+        if hasattr(a, "to_dask_array"):
+            a = a.to_dask_array(lengths=True)
+        elif not isinstance(a, da.Array):
+            a = da.from_array(np.asarray(a))
+        return a.astype(np.float64)
+
+    X, y, w = array(X), array(y), array(sample_weight)
+    if X.ndim == 2 and X.numblocks[1] > 1:
+        X = X.rechunk({1: X.shape[1]})
+    if y.ndim == 2 and y.numblocks[1] > 1:
+        y = y.rechunk({1: y.shape[1]})
+    rows = X.chunks[0]
+    if y.chunks[0] != rows:
+        y = y.rechunk({0: rows})
+    if w is not None and w.chunks[0] != rows:
+        w = w.rechunk({0: rows})
+    if y.shape[0] != X.shape[0] or (w is not None and w.shape[0] != X.shape[0]):
+        raise ValueError(
+            f"X has {X.shape[0]} rows but y or sample_weight has a different "
+            "number; pass collections of the same length."
+        )
+    return X, y, w
+
+
+def _block_statistics(equations_of, layer, X, Y, w, shift, unit):
+    """One block's statistics, computed on a worker."""
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+        raise ValueError(
+            "Input contains NaN or infinity (in X or y); drop or impute those "
+            "rows before fitting."
+        )
+    if w is not None:
+        keep = np.asarray(w) > 0
+        X, Y, w = X[keep], Y[keep], np.asarray(w, dtype=np.float64)[keep]
+    check_inside(X, layer.lo, layer.hi, layer.source)
+    return TargetStatistics.of_chunk(
+        lambda targets: equations_of(layer, X, targets, w), Y, w, shift, unit
+    )
+
+
+def _sum_statistics(*parts):
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total

@@ -1,0 +1,227 @@
+"""Fits beyond memory: partial_fit over chunks equals fit on all the rows."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from sklearn_uat import BumpNetRegressor, ReluKnotRegressor, TrainedMLPRegressor
+from sklearn_uat._stream import TargetStatistics, check_domain
+from sklearn_uat._validation import standard_scaling_columns
+
+
+def _data(n_samples=3000, n_features=1, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-2.0, 3.0, size=(n_samples, n_features))
+    y = np.sin(X.sum(axis=1)) + 0.1 * rng.normal(size=n_samples) + 50.0
+    Y = np.column_stack([y, 2.0 * y - X[:, 0]])
+    domain = np.column_stack([np.full(n_features, -2.0), np.full(n_features, 3.0)])
+    return X, y, Y, domain
+
+
+def _streamed(estimator, X, y, n_chunks, sample_weight=None, order=None):
+    """partial_fit over chunks of rows sorted by the first input."""
+    order = np.argsort(X[:, 0], kind="stable") if order is None else order
+    for part in np.array_split(order, n_chunks):
+        weight = None if sample_weight is None else sample_weight[part]
+        estimator.partial_fit(X[part], y[part], sample_weight=weight)
+    return estimator
+
+
+ESTIMATORS = [
+    pytest.param(ReluKnotRegressor(n_knots=40), 1, id="relu-one-input"),
+    pytest.param(
+        ReluKnotRegressor(n_knots=8, directions=3, random_state=0),
+        3,
+        id="relu-directions",
+    ),
+    pytest.param(BumpNetRegressor(n_bumps=30), 1, id="bump-one-input"),
+    # Soft bumps along many random directions are nearly collinear: their
+    # REML penalties then follow rounding to about 1e-4, the predictions to
+    # about 3e-6; along the axes they agree to 1e-10.
+    pytest.param(
+        BumpNetRegressor(n_bumps=8, margin=0.1, directions="axes"),
+        3,
+        id="bump-additive",
+    ),
+]
+
+
+@pytest.mark.parametrize("estimator, n_features", ESTIMATORS)
+@pytest.mark.parametrize("multi_output", [False, True])
+def test_chunked_fit_equals_one_shot_fit(estimator, n_features, multi_output):
+    X, y, Y, domain = _data(n_features=n_features)
+    target = Y if multi_output else y
+    estimator = clone(estimator).set_params(domain=domain)
+    one_shot = clone(estimator).fit(X, target)
+    chunked = _streamed(clone(estimator), X, target, n_chunks=7)
+    X_test, *_ = _data(500, n_features, seed=1)
+    expected = one_shot.predict(X_test)
+    assert chunked.predict(X_test).shape == expected.shape
+    np.testing.assert_allclose(
+        chunked.predict(X_test),
+        expected,
+        rtol=1e-10,
+        atol=1e-10 * np.abs(expected).max(),
+    )
+    # REML on the summed statistics chooses the penalty of the one-shot fit.
+    np.testing.assert_allclose(chunked.alpha_, one_shot.alpha_, rtol=1e-8)
+    np.testing.assert_allclose(chunked.edf_, one_shot.edf_, rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "estimator", [ReluKnotRegressor(n_knots=30), BumpNetRegressor(n_bumps=20)]
+)
+def test_chunked_weights_equal_repeated_rows(estimator):
+    X, y, _, domain = _data(1000)
+    weight = np.random.default_rng(2).integers(0, 3, size=y.size).astype(float)
+    estimator = clone(estimator).set_params(domain=domain)
+    weighted = _streamed(clone(estimator), X, y, 4, sample_weight=weight)
+    repeat = np.repeat(np.arange(y.size), weight.astype(int))
+    one_shot = clone(estimator).fit(X[repeat], y[repeat])
+    X_test, *_ = _data(200, seed=3)
+    np.testing.assert_allclose(
+        weighted.predict(X_test), one_shot.predict(X_test), rtol=1e-10
+    )
+
+
+def test_explicit_knots_fix_the_layer_without_a_domain():
+    X, y, _, _ = _data(2000)
+    knots = np.linspace(-2.0, 3.0, 25)
+    one_shot = ReluKnotRegressor(knots=knots).fit(X, y)
+    chunked = _streamed(ReluKnotRegressor(knots=knots), X, y, n_chunks=5)
+    np.testing.assert_allclose(chunked.knots_[0], knots)
+    np.testing.assert_allclose(chunked.predict(X), one_shot.predict(X), rtol=1e-10)
+
+
+def test_first_chunk_fixes_the_layer_and_later_rows_must_lie_inside():
+    X, y, _, _ = _data(2000)
+    model = ReluKnotRegressor(n_knots=20)
+    model.partial_fit(X[:1000], y[:1000])
+    np.testing.assert_allclose(model.input_offset_, X[:1000].min(axis=0))
+    before = model.predict(X)
+    outside = X[1000:].copy()
+    outside[0, 0] = 10.0
+    with pytest.raises(ValueError, match="outside the domain.*first chunk"):
+        model.partial_fit(outside, y[1000:])
+    # A refused chunk leaves the model as it was.
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
+def test_a_streamed_fit_reports_no_training_error():
+    X, y, _, domain = _data(500)
+    model = _streamed(ReluKnotRegressor(n_knots=10, domain=domain), X, y, 2)
+    assert np.isnan(model.train_max_error_)
+
+
+@pytest.mark.parametrize("make", [ReluKnotRegressor, BumpNetRegressor])
+def test_bad_chunks_are_refused_with_the_fix(make):
+    X, y, Y, domain = _data(600, n_features=2)
+    model = make(domain=domain).partial_fit(X[:300], y[:300])
+    with pytest.raises(ValueError, match="features"):
+        model.partial_fit(X[300:, :1], y[300:])
+    bad = X[300:].copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.partial_fit(bad, y[300:])
+    with pytest.raises(ValueError, match="outside the domain"):
+        model.partial_fit(X[300:] + 10.0, y[300:])
+    with pytest.raises(ValueError, match="target"):
+        model.partial_fit(X[300:], Y[300:])
+    model.set_params(domain=domain * 2)
+    with pytest.raises(ValueError, match=r"parameters \['domain'\] changed"):
+        model.partial_fit(X[300:], y[300:])
+
+
+@pytest.mark.parametrize(
+    "estimator, match",
+    [
+        (ReluKnotRegressor(tol=1e-3), "tol and knots='adaptive'"),
+        (ReluKnotRegressor(knots="adaptive"), "tol and knots='adaptive'"),
+        (BumpNetRegressor(heights="mean"), "heights='lstsq'"),
+        (BumpNetRegressor(layout="tower"), "layout='additive'"),
+    ],
+)
+def test_layers_that_need_all_rows_have_no_partial_fit(estimator, match):
+    assert not hasattr(estimator, "partial_fit")
+    assert hasattr(
+        clone(estimator).set_params(tol=None, knots="uniform")
+        if isinstance(estimator, ReluKnotRegressor)
+        else clone(estimator).set_params(heights="lstsq", layout="additive"),
+        "partial_fit",
+    )
+    da = pytest.importorskip("dask.array")
+    X, y, _, _ = _data(300, n_features=2)
+    with pytest.raises(ValueError, match=match):
+        estimator.fit(da.from_array(X), da.from_array(y))
+    assert not hasattr(estimator, "n_features_in_")
+
+
+def test_fit_with_a_domain_refuses_rows_outside_it():
+    X, y, _, _ = _data(300)
+    with pytest.raises(ValueError, match="outside the domain"):
+        ReluKnotRegressor(domain=[(-1.0, 1.0)]).fit(X, y)
+    with pytest.raises(ValueError, match="domain must hold one"):
+        BumpNetRegressor(domain=[(-2.0, 3.0)] * 2).fit(X, y)
+    with pytest.raises(ValueError, match="lo < hi"):
+        check_domain([(1.0, 1.0)], 1)
+
+
+def test_standardised_statistics_match_the_in_memory_scaling():
+    rng = np.random.default_rng(4)
+    Y = np.column_stack([1e6 + rng.normal(size=400), rng.normal(size=400) * 1e-3])
+    w = rng.uniform(0.5, 2.0, size=400)
+
+    def equations(targets, rows):
+        design = np.ones((rows.size, 1))
+        from sklearn_uat._lstsq import NormalEquations
+
+        return NormalEquations(
+            design.T @ (design * w[rows, None]),
+            design.T @ (targets * w[rows, None]),
+            np.einsum("ij,ij->j", targets, targets * w[rows, None]),
+            float(w[rows].sum()),
+        )
+
+    first = np.arange(100)
+    shift, unit = TargetStatistics.reference(Y[first], w[first])
+    total = None
+    for rows in np.array_split(np.arange(400), 4):
+        part = TargetStatistics.of_chunk(
+            lambda t, rows=rows: equations(t, rows), Y[rows], w[rows], shift, unit
+        )
+        total = part if total is None else total + part
+    _, mean, std = total.standardised()
+    expected_mean, expected_std = standard_scaling_columns(Y, w)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-14)
+    np.testing.assert_allclose(std, expected_std, rtol=1e-9)
+
+
+# --------------------------------------------------------------------------
+# TrainedMLPRegressor: the input scaling of partial_fit.
+# --------------------------------------------------------------------------
+
+
+def test_mlp_partial_fit_scales_from_the_domain_and_warns_outside():
+    X, y, _, _ = _data(400)
+    order = np.argsort(X[:, 0])
+    low, high = order[:200], order[200:]
+    model = TrainedMLPRegressor((8,), random_state=0, domain=[(-2.0, 3.0)])
+    model.partial_fit(X[low], y[low])
+    np.testing.assert_allclose(model.input_offset_, [0.5])
+    np.testing.assert_allclose(model.input_scale_, [2.5])
+    with pytest.warns(UserWarning, match="outside the range the input scaling"):
+        TrainedMLPRegressor((8,), random_state=0).partial_fit(
+            X[low], y[low]
+        ).partial_fit(X[high], y[high])
+
+
+@pytest.mark.parametrize("estimator, n_features", ESTIMATORS)
+def test_partial_fit_continues_fit_exactly(estimator, n_features):
+    X, y, _, domain = _data(n_features=n_features)
+    estimator = clone(estimator).set_params(domain=domain)
+    order = np.argsort(X[:, 0])
+    head, tail = order[:1000], order[1000:]
+    continued = clone(estimator).fit(X[head], y[head])
+    _streamed(continued, X, y, n_chunks=3, order=tail)
+    one_shot = clone(estimator).fit(X, y)
+    np.testing.assert_allclose(continued.predict(X), one_shot.predict(X), rtol=1e-10)
