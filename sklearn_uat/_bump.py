@@ -26,6 +26,7 @@ from ._lstsq import (
     select_penalties,
 )
 from ._network import FeedForwardNetwork
+from ._refine import refine_bump_fit
 from ._validation import (
     as_target_columns,
     check_memory_budget,
@@ -337,6 +338,21 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         ``layout="additive"``; towers get no unit in the empty outer cells.
         The default 0 keeps the textbook layout, bumps edge to edge over the
         training range.
+    refine : bool or int, default=False
+        Fit the hidden layer too (one input, ``heights="lstsq"``): starting
+        from the constructive network, variable projection moves the centre
+        and the steepness of every step unit by Levenberg-Marquardt steps,
+        the levels solved exactly in each, with the penalty ``alpha_`` of
+        the constructive fit held fixed. ``True`` runs up to 100
+        iterations, an int that many. Centres never cross and steepness
+        stays positive; only steps that lower the training objective are
+        taken, so the result is never worse on the training data than the
+        constructive start. Deterministic, no torch needed. ``predict`` of
+        a refined network is its forward pass.
+    refine_tol : float, default=1e-6
+        Refinement stops when a step lowers the training objective by less
+        than this fraction; a :class:`~sklearn.exceptions.ConvergenceWarning`
+        says when ``refine`` iterations end before that.
 
     Attributes
     ----------
@@ -380,6 +396,12 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     edf_ : float or None
         Effective degrees of freedom of the least-squares fit, the trace of
         its influence matrix. None for mean heights.
+    refine_objective_ : ndarray or None
+        With ``refine``: the training objective (weighted squared error in
+        standardised units plus the penalty) at the constructive start and
+        after every step taken, decreasing. None without ``refine``.
+    refine_n_iter_ : int
+        Refinement iterations run (0 without ``refine``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -477,6 +499,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             StrOptions({"reml"}),
         ],
         "margin": [Interval(Real, 0, 1, closed="left")],
+        "refine": ["boolean", Interval(Integral, 1, None, closed="left")],
+        "refine_tol": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -491,6 +515,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         max_cells=4096,
         alpha="reml",
         margin=0.0,
+        refine=False,
+        refine_tol=1e-6,
     ):
         self.n_bumps = n_bumps
         self.steepness = steepness
@@ -501,6 +527,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.max_cells = max_cells
         self.alpha = alpha
         self.margin = margin
+        self.refine = refine
+        self.refine_tol = refine_tol
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -534,6 +562,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         X, Y, w = positive_weight_rows(X, Y, sample_weight)
         sample_weight = np.ones(X.shape[0]) if w is None else w
         d = X.shape[1]
+        if self.refine is not False:
+            self._check_refine(d)
         # Frequency weights: a weight of 2 counts like a repeated row.
         n = self._resolve_n_bumps(d, X.shape[0] if w is None else w.sum())
         s = float(self.steepness)
@@ -568,9 +598,16 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         for i in range(d):
             steps_W[i, i * (n + 1) : (i + 1) * (n + 1)] = s * n
 
-        cells, outer, fit = None, None, None
+        cells, outer, fit, refined = None, None, None, None
+        centres = np.arange(n + 1.0)
         if d == 1 or self.layout == "additive":
             levels, bias, fit = self._fit_additive(T, G, sample_weight, n)
+            if self.refine is not False:
+                centres, slopes, fit, refined = refine_bump_fit(
+                    T, G, w, n, s, fit, self.refine, self.refine_tol
+                )
+                levels, bias = fit.coef[None], fit.coef[0]
+                steps_W, steps_b = slopes[None] * n, -slopes * centres
             # levels: (d, n + 2, n_targets); the output weights are the
             # differences of neighbouring levels.
             out_W = np.diff(levels, axis=1).reshape(-1, G.shape[1])
@@ -614,8 +651,20 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.n_cells_ = 0 if cells is None else cells.shape[0]
         self.alpha_ = None if fit is None else fit.penalties
         self.edf_ = None if fit is None else fit.edf
-        self.edges_ = offset[:, None] + scale[:, None] * (np.arange(n + 1) / n)
+        self.edges_ = offset[:, None] + scale[:, None] * (centres / n)
+        self.refine_objective_ = None if refined is None else refined.objective
+        self.refine_n_iter_ = 0 if refined is None else refined.n_iter
         return self
+
+    def _check_refine(self, n_features):
+        if n_features != 1 or self.heights != "lstsq":
+            raise ValueError(
+                "refine moves the step units of one row of least-squares "
+                f"bumps: it needs one input and heights='lstsq', got "
+                f"{n_features} input(s) and heights={self.heights!r}. Set "
+                "refine=False, or use ReluKnotRegressor(refine=True), which "
+                "learns ridge directions for several inputs."
+            )
 
     def _resolve_n_bumps(self, n_features, n_samples):
         if self.n_bumps != "auto":
@@ -803,7 +852,8 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        if self.cells_ is not None:
+        refined = self.refine_objective_ is not None
+        if self.cells_ is not None or (refined and self.refine_objective_.size > 1):
             out = self.network_.forward(X)
             return out if out.ndim == 1 or not self._single_output else out[:, 0]
         out = self._fast_forward(X)

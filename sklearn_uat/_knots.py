@@ -40,6 +40,7 @@ from ._lstsq import (
     second_difference_penalty,
     select_penalties,
 )
+from ._refine import refine_knot_fit
 from ._validation import (
     as_target_columns,
     check_memory_budget,
@@ -193,6 +194,22 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         ``"constant"``: the function is clamped to its values at the end
         knots (a ReLU at the last knot cancels the slope beyond it).
 
+    refine : bool or int, default=False
+        Fit the hidden layer too: starting from the constructive network,
+        variable projection moves the knots (and, with several inputs, the
+        directions and every knot along them) by Levenberg-Marquardt steps,
+        the output layer solved exactly in each, with the penalties
+        ``alpha_`` of the constructive fit held fixed. ``True`` runs up to
+        100 iterations, an int that many. Knots never cross and directions
+        stay unit vectors; only steps that lower the training objective
+        are taken, so the result is never worse on the training data than
+        the constructive start. Deterministic, no torch needed.
+
+    refine_tol : float, default=1e-6
+        Refinement stops when a step lowers the training objective by less
+        than this fraction; a :class:`~sklearn.exceptions.ConvergenceWarning`
+        says when ``refine`` iterations end before that.
+
     random_state : int, RandomState instance or None, default=None
         Draws the directions when ``directions`` is an int. Pass an int for
         reproducible results.
@@ -252,6 +269,14 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
     train_max_error_ : float
         Maximum absolute training error in the units of ``y``, over the
         samples of positive weight.
+
+    refine_objective_ : ndarray or None
+        With ``refine``: the training objective (weighted squared error in
+        standardised units plus the penalty) at the constructive start and
+        after every step taken, decreasing. None without ``refine``.
+
+    refine_n_iter_ : int
+        Refinement iterations run (0 without ``refine``).
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -352,6 +377,8 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             Interval(Integral, 1, None, closed="left"),
         ],
         "extrapolation": [StrOptions({"linear", "constant"})],
+        "refine": ["boolean", Interval(Integral, 1, None, closed="left")],
+        "refine_tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -365,6 +392,8 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         alpha="reml",
         directions="auto",
         extrapolation="linear",
+        refine=False,
+        refine_tol=1e-6,
         random_state=None,
     ):
         self.n_knots = n_knots
@@ -374,6 +403,8 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.alpha = alpha
         self.directions = directions
         self.extrapolation = extrapolation
+        self.refine = refine
+        self.refine_tol = refine_tol
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -463,6 +494,16 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             fit = self._fit_with_count(problem, ranges, n_knots)
         else:
             fit = self._grow(problem, ranges, directions, n_knots)
+        refined = None
+        if self.refine is not False:
+            fit, directions, refined = refine_knot_fit(
+                problem,
+                fit,
+                (X - offset) / scale,
+                directions,
+                self.refine,
+                self.refine_tol,
+            )
 
         rows = KnotRows(
             directions=directions,
@@ -476,7 +517,11 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         )
         network = rows.network()
         if directions.shape[0] == 1:
-            keep_given = explicit is not None and fit.knots[0].size == explicit.size
+            keep_given = (
+                explicit is not None
+                and refined is None
+                and fit.knots[0].size == explicit.size
+            )
             knots_out = [explicit if keep_given else rows.raw_knots()]
         else:
             knots_out = list(fit.knots)
@@ -493,6 +538,8 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         self.alpha_ = fit.alpha
         self.edf_ = fit.edf
         self.train_max_error_ = fit.max_error
+        self.refine_objective_ = None if refined is None else refined.objective
+        self.refine_n_iter_ = 0 if refined is None else refined.n_iter
         return self
 
     def _resolve_n_knots(self, n_directions, n_samples):
