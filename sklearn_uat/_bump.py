@@ -350,7 +350,7 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         constructive start. Deterministic, no torch needed. ``predict`` of
         a refined network is its forward pass.
     refine_tol : float, default=1e-6
-        Refinement stops when a step lowers the training objective by less
+        Refinement stops when five steps lower the training objective by less
         than this fraction; a :class:`~sklearn.exceptions.ConvergenceWarning`
         says when ``refine`` iterations end before that.
 
@@ -604,7 +604,15 @@ class BumpNetRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
             levels, bias, fit = self._fit_additive(T, G, sample_weight, n)
             if self.refine is not False:
                 centres, slopes, fit, refined = refine_bump_fit(
-                    T, G, w, n, s, fit, self.refine, self.refine_tol
+                    T,
+                    G,
+                    w,
+                    n,
+                    s,
+                    fit,
+                    self.refine,
+                    self.refine_tol,
+                    isinstance(self.alpha, str),
                 )
                 levels, bias = fit.coef[None], fit.coef[0]
                 steps_W, steps_b = slopes[None] * n, -slopes * centres

@@ -206,7 +206,7 @@ class ReluKnotRegressor(NetworkRegressorMixin, RegressorMixin, BaseEstimator):
         the constructive start. Deterministic, no torch needed.
 
     refine_tol : float, default=1e-6
-        Refinement stops when a step lowers the training objective by less
+        Refinement stops when five steps lower the training objective by less
         than this fraction; a :class:`~sklearn.exceptions.ConvergenceWarning`
         says when ``refine`` iterations end before that.
 

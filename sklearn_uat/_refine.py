@@ -55,6 +55,7 @@ from ._lstsq import (
     _null_space_coordinates,
     _quadratic_forms,
     second_difference_penalty,
+    select_penalties,
 )
 from ._validation import check_memory_budget
 
@@ -72,9 +73,16 @@ _MIN_GAP = 1e-3
 _MU_START = 1e-3
 _MU_UP, _MU_DOWN = 4.0, 3.0
 _MU_MAX = 1e12
+_DAMPING_FLOOR = 1e-4
+# Steps over which the decrease is compared with the tolerance.
+_PATIENCE = 5
 # Largest change of a log-steepness, and of a direction (radians-ish), per step.
 _MAX_LOG_STEP = 1.0
 _MAX_TURN = 0.5
+# REML lowers the penalties every this many iterations, when it lowers one
+# below this fraction of its value.
+_RESELECT_EVERY = 10
+_RESELECT_DROP = 0.5
 # Iterative-refinement sweeps of each output-layer solve.
 _REFINEMENT_SWEEPS = 2
 
@@ -105,6 +113,7 @@ class RefineResult:
     objective: np.ndarray
     n_iter: int
     converged: bool
+    penalties: np.ndarray
 
 
 # --------------------------------------------------------------------------
@@ -132,7 +141,7 @@ class _Solved:
             # A step towards a singular design is refused by its objective.
             warnings.simplefilter("ignore")
             self.factor = _Factor(rotated, reduced, penalties)
-        self.T = T
+        self.T, self.stats = T, stats
         # Iterative refinement on the residual computed from the design:
         # the accuracy of a QR solve for the cost of one more substitution,
         # which small objectives near the optimum need.
@@ -196,7 +205,26 @@ def _normal_system(model, solved, w):
     return 0.5 * (JtJ + JtJ.T), Jtr
 
 
-def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol):
+def _lowered_penalties(model, current, Y, w, penalty):
+    """REML's penalties on the current hidden layer, where they are lower.
+
+    The objective at a fixed hidden layer does not increase when a penalty
+    falls, so lowering keeps the objective decreasing. Returns the new
+    penalties and fit, or None when REML lowers none by much.
+    """
+    chosen = select_penalties(current.stats, penalty[0]).penalties
+    # REML's penalties are relative to the current design's scale.
+    chosen = chosen * current.stats.scale / penalty[2]
+    lowered = np.minimum(penalty[1], chosen)
+    if np.all(lowered >= _RESELECT_DROP * penalty[1]):
+        return None
+    trial = _Solved(model, current.theta, Y, w, [penalty[0], lowered, penalty[2]])
+    if not trial.objective < current.objective:
+        return None
+    return lowered, trial
+
+
+def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol, reselect=False):
     """Minimise the reduced objective over ``theta``; see the module notes.
 
     Parameters
@@ -215,8 +243,12 @@ def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol):
     max_iter : int
         Iterations (each one Jacobian and one or more trial solves).
     tol : float
-        Converged when an accepted step lowers the objective by less than
-        ``tol`` times its value.
+        Converged when five steps lower the objective by less than ``tol``
+        times its value, or when no step lowers it.
+    reselect : bool
+        Let REML lower the penalties on the moving hidden layer, whenever
+        the steps converge and every few iterations: a start that fits
+        badly makes REML take its misfit for noise and smooth too much.
     """
     penalty = [model.blocks(theta), np.asarray(penalties, dtype=np.float64), None]
     current = _Solved(model, theta, Y, w, penalty)
@@ -232,7 +264,10 @@ def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol):
             converged = True
             break
         JtJ, Jtr = _normal_system(model, current, w)
-        diag = np.maximum(np.diag(JtJ), 1e-12 * max(np.max(np.diag(JtJ)), 1e-300))
+        # Marquardt's scaling, floored: a parameter that barely moves the
+        # fit (a knot with few samples near it) must not take huge steps.
+        diag = np.diag(JtJ)
+        diag = np.maximum(diag, _DAMPING_FLOOR * max(np.max(diag), 1e-300))
         while True:
             try:
                 delta = np.linalg.solve(JtJ + mu * np.diag(diag), -Jtr)
@@ -243,17 +278,26 @@ def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol):
                 moved = model.move(current.theta, delta)
                 trial = _Solved(model, moved, Y, w, penalty)
             if trial is not None and trial.objective < current.objective:
-                decrease = current.objective - trial.objective
                 current = trial
                 history.append(current.objective)
                 mu = max(mu / _MU_DOWN, 1e-12)
-                converged = decrease <= tol * history[-2]
+                # A damped step can be small where the next is not: judge
+                # the decrease over several steps that were barely damped.
+                if len(history) > _PATIENCE and mu < 1.0:
+                    before = history[-1 - _PATIENCE]
+                    converged = before - current.objective <= tol * before
                 break
             mu *= _MU_UP
             if mu > _MU_MAX:
                 # No step lowers the objective: a stationary point.
                 converged = True
                 break
+        if reselect and (converged or n_iter % _RESELECT_EVERY == 0):
+            lowered = _lowered_penalties(model, current, Y, w, penalty)
+            if lowered is not None:
+                penalty[1], current = lowered
+                history.append(current.objective)
+                converged, mu = False, _MU_START
     return RefineResult(
         current.theta,
         current.coef,
@@ -262,6 +306,7 @@ def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol):
         np.array(history),
         n_iter,
         converged,
+        penalty[1] * penalty[2] / current.stats.scale,
     )
 
 
@@ -274,7 +319,8 @@ def _warn_budget(result, max_iter, tol, what):
             f"{result.objective[0]:.3g} at the start. Raise refine for more "
             "iterations, or refine_tol.",
             ConvergenceWarning,
-            stacklevel=4,
+            # Up to the caller of the estimator's fit.
+            stacklevel=7,
         )
 
 
@@ -282,20 +328,25 @@ def _ordered_step(knots, step, min_gap, fixed_ends):
     """``knots + step`` with every gap kept open.
 
     No gap shrinks by more than ``_GAP_FRACTION`` of itself nor below
-    ``min_gap`` in one step: a gap that would is held at that bound while
-    the other knots move on, so knots can neither cross nor merge. With
-    ``fixed_ends`` the gaps are rescaled to keep the ends in place.
+    ``min_gap`` in one step: the two knots of a gap that would move
+    together instead (at the mean of their steps; not at all next to a
+    fixed end), while the other knots move on. Knots can neither cross
+    nor merge.
     """
+    step = np.array(step, dtype=np.float64)
     gaps = np.diff(knots)
     lower = np.minimum(np.maximum((1.0 - _GAP_FRACTION) * gaps, min_gap), gaps)
-    moved = np.maximum(gaps + np.diff(step), lower)
-    if fixed_ends:
-        moved *= (knots[-1] - knots[0]) / moved.sum()
-        return np.concatenate(
-            [[knots[0]], knots[0] + np.cumsum(moved)[:-1], [knots[-1]]]
-        )
-    first = knots[0] + step[0]
-    return np.concatenate([[first], first + np.cumsum(moved)])
+    last = knots.size - 1
+    for _ in range(knots.size):
+        closing = np.flatnonzero(gaps + np.diff(step) < lower)
+        if closing.size == 0:
+            return knots + step
+        for i in closing:
+            pair = step[i : i + 2]
+            held = fixed_ends and (i == 0 or i + 1 == last)
+            pair[:] = 0.0 if held else pair.mean()
+    closing = gaps + np.diff(step) < lower
+    return knots if np.any(closing) else knots + step
 
 
 # --------------------------------------------------------------------------
@@ -434,7 +485,7 @@ def _tangent_basis(v):
 
 
 def refine_knots(
-    U, Y, w, directions, knots, penalties, redundant, clamp, max_iter, tol
+    U, Y, w, directions, knots, penalties, redundant, clamp, max_iter, tol, reselect
 ):
     """Refine a knot network by variable projection.
 
@@ -454,6 +505,8 @@ def refine_knots(
     clamp : bool
     max_iter : int
     tol : float
+    reselect : bool
+        Let REML lower the penalties as the layer moves.
 
     Returns
     -------
@@ -472,7 +525,7 @@ def refine_knots(
     )
     model = _KnotModel(U, clamp, redundant, one_input)
     start = KnotLayer(np.array(directions, dtype=np.float64), [k.copy() for k in knots])
-    result = levenberg_marquardt(model, start, Y, w, penalties, max_iter, tol)
+    result = levenberg_marquardt(model, start, Y, w, penalties, max_iter, tol, reselect)
     _warn_budget(result, max_iter, tol, "knots and directions")
     return result.theta, result
 
@@ -538,7 +591,7 @@ class _BumpModel:
         return BumpLayer(centres, layer.log_steepness + fraction * step_log)
 
 
-def refine_bumps(t, G, w, centres, steepness, penalties, span, max_iter, tol):
+def refine_bumps(t, G, w, centres, steepness, penalties, span, max_iter, tol, reselect):
     """Refine a row of step units by variable projection.
 
     Parameters
@@ -555,6 +608,7 @@ def refine_bumps(t, G, w, centres, steepness, penalties, span, max_iter, tol):
         Length of the input range in units of ``t``.
     max_iter : int
     tol : float
+    reselect : bool
 
     Returns
     -------
@@ -571,7 +625,7 @@ def refine_bumps(t, G, w, centres, steepness, penalties, span, max_iter, tol):
     start = BumpLayer(
         np.array(centres, dtype=np.float64), np.log(np.asarray(steepness, float))
     )
-    result = levenberg_marquardt(model, start, G, w, penalties, max_iter, tol)
+    result = levenberg_marquardt(model, start, G, w, penalties, max_iter, tol, reselect)
     _warn_budget(result, max_iter, tol, "bumps")
     return result.theta, result
 
@@ -602,6 +656,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
         problem.clamp,
         max_iter,
         tol,
+        isinstance(problem.alpha, str),
     )
     if result.objective.size == 1:
         return fit, directions, result
@@ -612,7 +667,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
         fit,
         knots=layer.knots,
         values=values,
-        alpha=np.array(penalties),
+        alpha=result.penalties,
         edf=result.edf,
         max_error=max_error,
         residual=result.residual,
@@ -620,7 +675,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
     return refined, layer.directions, result
 
 
-def refine_bump_fit(T, G, w, n_bumps, steepness, fit, refine, tol):
+def refine_bump_fit(T, G, w, n_bumps, steepness, fit, refine, tol, reselect):
     """A one-input BumpNetRegressor fit, refined.
 
     ``T`` is the input in bump widths (n, 1), ``fit`` the engine's fit of
@@ -632,9 +687,18 @@ def refine_bump_fit(T, G, w, n_bumps, steepness, fit, refine, tol):
     centres = np.arange(n_bumps + 1.0)
     slopes = np.full(n_bumps + 1, float(steepness))
     layer, result = refine_bumps(
-        T[:, 0], G, w, centres, slopes, fit.penalties, float(n_bumps), max_iter, tol
+        T[:, 0],
+        G,
+        w,
+        centres,
+        slopes,
+        fit.penalties,
+        float(n_bumps),
+        max_iter,
+        tol,
+        reselect,
     )
     if result.objective.size == 1:
         return centres, slopes, fit, result
-    refined = replace(fit, coef=result.coef, edf=result.edf)
+    refined = replace(fit, coef=result.coef, edf=result.edf, penalties=result.penalties)
     return layer.centres, layer.steepness, refined, result
