@@ -12,12 +12,14 @@ reduced objective
 ``F(theta) = sum_i w_i |y_i - Phi_i(theta) c(theta)|^2
 + sum_j lambda_j s c(theta).T S_j c(theta)``
 
-with the penalty of the start held fixed (its matrices ``S_j`` and the mean
-diagonal ``s`` of its normal equations: a fixed quadratic form on the output
-weights). The Jacobian of the reduced residual is Kaufman's approximation
-[2]_, ``J = -P D``, with ``D = d(Phi c) / d theta`` at fixed ``c``
-(analytic, from the model) and ``P`` the residual projection of the
-penalised solve; its gradient ``J.T r = -D.T W r`` is exact. ``J.T J`` is
+with ``s`` the mean diagonal of the start's normal equations held fixed
+and the penalty matrices ``S_j`` those of the current knots (second
+differences scaled by the knots' spacing, so that knots that close up
+are penalised for the slopes they make). The Jacobian of the reduced
+residual is Kaufman's approximation [2]_, ``J = -P D``, with ``D = d(Phi c)
+/ d theta`` at fixed ``c`` (analytic, from the model) and ``P`` the residual
+projection of the penalised solve; the gradient is exact, ``-D.T W r`` plus
+the derivative of the penalty at fixed ``c`` (by central differences). ``J.T J`` is
 formed from the small products ``D.T W D`` and ``Phi.T W D``, so a sparse
 design (one-input knots) is never made dense. Each output-layer solve is
 the engine's factorisation with two sweeps of iterative refinement on the
@@ -74,6 +76,8 @@ _MU_START = 1e-3
 _MU_UP, _MU_DOWN = 4.0, 3.0
 _MU_MAX = 1e12
 _DAMPING_FLOOR = 1e-4
+# Step of the central differences of the knots' penalty.
+_PENALTY_STEP = 1e-7
 # Steps over which the decrease is compared with the tolerance.
 _PATIENCE = 5
 # Largest change of a log-steepness, and of a direction (radians-ish), per step.
@@ -125,7 +129,8 @@ class _Solved:
     """The output layer solved exactly for one hidden layer ``theta``."""
 
     def __init__(self, model, theta, Y, w, penalty):
-        blocks, lambdas, scale = penalty
+        _, lambdas, scale = penalty
+        blocks = model.blocks(theta)
         Phi = model.design(theta)
         WPhi = Phi if w is None else _scale_rows(Phi, w)
         gram = _dense(Phi.T @ WPhi)
@@ -141,7 +146,7 @@ class _Solved:
             # A step towards a singular design is refused by its objective.
             warnings.simplefilter("ignore")
             self.factor = _Factor(rotated, reduced, penalties)
-        self.T, self.stats = T, stats
+        self.T, self.stats, self.blocks = T, stats, blocks
         # Iterative refinement on the residual computed from the design:
         # the accuracy of a QR solve for the cost of one more substitution,
         # which small objectives near the optimum need.
@@ -186,6 +191,32 @@ def _dense(M):
     return M.toarray() if sparse.issparse(M) else np.asarray(M)
 
 
+def _penalty_gradient(model, solved, lambdas, scale):
+    """Half the gradient of the roughness at fixed output weights.
+
+    The knots' penalty follows their spacing; its derivative is taken by
+    central differences, which cost a few penalty matrices and no solve.
+    """
+    p = solved.n_params
+    gradient = np.zeros(p)
+    if not getattr(model, "penalty_moves", False):
+        return gradient
+
+    def roughness(theta):
+        return sum(
+            lam * np.sum(_quadratic_forms(b, solved.coef, scale))
+            for lam, b in zip(lambdas, model.blocks(theta))
+        )
+
+    for k in range(p):
+        step = np.zeros(p)
+        step[k] = _PENALTY_STEP
+        plus = roughness(model.move(solved.theta, step))
+        minus = roughness(model.move(solved.theta, -step))
+        gradient[k] = 0.25 * (plus - minus) / _PENALTY_STEP
+    return gradient
+
+
 def _normal_system(model, solved, w):
     """``J.T J`` and ``J.T r`` of Kaufman's reduced Jacobian, summed over targets."""
     JtJ, Jtr = None, None
@@ -212,7 +243,7 @@ def _lowered_penalties(model, current, Y, w, penalty):
     falls, so lowering keeps the objective decreasing. Returns the new
     penalties and fit, or None when REML lowers none by much.
     """
-    chosen = select_penalties(current.stats, penalty[0]).penalties
+    chosen = select_penalties(current.stats, current.blocks).penalties
     # REML's penalties are relative to the current design's scale.
     chosen = chosen * current.stats.scale / penalty[2]
     lowered = np.minimum(penalty[1], chosen)
@@ -250,7 +281,7 @@ def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol, reselect=F
         the steps converge and every few iterations: a start that fits
         badly makes REML take its misfit for noise and smooth too much.
     """
-    penalty = [model.blocks(theta), np.asarray(penalties, dtype=np.float64), None]
+    penalty = [None, np.asarray(penalties, dtype=np.float64), None]
     current = _Solved(model, theta, Y, w, penalty)
     penalty[2] = current.scale
     scale = max(float(np.sum(Y**2 * (1.0 if w is None else w[:, None]))), 1e-300)
@@ -264,6 +295,8 @@ def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol, reselect=F
             converged = True
             break
         JtJ, Jtr = _normal_system(model, current, w)
+        current.n_params = Jtr.size
+        Jtr = Jtr + _penalty_gradient(model, current, penalty[1], penalty[2])
         # Marquardt's scaling, floored: a parameter that barely moves the
         # fit (a knot with few samples near it) must not take huge steps.
         diag = np.diag(JtJ)
@@ -370,6 +403,8 @@ class _KnotModel:
     tangent space, then normalised); samples beyond the end knots follow the
     network's extrapolation.
     """
+
+    penalty_moves = True
 
     def __init__(self, U, clamp, redundant, one_input):
         self.U, self.clamp = U, clamp
