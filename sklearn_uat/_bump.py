@@ -28,6 +28,7 @@ from ._lstsq import (
     select_penalties,
 )
 from ._network import FeedForwardNetwork
+from ._refine import refine_bump_fit
 from ._stream import StreamingMixin, TargetStatistics, check_inside, is_dask_collection
 from ._validation import (
     as_target_columns,
@@ -300,10 +301,15 @@ class _BumpLayer:
         P = (X - self.offset) / self.scale @ self.directions.T
         return (P - self.p_offset) / self.p_scale * self.n_bumps
 
-    def edges(self):
-        """Bump edges along each direction (in the units of X on the axes)."""
+    def edges(self, centres=None):
+        """Bump edges along each direction (in the units of X on the axes).
+
+        ``centres`` are the step units' positions in bump widths, when
+        refinement moved them from ``0, 1, ..., n_bumps``.
+        """
         n = self.n_bumps
-        edges = self.p_offset[:, None] + self.p_scale[:, None] * (np.arange(n + 1) / n)
+        centres = np.arange(n + 1.0) if centres is None else centres
+        edges = self.p_offset[:, None] + self.p_scale[:, None] * (centres / n)
         if self.directions.shape[0] == self.directions.shape[1]:
             edges = self.offset[:, None] + self.scale[:, None] * edges
         return edges
@@ -484,6 +490,21 @@ class BumpNetRegressor(
         its own penalty. Towers and mean heights use the axes.
     random_state : int, RandomState instance or None, default=None
         Draws the directions when ``directions`` is an int.
+    refine : bool or int, default=False
+        Fit the hidden layer too (one input, ``heights="lstsq"``): starting
+        from the constructive network, variable projection moves the centre
+        and the steepness of every step unit by Levenberg-Marquardt steps,
+        the levels solved exactly in each, with the penalty ``alpha_`` of
+        the constructive fit held fixed. ``True`` runs up to 100
+        iterations, an int that many. Centres never cross and steepness
+        stays positive; only steps that lower the training objective are
+        taken, so the result is never worse on the training data than the
+        constructive start. Deterministic, no torch needed. ``predict`` of
+        a refined network is its forward pass.
+    refine_tol : float, default=1e-6
+        Refinement stops when five steps lower the training objective by less
+        than this fraction; a :class:`~sklearn.exceptions.ConvergenceWarning`
+        says when ``refine`` iterations end before that.
 
     Attributes
     ----------
@@ -531,6 +552,12 @@ class BumpNetRegressor(
     edf_ : float or None
         Effective degrees of freedom of the least-squares fit, the trace of
         its influence matrix. None for mean heights.
+    refine_objective_ : ndarray or None
+        With ``refine``: the training objective (weighted squared error in
+        standardised units plus the penalty) at the constructive start and
+        after every step taken, decreasing. None without ``refine``.
+    refine_n_iter_ : int
+        Refinement iterations run (0 without ``refine``).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -634,6 +661,8 @@ class BumpNetRegressor(
         ],
         "random_state": ["random_state"],
         "domain": ["array-like", None],
+        "refine": ["boolean", Interval(Integral, 1, None, closed="left")],
+        "refine_tol": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -651,6 +680,8 @@ class BumpNetRegressor(
         directions="auto",
         random_state=None,
         domain=None,
+        refine=False,
+        refine_tol=1e-6,
     ):
         self.n_bumps = n_bumps
         self.steepness = steepness
@@ -664,6 +695,8 @@ class BumpNetRegressor(
         self.directions = directions
         self.random_state = random_state
         self.domain = domain
+        self.refine = refine
+        self.refine_tol = refine_tol
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -699,6 +732,8 @@ class BumpNetRegressor(
         X, Y, w = positive_weight_rows(X, Y, sample_weight)
         sample_weight = np.ones(X.shape[0]) if w is None else w
         n_effective = self._sizing_samples(X.shape[0] if w is None else w.sum())
+        if self.refine is not False:
+            self._check_refine(X.shape[1])
         directions = self._directions(X.shape[1], n_effective)
         d = directions.shape[0]
         n = self._resolve_n_bumps(d, n_effective)
@@ -728,12 +763,28 @@ class BumpNetRegressor(
             g_mean, g_std = np.zeros(G.shape[1]), np.ones(G.shape[1])
         G = (G - g_mean) / g_std
 
-        cells, fit = None, None
+        cells, fit, refined, centres = None, None, None, None
         if d == 1 or self.layout == "additive":
             levels, bias, fit = self._fit_additive(T, G, sample_weight, n)
+            if self.refine is not False:
+                centres, slopes, fit, refined = refine_bump_fit(
+                    T,
+                    G,
+                    w,
+                    n,
+                    s,
+                    fit,
+                    self.refine,
+                    self.refine_tol,
+                    isinstance(self.alpha, str),
+                )
+                levels, bias = fit.coef[None], fit.coef[0]
             coefs, intercepts, heights, outer = _additive_layers(
                 n, s, levels, bias, g_mean, g_std
             )
+            if refined is not None:
+                # Each step unit at its own centre, with its own slope.
+                coefs[0], intercepts[0] = slopes[None] * n, -slopes * centres
         else:
             steps_W, steps_b = _step_layer(d, n, s)
             tower_W, tower_b, out_W, bias, cells, fit = self._fit_towers(
@@ -753,8 +804,10 @@ class BumpNetRegressor(
             outer,
             cells,
             fit,
+            refined,
+            centres,
         )
-        if fit is not None and cells is None and back is None:
+        if fit is not None and cells is None and back is None and refined is None:
             # What partial_fit continues from: these bumps and fit's sums.
             statistics = TargetStatistics.from_standardised(
                 fit.statistics, g_mean, g_std, np.max(np.abs(Y), axis=0), n + 2
@@ -822,6 +875,8 @@ class BumpNetRegressor(
         outer,
         cells,
         fit,
+        refined=None,
+        centres=None,
     ):
         """Assign every fitted attribute at once, from the layers."""
         activations = ["sigmoid"] * len(coefs[:-1]) + ["identity"]
@@ -847,7 +902,9 @@ class BumpNetRegressor(
         self.alpha_ = None if fit is None else fit.penalties
         self.edf_ = None if fit is None else fit.edf
         self.directions_ = layer.directions
-        self.edges_ = layer.edges()
+        self.edges_ = layer.edges(centres)
+        self.refine_objective_ = None if refined is None else refined.objective
+        self.refine_n_iter_ = 0 if refined is None else refined.n_iter
         return self
 
     # -- fits beyond memory: the hooks of StreamingMixin
@@ -866,6 +923,11 @@ class BumpNetRegressor(
     )
 
     def _stream_refusal(self):
+        if self.refine is not False:
+            return (
+                "refine moves the bumps to fit all the rows, which partial_fit "
+                "and fit on a Dask collection never hold; set refine=False."
+            )
         if (
             self.heights != "lstsq"
             or self.output_activation != "identity"
@@ -944,6 +1006,16 @@ class BumpNetRegressor(
             None,
             fit,
         )
+
+    def _check_refine(self, n_features):
+        if n_features != 1 or self.heights != "lstsq":
+            raise ValueError(
+                "refine moves the step units of one row of least-squares "
+                f"bumps: it needs one input and heights='lstsq', got "
+                f"{n_features} input(s) and heights={self.heights!r}. Set "
+                "refine=False, or use ReluKnotRegressor(refine=True), which "
+                "learns ridge directions for several inputs."
+            )
 
     def _resolve_n_bumps(self, n_features, n_samples):
         if self.n_bumps != "auto":
@@ -1108,7 +1180,8 @@ class BumpNetRegressor(
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        if self.cells_ is not None:
+        refined = self.refine_objective_ is not None
+        if self.cells_ is not None or (refined and self.refine_objective_.size > 1):
             out = self.network_.forward(X)
             return out if out.ndim == 1 or not self._single_output else out[:, 0]
         out = self._fast_forward(X)

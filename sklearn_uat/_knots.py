@@ -41,6 +41,7 @@ from ._lstsq import (
     second_difference_penalty,
     select_penalties,
 )
+from ._refine import refine_knot_fit
 from ._stream import StreamingMixin, TargetStatistics, check_inside, is_dask_collection
 from ._validation import (
     as_target_columns,
@@ -209,6 +210,22 @@ class ReluKnotRegressor(
         :meth:`partial_fit`, the span of an explicit knots array, else the
         range of the first chunk).
 
+    refine : bool or int, default=False
+        Fit the hidden layer too: starting from the constructive network,
+        variable projection moves the knots (and, with several inputs, the
+        directions and every knot along them) by Levenberg-Marquardt steps,
+        the output layer solved exactly in each, with the penalties
+        ``alpha_`` of the constructive fit held fixed. ``True`` runs up to
+        100 iterations, an int that many. Knots never cross and directions
+        stay unit vectors; only steps that lower the training objective
+        are taken, so the result is never worse on the training data than
+        the constructive start. Deterministic, no torch needed.
+
+    refine_tol : float, default=1e-6
+        Refinement stops when five steps lower the training objective by less
+        than this fraction; a :class:`~sklearn.exceptions.ConvergenceWarning`
+        says when ``refine`` iterations end before that.
+
     random_state : int, RandomState instance or None, default=None
         Draws the directions when ``directions`` is an int. Pass an int for
         reproducible results.
@@ -268,6 +285,14 @@ class ReluKnotRegressor(
     train_max_error_ : float
         Maximum absolute training error in the units of ``y``, over the
         samples of positive weight.
+
+    refine_objective_ : ndarray or None
+        With ``refine``: the training objective (weighted squared error in
+        standardised units plus the penalty) at the constructive start and
+        after every step taken, decreasing. None without ``refine``.
+
+    refine_n_iter_ : int
+        Refinement iterations run (0 without ``refine``).
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -369,6 +394,8 @@ class ReluKnotRegressor(
         ],
         "extrapolation": [StrOptions({"linear", "constant"})],
         "domain": ["array-like", None],
+        "refine": ["boolean", Interval(Integral, 1, None, closed="left")],
+        "refine_tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -383,6 +410,8 @@ class ReluKnotRegressor(
         directions="auto",
         extrapolation="linear",
         domain=None,
+        refine=False,
+        refine_tol=1e-6,
         random_state=None,
     ):
         self.n_knots = n_knots
@@ -393,6 +422,8 @@ class ReluKnotRegressor(
         self.directions = directions
         self.extrapolation = extrapolation
         self.domain = domain
+        self.refine = refine
+        self.refine_tol = refine_tol
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -495,6 +526,16 @@ class ReluKnotRegressor(
             fit = self._fit_with_count(problem, ranges, n_knots)
         else:
             fit = self._grow(problem, ranges, directions, n_knots)
+        refined = None
+        if self.refine is not False:
+            fit, directions, refined = refine_knot_fit(
+                problem,
+                fit,
+                (X - offset) / scale,
+                directions,
+                self.refine,
+                self.refine_tol,
+            )
 
         self._set_model(
             KnotRows(
@@ -512,7 +553,11 @@ class ReluKnotRegressor(
             fit.edf,
             fit.max_error,
             single_output,
+            refined,
         )
+        if refined is not None:
+            # A refined layer is no longer the one the statistics were summed on.
+            return self
         # What partial_fit continues from: this layer and fit's statistics.
         layer = _KnotLayer(
             directions,
@@ -532,11 +577,17 @@ class ReluKnotRegressor(
         self._keep_stream(layer, statistics, single_output)
         return self
 
-    def _set_model(self, rows, explicit, alpha, edf, max_error, single_output):
+    def _set_model(
+        self, rows, explicit, alpha, edf, max_error, single_output, refined=None
+    ):
         """Assign every fitted attribute at once, from the one fitted model."""
         network = rows.network()
         if rows.directions.shape[0] == 1:
-            keep_given = explicit is not None and rows.knots[0].size == explicit.size
+            keep_given = (
+                explicit is not None
+                and refined is None
+                and rows.knots[0].size == explicit.size
+            )
             knots_out = [explicit if keep_given else rows.raw_knots()]
         else:
             knots_out = list(rows.knots)
@@ -553,6 +604,8 @@ class ReluKnotRegressor(
         self.alpha_ = alpha
         self.edf_ = edf
         self.train_max_error_ = max_error
+        self.refine_objective_ = None if refined is None else refined.objective
+        self.refine_n_iter_ = 0 if refined is None else refined.n_iter
         return self
 
     # -- fits beyond memory: the hooks of StreamingMixin
@@ -569,13 +622,16 @@ class ReluKnotRegressor(
     )
 
     def _stream_refusal(self):
-        if self.tol is not None or (
-            isinstance(self.knots, str) and self.knots == "adaptive"
+        if (
+            self.tol is not None
+            or (isinstance(self.knots, str) and self.knots == "adaptive")
+            or self.refine is not False
         ):
             return (
-                "tol and knots='adaptive' refit on all the rows, which partial_fit "
-                "and fit on a Dask collection never hold; use knots='uniform', "
-                "'quantile' or an array, with tol=None."
+                "tol, knots='adaptive' and refine refit on all the rows, which "
+                "partial_fit and fit on a Dask collection never hold; use "
+                "knots='uniform', 'quantile' or an array, with tol=None and "
+                "refine=False."
             )
         return None
 

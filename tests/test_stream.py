@@ -135,8 +135,8 @@ def test_bad_chunks_are_refused_with_the_fix(make):
 @pytest.mark.parametrize(
     "estimator, match",
     [
-        (ReluKnotRegressor(tol=1e-3), "tol and knots='adaptive'"),
-        (ReluKnotRegressor(knots="adaptive"), "tol and knots='adaptive'"),
+        (ReluKnotRegressor(tol=1e-3), "tol, knots='adaptive' and refine"),
+        (ReluKnotRegressor(knots="adaptive"), "tol, knots='adaptive' and refine"),
         (BumpNetRegressor(heights="mean"), "heights='lstsq'"),
         (BumpNetRegressor(layout="tower"), "layout='additive'"),
     ],

@@ -1,0 +1,740 @@
+"""Variable projection: the hidden layer fitted, the output layer solved exactly.
+
+A closed-form network ``f(x) = Phi(x; theta) c`` is linear in its output
+weights ``c`` and nonlinear in its hidden parameters ``theta`` (knot
+positions, ridge directions, bump centres and steepness). Variable
+projection (Golub and Pereyra [1]_) eliminates ``c``: for every ``theta`` the
+output layer is the penalised least-squares solution of the engine
+(:mod:`sklearn_uat._lstsq`, with the penalties of the constructive fit held
+fixed), and only ``theta`` is optimised, by Levenberg-Marquardt on the
+reduced objective
+
+``F(theta) = sum_i w_i |y_i - Phi_i(theta) c(theta)|^2
++ sum_j lambda_j s c(theta).T S_j c(theta)``
+
+with ``s`` the mean diagonal of the start's normal equations held fixed
+and the penalty matrices ``S_j`` those of the current knots (second
+differences scaled by the knots' spacing, so that knots that close up
+are penalised for the slopes they make). The Jacobian of the reduced
+residual is Kaufman's approximation [2]_, ``J = -P D``, with ``D = d(Phi c)
+/ d theta`` at fixed ``c`` (analytic, from the model) and ``P`` the residual
+projection of the penalised solve; the gradient is exact, ``-D.T W r`` plus
+the derivative of the penalty at fixed ``c`` (by central differences). ``J.T J`` is
+formed from the small products ``D.T W D`` and ``Phi.T W D``, so a sparse
+design (one-input knots) is never made dense. Each output-layer solve is
+the engine's factorisation with two sweeps of iterative refinement on the
+residuals, which keeps the digits that small objectives need.
+
+A step is kept only if it lowers ``F``, so the training objective decreases
+monotonically and the result is never worse than the constructive start.
+The models keep their steps feasible before they are taken: knots and bump
+centres move at most a fixed fraction of the gap to their neighbours (they
+never cross or merge), directions are unit vectors moved in their tangent
+space and normalised, steepness is moved on a log scale (it never reaches
+zero).
+
+References
+----------
+.. [1] G. H. Golub and V. Pereyra, "The differentiation of pseudo-inverses
+   and nonlinear least squares problems whose variables separate", SIAM J.
+   Numer. Anal. 10(2), 413-432, 1973.
+.. [2] L. Kaufman, "A variable projection method for solving separable
+   nonlinear least squares problems", BIT 15, 49-57, 1975.
+"""
+
+import warnings
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
+
+from ._directions import redundancy
+from ._lstsq import (
+    NormalEquations,
+    PenaltyBlock,
+    _Factor,
+    _null_space_coordinates,
+    _quadratic_forms,
+    second_difference_penalty,
+    select_penalties,
+)
+from ._validation import check_memory_budget
+
+__all__ = ["refine_budget", "refine_bumps", "refine_knots"]
+
+#: Iterations of ``refine=True``.
+DEFAULT_ITERATIONS = 100
+
+# A knot or centre moves at most this fraction of the gap to its neighbour
+# in one step, and gaps never fall below this fraction of the mean gap.
+_GAP_FRACTION = 0.5
+_MIN_GAP = 1e-3
+# Levenberg-Marquardt damping: start, factors, and the damping at which no
+# decreasing step is left (a stationary point to the solver's precision).
+_MU_START = 1e-3
+_MU_UP, _MU_DOWN = 4.0, 3.0
+_MU_MAX = 1e12
+_DAMPING_FLOOR = 1e-4
+# Step of the central differences of the knots' penalty.
+_PENALTY_STEP = 1e-7
+# Steps over which the decrease is compared with the tolerance.
+_PATIENCE = 5
+# Largest change of a log-steepness, and of a direction (radians-ish), per step.
+_MAX_LOG_STEP = 1.0
+_MAX_TURN = 0.5
+# REML lowers the penalties every this many iterations, when it lowers one
+# below this fraction of its value.
+_RESELECT_EVERY = 10
+_RESELECT_DROP = 0.5
+# Iterative-refinement sweeps of each output-layer solve.
+_REFINEMENT_SWEEPS = 2
+
+
+def refine_budget(refine):
+    """Iterations for the estimators' ``refine`` parameter (0: no refinement)."""
+    if refine is False or refine is None:
+        return 0
+    if refine is True:
+        return DEFAULT_ITERATIONS
+    return int(refine)
+
+
+@dataclass
+class RefineResult:
+    """What :func:`levenberg_marquardt` returns.
+
+    ``theta`` and ``coef`` are the best found (the start's if no step
+    lowered the objective), ``objective`` the training objective at the
+    start and after every accepted step, ``n_iter`` the iterations run,
+    ``converged`` whether the tolerance was met or no descent was left.
+    """
+
+    theta: object
+    coef: np.ndarray
+    residual: np.ndarray
+    edf: float
+    objective: np.ndarray
+    n_iter: int
+    converged: bool
+    penalties: np.ndarray
+
+
+# --------------------------------------------------------------------------
+# The solver.
+# --------------------------------------------------------------------------
+
+
+class _Solved:
+    """The output layer solved exactly for one hidden layer ``theta``."""
+
+    def __init__(self, model, theta, Y, w, penalty):
+        _, lambdas, scale = penalty
+        blocks = model.blocks(theta)
+        Phi = model.design(theta)
+        WPhi = Phi if w is None else _scale_rows(Phi, w)
+        gram = _dense(Phi.T @ WPhi)
+        wy = Y if w is None else Y * w[:, None]
+        rhs = np.asarray(Phi.T @ wy)
+        weight_sum = float(Y.shape[0] if w is None else w.sum())
+        stats = NormalEquations(gram, rhs, np.einsum("ij,ij->j", Y, wy), weight_sum)
+        # The penalty matrix of the start, whatever the design's scale now.
+        self.scale = stats.scale if scale is None else scale
+        penalties = lambdas * (self.scale / stats.scale)
+        rotated, reduced, T = _null_space_coordinates(stats, blocks)
+        with warnings.catch_warnings():
+            # A step towards a singular design is refused by its objective.
+            warnings.simplefilter("ignore")
+            self.factor = _Factor(rotated, reduced, penalties)
+        self.T, self.stats, self.blocks = T, stats, blocks
+        # Iterative refinement on the residual computed from the design:
+        # the accuracy of a QR solve for the cost of one more substitution,
+        # which small objectives near the optimum need.
+        penalty = self.factor._system(penalties, self.factor.ridge) - rotated.gram
+        z = self.factor.solve(rotated.rhs)
+        for _ in range(_REFINEMENT_SWEEPS):
+            residual = Y - Phi @ self._expand(z)
+            correction = np.asarray(
+                Phi.T @ (residual if w is None else residual * w[:, None])
+            )
+            correction = self._reduce(correction) - penalty @ z
+            z = z + self.factor.solve(correction)
+        self.coef = self._expand(z)
+        self.residual = Y - Phi @ self.coef
+        self.Phi, self.WPhi, self.gram, self.theta = Phi, WPhi, gram, theta
+        rss = np.sum(
+            (self.residual**2) * (1.0 if w is None else w[:, None]), axis=0
+        ).sum()
+        roughness = sum(
+            lam * np.sum(_quadratic_forms(b, self.coef, self.scale))
+            for lam, b in zip(lambdas, blocks)
+        )
+        self.objective = float(rss + roughness)
+
+    def _expand(self, z):
+        return z if self.T is None else self.T @ z
+
+    def _reduce(self, rhs):
+        return rhs if self.T is None else self.T.T @ rhs
+
+    def solve(self, rhs):
+        return self._expand(self.factor.solve(self._reduce(rhs)))
+
+
+def _scale_rows(M, w):
+    if sparse.issparse(M):
+        return sparse.csr_matrix(M.multiply(w[:, None]))
+    return M * w[:, None]
+
+
+def _dense(M):
+    return M.toarray() if sparse.issparse(M) else np.asarray(M)
+
+
+def _penalty_gradient(model, solved, lambdas, scale):
+    """Half the gradient of the roughness at fixed output weights.
+
+    The knots' penalty follows their spacing; its derivative is taken by
+    central differences, which cost a few penalty matrices and no solve.
+    """
+    p = solved.n_params
+    gradient = np.zeros(p)
+    if not getattr(model, "penalty_moves", False):
+        return gradient
+
+    def roughness(theta):
+        return sum(
+            lam * np.sum(_quadratic_forms(b, solved.coef, scale))
+            for lam, b in zip(lambdas, model.blocks(theta))
+        )
+
+    for k in range(p):
+        step = np.zeros(p)
+        step[k] = _PENALTY_STEP
+        plus = roughness(model.move(solved.theta, step))
+        minus = roughness(model.move(solved.theta, -step))
+        gradient[k] = 0.25 * (plus - minus) / _PENALTY_STEP
+    return gradient
+
+
+def _normal_system(model, solved, w):
+    """``J.T J`` and ``J.T r`` of Kaufman's reduced Jacobian, summed over targets."""
+    JtJ, Jtr = None, None
+    r = solved.residual
+    for t in range(solved.coef.shape[1]):
+        D = model.derivatives(solved.theta, solved.coef[:, t])
+        WD = D if w is None else _scale_rows(D, w)
+        PhitWD = _dense(solved.Phi.T @ WD)
+        M = solved.solve(PhitWD)
+        # The penalised problem as least squares on [W^1/2 Phi; R] with R
+        # fixed: J = -P [D; 0], so J.T J = D.T W D - (Phi.T W D).T M and,
+        # the residual being orthogonal to the design, J.T r = -D.T W r.
+        gram = _dense(D.T @ WD) - PhitWD.T @ M
+        grad = -np.asarray(WD.T @ r[:, t]).ravel()
+        JtJ = gram if JtJ is None else JtJ + gram
+        Jtr = grad if Jtr is None else Jtr + grad
+    return 0.5 * (JtJ + JtJ.T), Jtr
+
+
+def _lowered_penalties(model, current, Y, w, penalty):
+    """REML's penalties on the current hidden layer, where they are lower.
+
+    The objective at a fixed hidden layer does not increase when a penalty
+    falls, so lowering keeps the objective decreasing. Returns the new
+    penalties and fit, or None when REML lowers none by much.
+    """
+    chosen = select_penalties(current.stats, current.blocks).penalties
+    # REML's penalties are relative to the current design's scale.
+    chosen = chosen * current.stats.scale / penalty[2]
+    lowered = np.minimum(penalty[1], chosen)
+    if np.all(lowered >= _RESELECT_DROP * penalty[1]):
+        return None
+    trial = _Solved(model, current.theta, Y, w, [penalty[0], lowered, penalty[2]])
+    if not trial.objective < current.objective:
+        return None
+    return lowered, trial
+
+
+def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol, reselect=False):
+    """Minimise the reduced objective over ``theta``; see the module notes.
+
+    Parameters
+    ----------
+    model : object
+        ``design(theta)`` (n, m) dense or sparse; ``derivatives(theta, c)``
+        (n, p) ``d(Phi c) / d theta`` in the model's step coordinates;
+        ``blocks(theta)`` the engine's penalty blocks; ``move(theta,
+        delta)`` the feasible point reached by the step ``delta``.
+    theta : object
+        The constructive start.
+    Y : ndarray of shape (n, n_targets)
+    w : ndarray of shape (n,) or None
+    penalties : ndarray
+        Relative penalties of the blocks, held fixed.
+    max_iter : int
+        Iterations (each one Jacobian and one or more trial solves).
+    tol : float
+        Converged when five steps lower the objective by less than ``tol``
+        times its value, or when no step lowers it.
+    reselect : bool
+        Let REML lower the penalties on the moving hidden layer, whenever
+        the steps converge and every few iterations: a start that fits
+        badly makes REML take its misfit for noise and smooth too much.
+    """
+    penalty = [None, np.asarray(penalties, dtype=np.float64), None]
+    current = _Solved(model, theta, Y, w, penalty)
+    penalty[2] = current.scale
+    scale = max(float(np.sum(Y**2 * (1.0 if w is None else w[:, None]))), 1e-300)
+    history = [current.objective]
+    mu = _MU_START
+    converged = False
+    n_iter = 0
+    while n_iter < max_iter and not converged:
+        n_iter += 1
+        if current.objective <= 1e-30 * scale:
+            converged = True
+            break
+        JtJ, Jtr = _normal_system(model, current, w)
+        current.n_params = Jtr.size
+        Jtr = Jtr + _penalty_gradient(model, current, penalty[1], penalty[2])
+        # Marquardt's scaling, floored: a parameter that barely moves the
+        # fit (a knot with few samples near it) must not take huge steps.
+        diag = np.diag(JtJ)
+        diag = np.maximum(diag, _DAMPING_FLOOR * max(np.max(diag), 1e-300))
+        while True:
+            try:
+                delta = np.linalg.solve(JtJ + mu * np.diag(diag), -Jtr)
+            except np.linalg.LinAlgError:
+                delta = None
+            trial = None
+            if delta is not None and np.all(np.isfinite(delta)):
+                moved = model.move(current.theta, delta)
+                trial = _Solved(model, moved, Y, w, penalty)
+            if trial is not None and trial.objective < current.objective:
+                current = trial
+                history.append(current.objective)
+                mu = max(mu / _MU_DOWN, 1e-12)
+                # A damped step can be small where the next is not: judge
+                # the decrease over several steps that were barely damped.
+                if len(history) > _PATIENCE and mu < 1.0:
+                    before = history[-1 - _PATIENCE]
+                    converged = before - current.objective <= tol * before
+                break
+            mu *= _MU_UP
+            if mu > _MU_MAX:
+                # No step lowers the objective: a stationary point.
+                converged = True
+                break
+        if reselect and (converged or n_iter % _RESELECT_EVERY == 0):
+            lowered = _lowered_penalties(model, current, Y, w, penalty)
+            if lowered is not None:
+                penalty[1], current = lowered
+                history.append(current.objective)
+                converged, mu = False, _MU_START
+    return RefineResult(
+        current.theta,
+        current.coef,
+        current.residual,
+        float(current.factor.edf()),
+        np.array(history),
+        n_iter,
+        converged,
+        penalty[1] * penalty[2] / current.stats.scale,
+    )
+
+
+def _warn_budget(result, max_iter, tol, what):
+    if not result.converged:
+        warnings.warn(
+            f"Refining the {what} did not converge within refine={max_iter} "
+            f"iterations (refine_tol={tol:g}); the best network found is kept, "
+            f"its training objective {result.objective[-1]:.3g} against "
+            f"{result.objective[0]:.3g} at the start. Raise refine for more "
+            "iterations, or refine_tol.",
+            ConvergenceWarning,
+            # Up to the caller of the estimator's fit.
+            stacklevel=7,
+        )
+
+
+def _ordered_step(knots, step, min_gap, fixed_ends):
+    """``knots + step`` with every gap kept open.
+
+    No gap shrinks by more than ``_GAP_FRACTION`` of itself nor below
+    ``min_gap`` in one step: the two knots of a gap that would move
+    together instead (at the mean of their steps; not at all next to a
+    fixed end), while the other knots move on. Knots can neither cross
+    nor merge.
+    """
+    step = np.array(step, dtype=np.float64)
+    gaps = np.diff(knots)
+    lower = np.minimum(np.maximum((1.0 - _GAP_FRACTION) * gaps, min_gap), gaps)
+    last = knots.size - 1
+    for _ in range(knots.size):
+        closing = np.flatnonzero(gaps + np.diff(step) < lower)
+        if closing.size == 0:
+            return knots + step
+        for i in closing:
+            pair = step[i : i + 2]
+            held = fixed_ends and (i == 0 or i + 1 == last)
+            pair[:] = 0.0 if held else pair.mean()
+    closing = gaps + np.diff(step) < lower
+    return knots if np.any(closing) else knots + step
+
+
+# --------------------------------------------------------------------------
+# ReLU knots along directions.
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class KnotLayer:
+    """Hidden parameters of a knot network: directions and their knots."""
+
+    directions: np.ndarray
+    knots: list
+
+
+class _KnotModel:
+    """Rows of hat functions along directions, as a separable model.
+
+    One input: the inner knots move, the ends stay at the training range.
+    Several: every knot and every direction moves (a direction in its
+    tangent space, then normalised); samples beyond the end knots follow the
+    network's extrapolation.
+    """
+
+    penalty_moves = True
+
+    def __init__(self, U, clamp, redundant, one_input):
+        self.U, self.clamp = U, clamp
+        self.redundant, self.one_input = redundant, one_input
+
+    def _intervals(self, knots, p):
+        j = np.clip(np.searchsorted(knots, p, side="right") - 1, 0, knots.size - 2)
+        s = (p - knots[j]) / (knots[j + 1] - knots[j])
+        if self.clamp:
+            s = np.clip(s, 0.0, 1.0)
+        return j, s
+
+    def _projections(self, layer):
+        if self.one_input:
+            return self.U
+        return self.U @ layer.directions.T
+
+    def design(self, layer):
+        P = self._projections(layer)
+        n = P.shape[0]
+        rows, cols, vals, start = [], [], [], 0
+        for i, knots in enumerate(layer.knots):
+            j, s = self._intervals(knots, P[:, i])
+            rows += [np.arange(n)] * 2
+            cols += [start + j, start + j + 1]
+            vals += [1.0 - s, s]
+            start += knots.size
+        return sparse.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(n, start),
+        )
+
+    def blocks(self, layer):
+        starts = np.concatenate([[0], np.cumsum([k.size for k in layer.knots])])
+        return [
+            PenaltyBlock(
+                int(start),
+                second_difference_penalty(knots),
+                redundant=self.redundant[i],
+                at=knots,
+            )
+            for i, (start, knots) in enumerate(zip(starts, layer.knots))
+        ]
+
+    def derivatives(self, layer, coef):
+        P = self._projections(layer)
+        n = P.shape[0]
+        rows = np.arange(n)
+        columns, start = [], 0
+        for i, knots in enumerate(layer.knots):
+            values = coef[start : start + knots.size]
+            start += knots.size
+            slopes = np.diff(values) / np.diff(knots)
+            j, s = self._intervals(knots, P[:, i])
+            # d f / d t_j = -slope_j (1 - s) and d f / d t_{j+1} = -slope_j s.
+            data = np.concatenate([-slopes[j] * (1.0 - s), -slopes[j] * s])
+            cols = np.concatenate([j, j + 1])
+            knot_block = sparse.csr_matrix(
+                (data, (np.concatenate([rows, rows]), cols)), shape=(n, knots.size)
+            )
+            if self.one_input:
+                # The ends stay at the training range.
+                columns.append(knot_block[:, 1:-1])
+                continue
+            # d f / d v = f'(v . u) u, in the direction's tangent coordinates.
+            gradient = slopes[j]
+            if self.clamp:
+                gradient = gradient * ((P[:, i] > knots[0]) & (P[:, i] < knots[-1]))
+            tangent = _tangent_basis(layer.directions[i])
+            columns.append(sparse.csr_matrix(gradient[:, None] * (self.U @ tangent)))
+            columns.append(knot_block)
+        return sparse.hstack(columns, format="csr")
+
+    def move(self, layer, delta):
+        directions = layer.directions.copy()
+        turns, steps, col = [], [], 0
+        fraction = 1.0
+        for i, knots in enumerate(layer.knots):
+            if self.one_input:
+                inner = delta[col : col + knots.size - 2]
+                steps.append(np.concatenate([[0.0], inner, [0.0]]))
+                turns.append(None)
+                col += knots.size - 2
+                continue
+            d = directions.shape[1]
+            turn = _tangent_basis(directions[i]) @ delta[col : col + d - 1]
+            col += d - 1
+            size = np.linalg.norm(turn)
+            if size > _MAX_TURN:
+                fraction = min(fraction, _MAX_TURN / size)
+            turns.append(turn)
+            steps.append(delta[col : col + knots.size])
+            col += knots.size
+        knots_out = []
+        for i, (knots, turn, step) in enumerate(zip(layer.knots, turns, steps)):
+            min_gap = _MIN_GAP * (knots[-1] - knots[0]) / (knots.size - 1)
+            moved = _ordered_step(knots, fraction * step, min_gap, self.one_input)
+            if turn is not None:
+                v = directions[i] + fraction * turn
+                norm = np.linalg.norm(v)
+                # The projection on the normalised direction is the old one
+                # divided by the norm: the knots follow.
+                directions[i] = v / norm
+                moved = moved / norm
+            knots_out.append(moved)
+        return KnotLayer(directions, knots_out)
+
+
+def _tangent_basis(v):
+    """Orthonormal basis (d, d - 1) of the directions perpendicular to ``v``."""
+    Q, _ = np.linalg.qr(np.column_stack([v, np.eye(v.size)]))
+    return Q[:, 1 : v.size]
+
+
+def refine_knots(
+    U, Y, w, directions, knots, penalties, redundant, clamp, max_iter, tol, reselect
+):
+    """Refine a knot network by variable projection.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n, n_features)
+        Inputs scaled to [0, 1].
+    Y : ndarray of shape (n, n_targets)
+        Standardised targets.
+    w : ndarray of shape (n,) or None
+    directions : ndarray of shape (n_directions, n_features)
+    knots : list of ndarray
+        Knots along each direction's projection (the constructive start).
+    penalties : ndarray of shape (n_directions,)
+    redundant : list of int
+        Each direction's redundant null-space functions (see the engine).
+    clamp : bool
+    max_iter : int
+    tol : float
+    reselect : bool
+        Let REML lower the penalties as the layer moves.
+
+    Returns
+    -------
+    layer : KnotLayer
+        The refined directions and knots.
+    result : RefineResult
+        ``coef`` holds the values of the fit at the knots, stacked.
+    """
+    one_input = directions.shape == (1, 1)
+    n_cols = sum(k.size for k in knots)
+    p = n_cols + (0 if one_input else directions.shape[0] * directions.shape[1])
+    check_memory_budget(
+        U.shape[0] * (4 + 2 * len(knots)) + 4 * (p + n_cols) ** 2,
+        what=f"refining {n_cols} knots on {U.shape[0]} samples",
+        fix="lower n_knots or directions, or refine on fewer samples",
+    )
+    model = _KnotModel(U, clamp, redundant, one_input)
+    start = KnotLayer(np.array(directions, dtype=np.float64), [k.copy() for k in knots])
+    result = levenberg_marquardt(model, start, Y, w, penalties, max_iter, tol, reselect)
+    _warn_budget(result, max_iter, tol, "knots and directions")
+    return result.theta, result
+
+
+# --------------------------------------------------------------------------
+# A row of bumps.
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class BumpLayer:
+    """Hidden parameters of a row of step units ``sigma(a_k (t - c_k))``."""
+
+    centres: np.ndarray
+    log_steepness: np.ndarray
+
+    @property
+    def steepness(self):
+        return np.exp(self.log_steepness)
+
+
+class _BumpModel:
+    """Pieces ``[1 - s_0, s_0 - s_1, ..., s_n]`` of steps with free centres
+    and steepness; the coefficients are the levels."""
+
+    def __init__(self, t, span):
+        self.t, self.span = t, span
+
+    def _steps(self, layer):
+        a = layer.steepness
+        Z = a * (self.t[:, None] - layer.centres)
+        return expit(Z), a, Z
+
+    def design(self, layer):
+        S, _, _ = self._steps(layer)
+        n = S.shape[0]
+        ones = np.ones((n, 1))
+        zeros = np.zeros((n, 1))
+        return np.hstack([ones, S]) - np.hstack([S, zeros])
+
+    def blocks(self, layer):
+        n_levels = layer.centres.size + 1
+        return [PenaltyBlock(0, second_difference_penalty(np.arange(n_levels)))]
+
+    def derivatives(self, layer, coef):
+        S, a, Z = self._steps(layer)
+        # f = h_L + sum_k v_k s_k with v_k the differences of the levels.
+        v = np.diff(coef)
+        slope = v * S * (1.0 - S)
+        return np.hstack([-slope * a, slope * Z])
+
+    def move(self, layer, delta):
+        k = layer.centres.size
+        step_c, step_log = delta[:k], delta[k:]
+        fraction = 1.0
+        biggest = np.max(np.abs(step_log), initial=0.0)
+        if biggest > _MAX_LOG_STEP:
+            fraction = _MAX_LOG_STEP / biggest
+        centres = layer.centres + fraction * step_c
+        if k > 1:
+            min_gap = _MIN_GAP * self.span / k
+            centres = _ordered_step(layer.centres, fraction * step_c, min_gap, False)
+        return BumpLayer(centres, layer.log_steepness + fraction * step_log)
+
+
+def refine_bumps(t, G, w, centres, steepness, penalties, span, max_iter, tol, reselect):
+    """Refine a row of step units by variable projection.
+
+    Parameters
+    ----------
+    t : ndarray of shape (n,)
+        The input in units of one bump width.
+    G : ndarray of shape (n, n_targets)
+        Standardised targets of the output pre-activation.
+    w : ndarray of shape (n,) or None
+    centres, steepness : ndarray of shape (n_steps,)
+        The constructive start: step ``k`` is ``sigma(a_k (t - c_k))``.
+    penalties : ndarray of shape (1,)
+    span : float
+        Length of the input range in units of ``t``.
+    max_iter : int
+    tol : float
+    reselect : bool
+
+    Returns
+    -------
+    layer : BumpLayer
+    result : RefineResult
+        ``coef`` holds the levels ``[left end, bumps..., right end]``.
+    """
+    check_memory_budget(
+        t.size * (4 * centres.size + 8) + 8 * (3 * centres.size) ** 2,
+        what=f"refining {centres.size} step units on {t.size} samples",
+        fix="lower n_bumps or refine on fewer samples",
+    )
+    model = _BumpModel(np.asarray(t, dtype=np.float64), span)
+    start = BumpLayer(
+        np.array(centres, dtype=np.float64), np.log(np.asarray(steepness, float))
+    )
+    result = levenberg_marquardt(model, start, G, w, penalties, max_iter, tol, reselect)
+    _warn_budget(result, max_iter, tol, "bumps")
+    return result.theta, result
+
+
+# --------------------------------------------------------------------------
+# The estimators' hooks.
+# --------------------------------------------------------------------------
+
+
+def refine_knot_fit(problem, fit, U, directions, refine, tol):
+    """A ReluKnotRegressor fit and its directions, refined.
+
+    ``problem`` and ``fit`` are the estimator's least-squares problem and
+    constructive fit (scaled units). Returns ``(fit, directions, result)``:
+    the constructive ones when no step lowered the training objective.
+    """
+    max_iter = refine_budget(refine)
+    redundant = [redundancy(i, problem.n_features) for i in range(len(fit.knots))]
+    penalties = np.broadcast_to(np.asarray(fit.alpha, dtype=np.float64), len(fit.knots))
+    layer, result = refine_knots(
+        U,
+        problem.Y,
+        problem.w,
+        directions,
+        fit.knots,
+        penalties,
+        redundant,
+        problem.clamp,
+        max_iter,
+        tol,
+        isinstance(problem.alpha, str),
+    )
+    if result.objective.size == 1:
+        return fit, directions, result
+    starts = np.concatenate([[0], np.cumsum([k.size for k in layer.knots])])
+    values = [result.coef[a:b] for a, b in zip(starts[:-1], starts[1:])]
+    max_error = float(np.max(np.abs(result.residual) * problem.y_std))
+    refined = replace(
+        fit,
+        knots=layer.knots,
+        values=values,
+        alpha=result.penalties,
+        edf=result.edf,
+        max_error=max_error,
+        residual=result.residual,
+    )
+    return refined, layer.directions, result
+
+
+def refine_bump_fit(T, G, w, n_bumps, steepness, fit, refine, tol, reselect):
+    """A one-input BumpNetRegressor fit, refined.
+
+    ``T`` is the input in bump widths (n, 1), ``fit`` the engine's fit of
+    the levels. Returns ``(centres, steepness, fit, result)`` of the step
+    units (in bump widths) and the refined fit; ``fit`` is the constructive
+    one when no step lowered the training objective.
+    """
+    max_iter = refine_budget(refine)
+    centres = np.arange(n_bumps + 1.0)
+    slopes = np.full(n_bumps + 1, float(steepness))
+    layer, result = refine_bumps(
+        T[:, 0],
+        G,
+        w,
+        centres,
+        slopes,
+        fit.penalties,
+        float(n_bumps),
+        max_iter,
+        tol,
+        reselect,
+    )
+    if result.objective.size == 1:
+        return centres, slopes, fit, result
+    refined = replace(fit, coef=result.coef, edf=result.edf, penalties=result.penalties)
+    return layer.centres, layer.steepness, refined, result

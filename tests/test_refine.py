@@ -1,0 +1,258 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_uat import BumpNetRegressor, ReluKnotRegressor
+from sklearn_uat._refine import (
+    BumpLayer,
+    KnotLayer,
+    _BumpModel,
+    _KnotModel,
+    _ordered_step,
+)
+from sklearn_uat.datasets import make_function
+
+
+def rmse(model, X, y):
+    return float(np.sqrt(np.mean((model.predict(X) - y) ** 2)))
+
+
+def quiet_fit(model, X, y, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def sinc():
+    X, y = make_function("sinc", 1500, random_state=0)
+    Xt, yt = make_function("sinc", 2000, random_state=1)
+    return X, y, Xt, yt
+
+
+@pytest.fixture(scope="module")
+def multiscale():
+    X, y = make_function("multiscale", 3000, random_state=0)
+    Xt, yt = make_function("multiscale", 5000, sampling="grid")
+    return X, y, Xt, yt
+
+
+def cases(sinc, multiscale):
+    return [
+        (ReluKnotRegressor(24, alpha=0.0), multiscale),
+        (ReluKnotRegressor(12, directions=1, random_state=0), sinc),
+        (BumpNetRegressor(12), multiscale),
+    ]
+
+
+# ----------------------------------------------------------- the objective
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_training_objective_decreases_at_every_step(case, sinc, multiscale):
+    model, (X, y, _, _) = cases(sinc, multiscale)[case]
+    model = quiet_fit(model.set_params(refine=15), X, y)
+    objective = model.refine_objective_
+    assert objective.size >= 3
+    assert np.all(np.diff(objective) < 0)
+    assert model.refine_n_iter_ <= 15
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_refined_fit_is_never_worse_than_its_start(case, sinc, multiscale):
+    model, (X, y, _, _) = cases(sinc, multiscale)[case]
+    start = model.fit(X, y)
+    start_error = rmse(start, X, y)
+    refined = quiet_fit(model.__class__(**model.get_params()), X, y)
+    assert rmse(refined, X, y) == start_error  # refine=False: the same fit
+    refined = quiet_fit(refined.set_params(refine=10), X, y)
+    assert rmse(refined, X, y) < start_error
+
+
+def test_refinement_improves_held_out_error(sinc, multiscale):
+    X, y, Xt, yt = sinc
+    start = ReluKnotRegressor(24, directions=1, random_state=0).fit(X, y)
+    refined = quiet_fit(start.__class__(**start.get_params()), X, y)
+    refined = quiet_fit(refined.set_params(refine=60), X, y)
+    # sinc(x1 + x2) is one ridge function: a learned direction finds it.
+    assert rmse(refined, Xt, yt) < 0.1 * rmse(start, Xt, yt)
+    best = np.max(np.abs(refined.directions_ @ np.array([1.0, 1.0]) / np.sqrt(2)))
+    assert best > 0.999
+
+    X, y, Xt, yt = multiscale
+    start = BumpNetRegressor(16, margin=0.05).fit(X, y)
+    refined = quiet_fit(BumpNetRegressor(16, margin=0.05, refine=40), X, y)
+    assert rmse(refined, Xt, yt) < 0.5 * rmse(start, Xt, yt)
+
+
+def test_refinement_is_deterministic(sinc):
+    X, y, Xt, _ = sinc
+    first = quiet_fit(
+        ReluKnotRegressor(8, directions=2, random_state=3, refine=8), X, y
+    )
+    second = quiet_fit(
+        ReluKnotRegressor(8, directions=2, random_state=3, refine=8), X, y
+    )
+    np.testing.assert_array_equal(first.predict(Xt), second.predict(Xt))
+    np.testing.assert_array_equal(first.directions_, second.directions_)
+    x = X[:, :1]
+    first = quiet_fit(BumpNetRegressor(10, refine=8), x, y)
+    second = quiet_fit(BumpNetRegressor(10, refine=8), x, y)
+    np.testing.assert_array_equal(first.coefs_[0], second.coefs_[0])
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_refined_predict_is_the_network(case, sinc, multiscale):
+    model, (X, y, Xt, _) = cases(sinc, multiscale)[case]
+    model = quiet_fit(model.set_params(refine=5), X, y)
+    expected = model.network_.forward(Xt)
+    np.testing.assert_allclose(model.predict(Xt), expected, rtol=1e-9, atol=1e-10)
+    outside = np.vstack([Xt.min(axis=0) - 1.0, Xt.max(axis=0) + 1.0])
+    np.testing.assert_allclose(
+        model.predict(outside), model.network_.forward(outside), rtol=1e-9
+    )
+
+
+def test_several_targets_are_refined_together(multiscale):
+    X, y, _, _ = multiscale
+    Y = np.column_stack([y, np.cos(3 * X[:, 0])])
+    for model in [ReluKnotRegressor(16, refine=5), BumpNetRegressor(8, refine=5)]:
+        model = quiet_fit(model, X, Y)
+        assert model.predict(X).shape == Y.shape
+        assert np.all(np.diff(model.refine_objective_) < 0)
+
+
+# ------------------------------------------------------- warnings, budgets
+
+
+def test_budget_exhausted_warns_and_keeps_the_best_network(multiscale):
+    X, y, _, _ = multiscale
+    start = ReluKnotRegressor(24, alpha=0.0).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="Raise refine"):
+        model = ReluKnotRegressor(24, alpha=0.0, refine=2, refine_tol=0.0).fit(X, y)
+    assert model.refine_n_iter_ == 2
+    assert rmse(model, X, y) < rmse(start, X, y)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        BumpNetRegressor(8, refine=1, refine_tol=0.0).fit(X, y)
+
+
+def test_converged_refinement_does_not_warn(multiscale):
+    X, y, _, _ = multiscale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = ReluKnotRegressor(6, alpha=0.0, refine=200, refine_tol=1e-3).fit(X, y)
+    assert model.refine_n_iter_ < 200
+
+
+def test_refine_true_is_a_budget_of_100_iterations():
+    from sklearn_uat._refine import refine_budget
+
+    assert refine_budget(True) == 100
+    assert refine_budget(False) == 0
+    assert refine_budget(7) == 7
+
+
+def test_refine_false_keeps_the_constructive_model(multiscale):
+    X, y, _, _ = multiscale
+    model = ReluKnotRegressor(16).fit(X, y)
+    assert model.refine_objective_ is None and model.refine_n_iter_ == 0
+    np.testing.assert_allclose(model.knots_[0], np.linspace(X.min(), X.max(), 16))
+
+
+# ------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "yes"])
+def test_refine_must_be_a_bool_or_a_positive_count(value, multiscale):
+    X, y, _, _ = multiscale
+    for model in [ReluKnotRegressor(refine=value), BumpNetRegressor(refine=value)]:
+        with pytest.raises(InvalidParameterError, match="refine"):
+            model.fit(X, y)
+
+
+def test_bump_refinement_needs_one_input_and_least_squares_heights(sinc):
+    X, y, _, _ = sinc
+    with pytest.raises(ValueError, match="one input and heights='lstsq'"):
+        BumpNetRegressor(4, refine=True).fit(X, y)
+    with pytest.raises(ValueError, match="ReluKnotRegressor\\(refine=True\\)"):
+        BumpNetRegressor(4, refine=True, layout="tower").fit(X, y)
+    with pytest.raises(ValueError, match="heights='mean'"):
+        BumpNetRegressor(4, heights="mean", refine=True).fit(X[:, :1], y)
+
+
+# --------------------------------------------------------- degenerate steps
+
+
+def test_knots_cannot_cross_or_merge():
+    knots = np.linspace(0.0, 1.0, 6)
+    wild = np.array([0.0, 5.0, -3.0, 0.0, 0.2, 0.0])
+    for fixed in [True, False]:
+        moved = _ordered_step(knots, wild, 1e-3, fixed)
+        gaps = np.diff(moved)
+        assert np.all(gaps >= 0.5 * np.diff(knots) - 1e-15)
+        if fixed:
+            assert moved[0] == 0.0 and moved[-1] == 1.0
+
+
+def test_directions_stay_unit_vectors_under_any_step():
+    rng = np.random.default_rng(0)
+    U = rng.uniform(size=(50, 3))
+    directions = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])
+    layer = KnotLayer(directions, [np.linspace(0, 1, 5)] * 3)
+    model = _KnotModel(U, False, [0, 1, 2], False)
+    # A step that would turn each direction onto another and pull it to zero.
+    step = np.concatenate([np.r_[1e6, -1e6, np.zeros(5)]] * 3)
+    moved = model.move(layer, step)
+    np.testing.assert_allclose(np.linalg.norm(moved.directions, axis=1), 1.0)
+    for knots in moved.knots:
+        assert np.all(np.diff(knots) > 0)
+
+
+def test_steepness_stays_positive_and_centres_ordered():
+    layer = BumpLayer(np.arange(5.0), np.log(np.full(5, 0.5)))
+    model = _BumpModel(np.linspace(0, 4, 30), 4.0)
+    moved = model.move(layer, np.r_[10.0, -10.0, 0.0, 0.0, 0.0, -1e3, 0, 0, 0, 1e3])
+    assert np.all(moved.steepness > 0)
+    assert np.all(np.diff(moved.centres) > 0)
+
+
+def test_refined_network_stays_well_formed(sinc, multiscale):
+    X, y, _, _ = multiscale
+    model = quiet_fit(ReluKnotRegressor(32, alpha=0.0, refine=50), X, y)
+    gaps = np.diff(model.knots_[0])
+    assert np.all(gaps > 0)
+    assert model.knots_[0][0] == X.min() and model.knots_[0][-1] == X.max()
+    bumps = quiet_fit(BumpNetRegressor(16, refine=30), X, y)
+    assert np.all(np.diff(bumps.edges_[0]) > 0)
+    assert np.all(bumps.coefs_[0] > 0)
+    X, y, _, _ = sinc
+    model = quiet_fit(
+        ReluKnotRegressor(8, directions=2, random_state=0, refine=20), X, y
+    )
+    np.testing.assert_allclose(np.linalg.norm(model.directions_, axis=1), 1.0)
+    assert all(np.all(np.diff(k) > 0) for k in model.knots_)
+
+
+# ----------------------------------------------------------- init_from
+
+
+def test_trained_mlp_starts_from_a_refined_network(sinc):
+    pytest.importorskip("torch")
+    from sklearn_uat import TrainedMLPRegressor
+
+    X, y, Xt, _ = sinc
+    refined = quiet_fit(
+        ReluKnotRegressor(8, directions=1, random_state=0, refine=10), X, y
+    )
+    mlp = TrainedMLPRegressor(
+        init_from=refined,
+        activation="relu",
+        max_epochs=1,
+        learning_rate=1e-9,
+        random_state=0,
+    ).fit(X, y)
+    assert mlp.coefs_[0].shape[1] >= refined.coefs_[0].shape[1]
+    np.testing.assert_allclose(mlp.predict(Xt), refined.predict(Xt), atol=1e-4)
