@@ -51,8 +51,8 @@ class NetworkRegressorMixin:
 
         Returns
         -------
-        offset : ndarray of shape (n_features_in_,)
-        scale : ndarray of shape (n_features_in_,)
+        offset : ndarray of shape (`n_features_in_`,)
+        scale : ndarray of shape (`n_features_in_`,)
         network : FeedForwardNetwork
             On ``(x - offset) / scale``: ``network.forward((X - offset) /
             scale)`` equals ``network_.forward(X)`` to rounding. The scaling

@@ -136,7 +136,7 @@ class ComparisonResult:
         Parameters
         ----------
         tablefmt : str, default="simple"
-            A table format of :mod:`tabulate` (``"github"`` for Markdown).
+            A table format of ``tabulate`` (``"github"`` for Markdown).
         wide : bool, default=False
             False gives the columns that fit a terminal of 100 columns
             (on the default datasets): CV and test RMSE, the maximum test
