@@ -50,8 +50,8 @@ setup() {
         echo "run.sh: installing torch from $TORCH_INDEX" >&2
         "${pip[@]}" install --quiet torch --index-url "$TORCH_INDEX"
     else
-        echo "run.sh: installing ${TORCH_SPEC:-torch==2.13.0} (from PyPI on Linux: the CUDA build," \
-            "several GB; TORCH_INDEX=https://download.pytorch.org/whl/cpu picks the CPU build)" >&2
+        echo "run.sh: installing ${TORCH_SPEC:-torch==2.13.0} (PyPI's Linux wheels are CUDA builds" \
+            "of several GB; TORCH_INDEX=https://download.pytorch.org/whl/cpu picks the CPU build)" >&2
         "${pip[@]}" install --quiet "${TORCH_SPEC:-torch==2.13.0}"
     fi
     echo "run.sh: installing sklearn-uat with the extras $extras" >&2
