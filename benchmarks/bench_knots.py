@@ -119,7 +119,7 @@ def rate_and_adaptive():
 
 
 def seed_004():
-    print("Seed 004: x^2 on [1e6, 1e7], knots every 1e5, data every 1e4")
+    print("The x^2 knots on [1e6, 1e7]: knots every 1e5, data every 1e4")
     start, stop, knot_spacing, data_spacing = 1e6, 1e7, 1e5, 1e4
     knots = np.arange(start, stop, knot_spacing)
     data = np.arange(start, stop, data_spacing)
@@ -133,7 +133,7 @@ def seed_004():
     model = ReluKnotRegressor(knots=knots).fit(X, y)
     rmse = np.sqrt(np.mean((model.predict(X) - y) ** 2))
     report(
-        "RMSE with the seed's 90 knots",
+        "RMSE with the example's 90 knots",
         f"{rmse:.3e}",
         f"seed {seed_rmse:.3e}",
         "<= seed",

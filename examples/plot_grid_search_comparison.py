@@ -107,6 +107,6 @@ networks = frame[frame["n_parameters"].notna()]
 for _, row in networks.iterrows():
     print(
         f"{row['dataset']:>10} {row['estimator']:>12}: {int(row['n_parameters']):5d} "
-        f"parameters, refit {row['fit_time']:.3f} s, test RMSE {row['test_rmse']:.2e}"
+        f"parameters, refit {row['fit_time_s']:.3f} s, test RMSE {row['test_rmse']:.2e}"
     )
 plt.show()

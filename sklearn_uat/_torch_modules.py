@@ -26,6 +26,24 @@ class Sine(nn.Module):
         return ACTIVATION_REGISTRY["sin"].tensor(x)
 
 
+class InputScaling(nn.Module):
+    """``(x - offset) / scale`` in float64, returned in ``dtype``.
+
+    The first step of exported networks: inputs far from zero (say in
+    [1000, 1001]) keep their digits in double precision, and the network
+    after it, in ``dtype``, sees inputs of order one.
+    """
+
+    def __init__(self, offset, scale, dtype):
+        super().__init__()
+        self.register_buffer("offset", torch.as_tensor(offset, dtype=torch.float64))
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float64))
+        self.dtype = dtype
+
+    def forward(self, x):
+        return ((x.to(torch.float64) - self.offset) / self.scale).to(self.dtype)
+
+
 def activation_module(name):
     """A fresh torch module computing activation ``name``."""
     module = ACTIVATION_REGISTRY[name].torch_module

@@ -165,8 +165,11 @@ _DONOHO_JOHNSTONE = (
     "Donoho and Johnstone (1994), Ideal spatial adaptation by wavelet "
     "shrinkage, Biometrika 81(3), 425-455"
 )
-_SEED_000 = "seed 000: a Keras MLP fitted to 2-D functions"
-_SEED_004 = "seed 004: a closed-form ReLU-knot approximation of x^2"
+_KERAS_2D = "the Keras 2-D example: a Keras MLP fitted to functions of two inputs"
+_X2_KNOTS = (
+    "the x^2 knots on [1e6, 1e7]: how many ReLU knots approximate a square "
+    "over a wide range"
+)
 
 _REGISTRY = {
     f.name: f
@@ -176,49 +179,51 @@ _REGISTRY = {
             _sine,
             np.array([[0.0, 2 * np.pi]]),
             "sin(x) on [0, 2 pi]",
-            "seeds 002 and 003: small and deep-narrow ReLU networks on sin",
+            "the four-ReLU sine and the deep narrow ReLU sine",
         ),
         SeedFunction(
             "multiscale",
             _multiscale,
             np.array([[0.0, 1.0]]),
             "0.2 + 0.4 x^2 + 0.3 x sin(15 x) + 0.05 cos(50 x) on [0, 1]",
-            "seed 001: the bump construction with steep sigmoids",
+            "Nielsen's bump construction with steep sigmoids",
         ),
         SeedFunction(
             "poly_tan",
             _poly_tan,
             np.array([[-1.0, 1.0], [-1.0, 1.0]]),
             "x1^2 + x2^2 + x1 x2^2 + tan(x1) on [-1, 1]^2",
-            _SEED_000,
+            _KERAS_2D,
         ),
         SeedFunction(
             "piecewise",
             _piecewise,
             np.array([[-1.0, 1.0], [-1.0, 1.0]]),
             "x1^2 + x2^2 where x1 >= 0 and x2 >= 0, else 2 x1 + 2 x2, on [-1, 1]^2",
-            _SEED_000,
+            _KERAS_2D,
         ),
         SeedFunction(
             "sinc",
             _sinc,
             np.array([[-1.0, 1.0], [-1.0, 1.0]]),
             "sinc(x1 + x2) = sin(pi (x1 + x2)) / (pi (x1 + x2)) on [-1, 1]^2",
-            _SEED_000,
+            _KERAS_2D,
         ),
         SeedFunction(
             "square_large",
             _square,
             np.array([[1e6, 1e7]]),
             "x^2 on [1e6, 1e7]",
-            _SEED_004,
+            _X2_KNOTS,
         ),
         SeedFunction(
             "distance",
             _distance,
             np.array([[0.0, 1.0]] * 4),
             "Euclidean distance between (x1, x2) and (x3, x4), each in [0, 1]^2",
-            _SEED_004,
+            "a distance from squared differences, the use of the x^2 knots; "
+            "Yarotsky's deep ReLU construction builds it "
+            "(sklearn_uat.construct.distance)",
         ),
         SeedFunction(
             "doppler",

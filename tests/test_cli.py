@@ -67,6 +67,21 @@ def test_compare_prints_a_table_and_writes_a_file(tmp_path, capsys):
     frame = pd.read_csv(out)
     assert frame.shape[0] == 4
     assert set(frame["dataset"]) == {"sine", "sinc"}
+    assert "CV R²" not in printed and "predict ms" in printed
+
+
+def test_compare_wide_adds_columns_and_grid_choices(capsys):
+    argv = ["compare", "--datasets", "sine", "--estimators", "SVR", "--quiet"]
+    argv += ["--n-samples", "200", "--cv", "2", "--grid"]
+    assert main(argv) == 0
+    narrow = capsys.readouterr().out
+    assert main(argv + ["--wide"]) == 0
+    wide = capsys.readouterr().out
+    assert max(len(line) for line in narrow.splitlines()) <= 100
+    assert "CV R²" in wide and "CV R²" not in narrow
+    # The grid's choice, named as SVR's own parameters.
+    assert "sine / SVR: C=" in narrow and "best: C=" in wide
+    assert "regressor__" not in narrow + wide
 
 
 def test_compare_runs_on_public_data_sets(capsys):

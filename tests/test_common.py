@@ -5,25 +5,41 @@ checked from its first commit.
 """
 
 from sklearn.base import BaseEstimator, clone
+from sklearn.linear_model import LinearRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_uat
+import sklearn_uat.compare
 
 
 def public_estimators():
-    """Classes exported by ``sklearn_uat`` that are scikit-learn estimators."""
+    """Estimator classes exported by ``sklearn_uat`` and ``sklearn_uat.compare``."""
     found = []
-    for name in sklearn_uat.__all__:
-        obj = getattr(sklearn_uat, name)
-        if isinstance(obj, type) and issubclass(obj, BaseEstimator):
-            found.append(obj)
+    for module in (sklearn_uat, sklearn_uat.compare):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if isinstance(obj, type) and issubclass(obj, BaseEstimator):
+                found.append(obj)
     return found
+
+
+def test_the_line_up_of_compare_is_checked_here():
+    # Every class of the default line-up is scikit-learn's own or is checked
+    # by this module.
+    from sklearn_uat.compare import default_estimators
+
+    checked = set(public_estimators())
+    for name, estimator in default_estimators().items():
+        cls = type(estimator)
+        assert cls.__module__.startswith("sklearn.") or cls in checked, name
 
 
 # Parameters that keep the common checks fast without changing what is checked.
 _CHECK_PARAMS = {
     # 20 epochs instead of 60: the checks' small data sets still fit well.
     "TrainedMLPRegressor": {"max_epochs": 20},
+    # A wrapped estimator is required; 30 rows make the subsample bite.
+    "SubsampledRegressor": {"estimator": LinearRegression(), "max_samples": 30},
 }
 
 

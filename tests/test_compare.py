@@ -7,7 +7,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LinearRegression
 from sklearn.neighbors import KNeighborsRegressor
 
-from sklearn_uat.compare import COLUMNS, SubsampledRegressor, compare
+from sklearn_uat.compare import (
+    COLUMNS,
+    ComparisonResult,
+    SubsampledRegressor,
+    compare,
+)
 
 SEEN = []
 
@@ -81,7 +86,7 @@ def test_records_are_tidy_and_sensible():
     assert knn["test_rmse"] < 0.05 < linear["test_rmse"]
     assert knn["cv_r2_mean"] > 0.99
     assert knn["test_max_abs_error"] >= knn["test_rmse"]
-    assert knn["fit_time"] >= 0 and knn["predict_time"] >= 0
+    assert knn["fit_time_s"] >= 0 and knn["predict_time_s"] >= 0
     assert knn["n_parameters"] is None and knn["error"] == ""
     assert result.best() == {"sine": "KNN"}
     assert "KNN*" in result.format_table()
@@ -240,6 +245,19 @@ def test_warnings_are_counted_in_the_row_not_printed(recwarn):
     assert "UserWarning x3" in result.format_table()
 
 
+def test_warnings_of_worker_processes_are_counted_as_in_serial_runs(recwarn):
+    estimators = {"noisy": Noisy(), "KNN": KNeighborsRegressor()}
+    grid = {"noisy": {"tag": ["a", "b"]}}
+    serial = compare("sine", estimators, grid=grid, n_samples=200, cv=3)
+    parallel = compare("sine", estimators, grid=grid, n_samples=200, cv=3, n_jobs=2)
+    # 2 candidates x 3 folds and the refit, wherever the fits ran.
+    assert serial.records[0]["warnings"] == "UserWarning x7"
+    assert [r["warnings"] for r in parallel.records] == [
+        r["warnings"] for r in serial.records
+    ]
+    assert len(recwarn) == 0
+
+
 def test_default_line_up_runs_and_reports_network_sizes():
     from sklearn_uat.compare import default_estimators, default_param_grids
 
@@ -262,7 +280,7 @@ def test_a_datasets_rows_do_not_depend_on_the_other_datasets():
     alone = compare(["sine"], knn, n_samples=200, cv=3)
     after = compare(["multiscale", "sine"], knn, n_samples=200, cv=3)
     assert alone.records[0] == after.records[1] | {
-        k: alone.records[0][k] for k in ("fit_time", "predict_time")
+        k: alone.records[0][k] for k in ("fit_time_s", "predict_time_s")
     }
     np.testing.assert_array_equal(
         alone.splits["sine"]["test"], after.splits["sine"]["test"]
@@ -307,9 +325,92 @@ def test_table_keeps_its_number_formats_and_shows_the_grid_choice():
         n_samples=400,
         cv=3,
     )
+    wide = result.format_table(wide=True)
+    assert f"{result.records[0]['cv_r2_mean']:.4f}" in wide
+    assert "best: n_neighbors=1" in wide
+    # The narrow table lists the choice below it.
+    assert result.format_table().endswith("sine / KNN: n_neighbors=1")
+
+
+def _record(dataset, estimator, **changes):
+    record = dict(
+        dataset=dataset,
+        estimator=estimator,
+        cv_rmse_mean=2.42e-06,
+        cv_rmse_std=4.1e-07,
+        cv_r2_mean=0.99999,
+        test_rmse=6.61e09,
+        test_max_abs_error=1.64e10,
+        fit_time_s=12.3456,
+        predict_time_s=0.0123,
+        n_parameters=55959,
+        best_params=None,
+        warnings="ConvergenceWarning x9",
+        error="",
+    )
+    return record | changes
+
+
+def test_the_default_table_fits_100_columns():
+    from sklearn_uat.compare import DEFAULT_DATASETS, default_estimators
+
+    records = [
+        _record(dataset, name, test_rmse=1e-3 * i)
+        for dataset in DEFAULT_DATASETS
+        for i, name in enumerate(default_estimators())
+    ]
+    records[1]["best_params"] = {"regressor__C": 100.0, "regressor__epsilon": 0.01}
+    records[2]["error"] = "ValueError: " + "a long message " * 20
+    records[3]["warnings"] = "ConvergenceWarning x9; UserWarning x3"
+    result = ComparisonResult(records)
     table = result.format_table()
-    assert f"{result.records[0]['cv_r2_mean']:.4f}" in table
-    assert "best: n_neighbors=1" in table
+    assert max(len(line) for line in table.splitlines()) <= 100
+    # Units in the headers, the grid's choice without pipeline prefixes.
+    header = table.splitlines()[0]
+    assert "fit s" in header and "predict ms" in header
+    assert "12.35" in table and "12.3" in table
+    assert "sine / ReluKnot: C=100.0, epsilon=0.01" in table
+    assert "regressor__" not in table
+    assert "sine / TrainedMLP failed: ValueError: a long message" in table
+    # The wide table has every column, wider than a terminal.
+    wide = result.format_table(wide=True)
+    assert "CV R²" in wide and "55959" in wide and "4.1e-07" in wide
+    assert max(len(line) for line in wide.splitlines()) > 100
+
+
+def test_the_narrow_table_keeps_warning_names_when_they_fit():
+    table = ComparisonResult([_record("sine", "noisy")]).format_table()
+    assert "ConvergenceWarning x9" in table
+    crowded = ComparisonResult(
+        [_record("sine", "noisy", warnings="ConvergenceWarning x9; UserWarning x3")]
+        + [_record("square_large", "GaussianProcess")]
+    ).format_table()
+    # Too wide with both names in full: shorter names, one a line.
+    assert "ConvergenceWarning" not in crowded
+    assert "Convergence x9\n" in crowded and crowded.rstrip().endswith("Convergence x9")
+    assert "User x3" in crowded
+    assert max(len(line) for line in crowded.splitlines()) <= 100
+
+
+def test_parameter_names_keep_a_prefix_only_where_two_would_clash():
+    from sklearn_uat.compare._results import format_params
+
+    assert format_params({"spline__n_knots": 20, "ridge__alpha": 1e-6}) == (
+        "n_knots=20, alpha=1e-06"
+    )
+    assert format_params({"a__alpha": 1, "b__alpha": 2, "c__k": 3}) == (
+        "a__alpha=1, b__alpha=2, k=3"
+    )
+
+
+def test_saved_files_name_the_unit_of_every_time(tmp_path):
+    result = compare("sine", {"KNN": KNeighborsRegressor()}, n_samples=200, cv=2)
+    frame = pd.read_csv(result.write(tmp_path / "r.csv"))
+    assert {"fit_time_s", "predict_time_s"} <= set(frame.columns)
+    assert not {"fit_time", "predict_time"} & set(frame.columns)
+    with open(result.write(tmp_path / "r.json"), encoding="utf-8") as fh:
+        (row,) = json.load(fh)
+    assert row["fit_time_s"] == pytest.approx(result.records[0]["fit_time_s"])
 
 
 def make_function_pair():

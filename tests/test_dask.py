@@ -19,7 +19,7 @@ joblib = pytest.importorskip("joblib")
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with distributed.Client(cluster) as client:
         yield client
@@ -63,6 +63,25 @@ def test_grid_search_and_compare_on_a_local_cluster(client):
         assert on_cluster["error"] == ""
         np.testing.assert_allclose(on_cluster["test_rmse"], here["test_rmse"])
         assert on_cluster["best_params"] == here["best_params"]
+
+
+def test_warnings_on_a_cluster_are_counted_as_in_a_serial_run(client):
+    from sklearn.neural_network import MLPRegressor
+
+    # Two iterations: every fit warns that it has not converged.
+    estimators = {
+        "MLP": MLPRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    }
+    grid = {"MLP": {"alpha": [1e-4, 1e-2]}}
+    serial = compare("sine", estimators, grid=grid, n_samples=200, cv=3)
+    with joblib.parallel_backend("dask"):
+        on_cluster = compare(
+            "sine", estimators, grid=grid, n_samples=200, cv=3, n_jobs=-1
+        )
+    # 2 candidates x 3 folds and the refit.
+    assert serial.records[0]["warnings"] == "ConvergenceWarning x7"
+    assert on_cluster.records[0]["warnings"] == serial.records[0]["warnings"]
+    assert on_cluster.records[0]["test_rmse"] == serial.records[0]["test_rmse"]
 
 
 # --------------------------------------------------------------------------

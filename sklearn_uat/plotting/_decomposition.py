@@ -93,8 +93,8 @@ class DecompositionDisplay:
     unit's pre-activation, beside the target. When the output unit is not
     linear (``BumpNetRegressor(output_activation="sigmoid")``), the target
     in the middle panel is mapped through the inverse of the output (the
-    inverse sigmoid of seed 001), and a bottom panel draws the prediction
-    beside the target.
+    inverse sigmoid of Nielsen's bump construction), and a bottom panel
+    draws the prediction beside the target.
 
     Parameters
     ----------

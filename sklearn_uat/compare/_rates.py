@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .datasets import get_function, make_function
+from ..datasets import get_function, make_function
 
 #: Hidden-unit counts of the constructive networks in :func:`convergence`.
 DEFAULT_UNITS = (8, 16, 32, 64, 128, 256, 512, 1024)
@@ -38,7 +38,7 @@ def default_convergence_methods(random_state=0):
           guaranteed -- gradient descent rarely reaches the best network of a
           given width.
     """
-    from . import BumpNetRegressor, ReluKnotRegressor, TrainedMLPRegressor
+    from .. import BumpNetRegressor, ReluKnotRegressor, TrainedMLPRegressor
 
     return {
         "ReluKnot": (lambda n: ReluKnotRegressor(n_knots=n), -2.0),
