@@ -390,7 +390,7 @@ class BumpNetRegressor(
         default fit rougher.
     steepness : float, default=0.5
         Input weight of the sigmoids per bump width, so the model does not
-        depend on the units of ``X``: seed 001's ``w = 500`` with bumps 0.2
+        depend on the units of ``X``: Nielsen's ``w = 500`` with bumps 0.2
         wide is ``steepness=100``. Steep bumps (``>= 50``) are Nielsen's
         construction, a regressogram, whose maximum error falls as
         ``1 / n_bumps``. The default 0.5 was chosen by measurement: with
@@ -415,7 +415,7 @@ class BumpNetRegressor(
         with the same floor: by Cholesky, or through its eigenvalues when the
         system is numerically singular.
     output_activation : {"identity", "sigmoid"}, default="identity"
-        ``"sigmoid"`` is seed 001's variant: the hidden layer's weighted sum
+        ``"sigmoid"`` is the textbook variant: the hidden layer's weighted sum
         must equal the inverse sigmoid of the target, and a sigmoid output
         unit maps it back. Targets inside ``(0, 1)`` are used as they are;
         other targets are first mapped affinely from ``[min, max]`` onto
@@ -634,16 +634,16 @@ class BumpNetRegressor(
 
     Nielsen's construction: five steep bumps with mean heights.
 
-    >>> seed = BumpNetRegressor(n_bumps=5, steepness=100, heights="mean")
-    >>> seed.fit(X, y).coefs_[0].round(6)
+    >>> textbook = BumpNetRegressor(n_bumps=5, steepness=100, heights="mean")
+    >>> textbook.fit(X, y).coefs_[0].round(6)
     array([[500., 500., 500., 500., 500., 500.]])
-    >>> seed.edges_.round(2)
+    >>> textbook.edges_.round(2)
     array([[0. , 0.2, 0.4, 0.6, 0.8, 1. ]])
-    >>> parts = seed.decompose([[0.3], [0.5]])
+    >>> parts = textbook.decompose([[0.3], [0.5]])
     >>> parts.shape
     (2, 5)
-    >>> bool(np.allclose(parts.sum(axis=1) + seed.intercepts_[-1][0],
-    ...                  seed.predict([[0.3], [0.5]])))
+    >>> bool(np.allclose(parts.sum(axis=1) + textbook.intercepts_[-1][0],
+    ...                  textbook.predict([[0.3], [0.5]])))
     True
     """
 
