@@ -118,7 +118,7 @@ def rate_and_adaptive():
         )
 
 
-def seed_004():
+def x_squared_knots():
     print("The x^2 knots on [1e6, 1e7]: knots every 1e5, data every 1e4")
     start, stop, knot_spacing, data_spacing = 1e6, 1e7, 1e5, 1e4
     knots = np.arange(start, stop, knot_spacing)
@@ -247,7 +247,7 @@ def main():
     start = time.perf_counter()
     exactness()
     rate_and_adaptive()
-    seed_004()
+    x_squared_knots()
     two_d()
     model = speed()
     memory(model)
