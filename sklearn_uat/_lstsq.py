@@ -395,6 +395,8 @@ def _selected_inverse(factor):
     """
     p = factor.shape[0] - 1
     m = factor.shape[1]
+    if p == 1:
+        return _selected_inverse_tridiagonal(factor)
     Z = np.zeros((p + 1, m))
     window = np.zeros((p + 1, p + 1))  # Z[i:i+p+1, i:i+p+1] after step i
     for i in range(m - 1, -1, -1):
@@ -414,6 +416,33 @@ def _selected_inverse(factor):
         Z[1 : width + 1, i] = row
     # Re-index to Z[d, i] = A^-1[i, i + d] aligned on the row i.
     return Z
+
+
+def _selected_inverse_tridiagonal(factor):
+    """:func:`_selected_inverse` for a bidiagonal factor, in scalar steps.
+
+    The hat basis of one row of knots gives tridiagonal systems; their
+    recurrence has two scalars a step, which plain floats run far faster
+    than array operations.
+    """
+    diagonal = factor[1].tolist()
+    upper = factor[0].tolist()
+    m = len(diagonal)
+    z_diag = [0.0] * m
+    z_next = [0.0] * m
+    below = 0.0
+    for i in range(m - 1, -1, -1):
+        d = diagonal[i]
+        if i == m - 1:
+            z = 1.0 / (d * d)
+        else:
+            u = upper[i + 1]
+            row = -below * u / d
+            z_next[i] = row
+            z = (1.0 / d - u * row) / d
+        z_diag[i] = z
+        below = z
+    return np.array([z_diag, z_next])
 
 
 def _band_trace(Z, ab):
