@@ -24,6 +24,7 @@ from ._directions import draw_directions, redundancy
 from ._knot_basis import (
     KnotRows,
     _curvature_knots,
+    _equally_spaced,
     _error_knots,
     _evaluate_direction,
     _intervals,
@@ -691,7 +692,7 @@ class ReluKnotRegressor(
         P = (X - layer.lo) / layer.scale
         if layer.directions.shape[0] == 1:
             knots = layer.knots[0]
-            uniform = _equally_spaced_knots(knots)
+            uniform = _equally_spaced(knots)
             j, s = _intervals(knots, P[:, 0], layer.clamp, uniform=uniform)
             return hat_normal_equations(j, s, targets, w, knots.size)
         return directions_normal_equations(
@@ -1008,7 +1009,7 @@ class _Problem:
         P, Y, w = self.P, self.Y, self.w
         if len(knots_list) == 1:
             knots = knots_list[0]
-            uniform = _equally_spaced_knots(knots)
+            uniform = _equally_spaced(knots)
             j, s = _intervals(knots, P[:, 0], self.clamp, self.presorted, uniform)
             stats = hat_normal_equations(j, s, Y, w, knots.size)
         else:
@@ -1084,10 +1085,3 @@ def _solve_on_knots(stats, knots_list, alpha, n_features):
         solved = select_penalties(stats, blocks, fixed=fixed)
     values = [solved.coef[a:b] for a, b in zip(starts[:-1], starts[1:])]
     return values, solved.penalties, solved.edf, solved.statistics
-
-
-def _equally_spaced_knots(knots):
-    return bool(
-        np.max(np.abs(knots - np.linspace(knots[0], knots[-1], knots.size)))
-        <= 1e-13 * (knots[-1] - knots[0])
-    )

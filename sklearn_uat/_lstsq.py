@@ -17,14 +17,14 @@ its term. Penalties are relative: ``lambda_j`` multiplies ``S_j`` times the
 mean diagonal of the Gram matrix, so a number means the same whatever the
 number of samples or the units of the data.
 
-:func:`solve_penalised` solves for fixed penalties; :func:`select_penalties`
-chooses them from the data by restricted maximum likelihood (REML), one per
-block, with the generalised Fellner-Schall iteration [1]_, which needs one
-factorisation and one trace ``tr(A^-1 S_j)`` per step and no refit over the
-data. Banded systems get the trace from the selected inverse of their banded
-Cholesky factor [2]_ in ``O(m p^2)``. Both paths share one fallback policy:
-when a factorisation fails, a ridge on the diagonal grows until it succeeds,
-with a :class:`~scipy.linalg.LinAlgWarning` that says so.
+:func:`select_penalties` solves for fixed penalties, or chooses them from
+the data by restricted maximum likelihood (REML), one per block, with the
+generalised Fellner-Schall iteration [1]_, which needs one factorisation
+and one trace ``tr(A^-1 S_j)`` per step and no refit over the data. Banded
+systems get the trace from the selected inverse of their banded Cholesky
+factor [2]_ in ``O(m p^2)``. Both paths share one fallback policy: when a
+factorisation fails, a ridge on the diagonal grows until it succeeds, with a
+:class:`~scipy.linalg.LinAlgWarning` that says so.
 
 References
 ----------
@@ -57,7 +57,6 @@ __all__ = [
     "PenaltyBlock",
     "second_difference_penalty",
     "select_penalties",
-    "solve_penalised",
 ]
 
 #: Relative ridge always on the diagonal. It fixes the coefficients that no
@@ -457,25 +456,6 @@ def _band_trace(Z, ab):
         along = float(Z[d, : m - d] @ ab[q - 1 - d, d:])
         total += along if d == 0 else 2.0 * along
     return total
-
-
-def solve_penalised(stats, blocks, penalties):
-    """Coefficients of the penalised fit for fixed relative penalties.
-
-    Parameters
-    ----------
-    stats : NormalEquations
-    blocks : list of PenaltyBlock
-    penalties : array-like of shape (len(blocks),)
-        Relative penalty of each block.
-
-    Returns
-    -------
-    coef : ndarray of shape (m, n_targets)
-    """
-    return _Factor(stats, blocks, np.asarray(penalties, dtype=np.float64)).solve(
-        stats.rhs
-    )
 
 
 @dataclass
