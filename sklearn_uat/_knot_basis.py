@@ -14,6 +14,11 @@ import numpy as np
 from ._lstsq import NormalEquations
 from ._network import FeedForwardNetwork
 
+# Knots placed by curvature or error come no closer than this fraction of
+# their mean spacing: the slope-change penalty grows as the square of the
+# ratio of neighbouring gaps, and must stay factorisable at large penalties.
+_PLACED_MIN_GAP = 1e-2
+
 # Rows evaluated at once by predict and accumulated at once by the
 # several-input fit: bounds every (n, .) temporary to a few MiB.
 _CHUNK_ROWS = 1 << 16
@@ -54,13 +59,13 @@ def _equidistribute(edges, mass, n_knots):
     levels = np.linspace(0.0, cum[-1], n_knots)
     knots = np.interp(levels, cum, edges)
     knots[0], knots[-1] = edges[0], edges[-1]
-    return _strictly_increasing(knots)
+    return _strictly_increasing(knots, _PLACED_MIN_GAP / max(n_knots - 1, 1))
 
 
-def _strictly_increasing(knots):
-    """Drop knots that coincide to rounding, keeping both ends."""
+def _strictly_increasing(knots, min_gap=1e-12):
+    """Drop knots closer than ``min_gap`` times the span, keeping both ends."""
     span = knots[-1] - knots[0]
-    keep = np.concatenate([[True], np.diff(knots) > 1e-12 * span])
+    keep = np.concatenate([[True], np.diff(knots) > min_gap * span])
     knots = knots[keep]
     knots[-1] = max(knots[-1], knots[0])
     return knots if knots.size >= 2 else np.array([knots[0], knots[0] + span])
@@ -114,7 +119,7 @@ def _error_knots(knots, interval_error, damping):
     target = np.interp(np.linspace(0.0, cum[-1], knots.size), cum, knots)
     moved = (1.0 - damping) * knots + damping * target
     moved[0], moved[-1] = knots[0], knots[-1]
-    return _strictly_increasing(moved)
+    return _strictly_increasing(moved, _PLACED_MIN_GAP / max(knots.size - 1, 1))
 
 
 # --------------------------------------------------------------------------
