@@ -9,7 +9,7 @@ it a model that can be fitted, cross-validated and looked at.
 """
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -19,13 +19,26 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import NetworkRegressorMixin, restored_on_error
-from ._directions import draw_directions, redundancy
+from ._bump_basis import (
+    _CHUNK_ELEMENTS,
+    _additive_layers,
+    _additive_levels,
+    _additive_normal_equations,
+    _band_half_width,
+    _banded_normal_equations,
+    _BumpLayer,
+    _fast_axis_sum,
+    _fit_axis,
+    _levels_penalty,
+    _pieces,
+    _select,
+    _step_layer,
+)
+from ._directions import draw_directions
 from ._lstsq import (
     PENALTY_RANGE,
     NormalEquations,
     PenaltyBlock,
-    second_difference_penalty,
-    select_penalties,
 )
 from ._network import FeedForwardNetwork
 from ._refine import refine_bump_fit
@@ -37,15 +50,6 @@ from ._validation import (
     positive_weight_rows,
     standard_scaling_columns,
 )
-
-# A logistic unit further than this (in units of its pre-activation) from its
-# own edge is saturated: expit(z) == 1.0 exactly in float64 for z >= 37, and
-# expit(-z) < 2e-17 for z >= 38.5. Bump values below exp(-_TAIL_Z) are dropped
-# from the least-squares design, which keeps its normal equations banded.
-_TAIL_Z = 39.0
-
-# Rows of the design evaluated at once (about this many float64 values).
-_CHUNK_ELEMENTS = 1 << 21
 
 # Targets are mapped into [_P_LOW, 1 - _P_LOW] for a sigmoid output, unless
 # they already lie inside (0, 1).
@@ -60,297 +64,6 @@ _AUTO_UNKNOWNS = 512
 # Towers on more occupied cells than this fraction of the samples memorise:
 # a warning names the fix.
 _TOWER_CELLS_PER_SAMPLE = 0.25
-
-
-def _pieces(t, n_bumps, steepness, first, width):
-    """Values of the partition-of-unity pieces ``first .. first + width - 1``.
-
-    Piece ``0`` is the open left end ``1 - sigma(s t)``, piece ``j + 1`` the
-    bump ``sigma(s (t - j)) - sigma(s (t - j - 1))`` for ``j < n_bumps`` and
-    piece ``n_bumps + 1`` the open right end ``sigma(s (t - n_bumps))``; ``t``
-    is the input in units of one bump width. The two sigmoids are subtracted
-    on the side where they are small, so tails keep full relative precision.
-    """
-    j = (first[:, None] + np.arange(width) - 1).astype(np.float64)
-    left = steepness * (t[:, None] - j)
-    right = left - steepness
-    left[j < 0] = np.inf
-    right[j >= n_bumps] = -np.inf
-    out = expit(left) - expit(right)
-    upper = right > 0
-    out[upper] = expit(-right[upper]) - expit(-left[upper])
-    return out
-
-
-def _band_half_width(steepness):
-    """Pieces on either side of a sample's own that it still reaches."""
-    return int(np.ceil(_TAIL_Z / steepness))
-
-
-def _axis_window(t, n_bumps, steepness):
-    """First piece index and number of pieces that reach each sample."""
-    n_pieces = n_bumps + 2
-    half = _band_half_width(steepness)
-    width = min(2 * half + 2, n_pieces)
-    cell = np.clip(np.floor(t), 0, n_bumps - 1).astype(np.intp) + 1
-    first = np.clip(cell - half, 0, n_pieces - width)
-    return first, width
-
-
-def _banded_normal_equations(t, g, sample_weight, n_bumps, steepness):
-    """Banded ``A.T W A`` and ``A.T W g`` of the pieces, grouped by window.
-
-    Samples whose windows start at the same piece share one dense block
-    ``V.T W V``, computed with BLAS and then scattered into upper banded
-    storage (the layout of :func:`scipy.linalg.solveh_banded`).
-    """
-    n_pieces = n_bumps + 2
-    first, width = _axis_window(t, n_bumps, steepness)
-    order = np.argsort(first, kind="stable")
-    first, t, g, w = first[order], t[order], g[order], sample_weight[order]
-    starts = np.flatnonzero(np.r_[True, first[1:] != first[:-1]])
-    stops = np.r_[starts[1:], first.size]
-    ab = np.zeros((width, n_pieces))
-    rhs = np.zeros((n_pieces, g.shape[1]))
-    offsets = np.arange(width)
-    batch = max(1, _CHUNK_ELEMENTS // (width * width))
-    for b0 in range(0, starts.size, batch):
-        group_starts = starts[b0 : b0 + batch]
-        group_stops = stops[b0 : b0 + batch]
-        blocks = np.empty((group_starts.size, width, width))
-        rows = max(1, _CHUNK_ELEMENTS // width)
-        for i, (start, stop) in enumerate(zip(group_starts, group_stops)):
-            blocks[i] = 0.0
-            for a in range(start, stop, rows):
-                b = min(a + rows, stop)
-                values = _pieces(t[a:b], n_bumps, steepness, first[a:b], width)
-                weighted = values * w[a:b, None]
-                blocks[i] += values.T @ weighted
-                rhs[first[a] : first[a] + width] += weighted.T @ g[a:b]
-        group_first = first[group_starts]
-        for k in range(width):
-            cols = offsets[k:]
-            ab[width - 1 - k] += np.bincount(
-                (group_first[:, None] + cols).ravel(),
-                weights=blocks[:, cols - k, cols].ravel(),
-                minlength=n_pieces,
-            )
-    return ab, rhs
-
-
-def _levels_penalty(n_bumps, at=None):
-    """Second differences of the levels ``[left end, bumps..., right end]``.
-
-    Their null space is the linear sequences of levels, which soft bumps
-    turn into (nearly) linear functions: a large penalty tends to the
-    linear fit.
-    """
-    positions = np.arange(-1.0, n_bumps + 1.0) if at is None else at
-    return second_difference_penalty(positions), positions
-
-
-def _select(stats, blocks, alpha):
-    """The engine's fit for ``alpha`` (a relative penalty or ``"reml"``)."""
-    if isinstance(alpha, str):
-        return select_penalties(stats, blocks, criterion=alpha)
-    return select_penalties(stats, blocks, fixed=[alpha] * len(blocks))
-
-
-def _fit_axis(t, G, sample_weight, n_bumps, steepness, heights, alpha):
-    """Levels ``[left end, bump 0, ..., bump n - 1, right end]`` on one axis.
-
-    ``G`` has one column per target; returns the levels (n_bumps + 2,
-    n_targets) and the engine's fit (None for mean heights).
-    """
-    if heights == "mean":
-        cell = np.clip(np.floor(t), 0, n_bumps - 1).astype(np.intp)
-        weight = np.bincount(cell, weights=sample_weight, minlength=n_bumps)
-        occupied = weight > 0
-        centres = np.arange(n_bumps) + 0.5
-        levels = []
-        for g in G.T:
-            total = np.bincount(cell, weights=sample_weight * g, minlength=n_bumps)
-            # Empty bumps take the value interpolated between their nearest
-            # occupied neighbours (the nearest one beyond the last).
-            bumps = np.interp(
-                centres, centres[occupied], total[occupied] / weight[occupied]
-            )
-            levels.append(np.r_[bumps[0], bumps, bumps[-1]])
-        return np.stack(levels, axis=1), None
-    ab, rhs = _banded_normal_equations(t, G, sample_weight, n_bumps, steepness)
-    wg = G * sample_weight[:, None]
-    stats = NormalEquations(
-        ab, rhs, np.einsum("ij,ij->j", G, wg), float(sample_weight.sum()), True
-    )
-    band, _ = _levels_penalty(n_bumps)
-    fit = _select(stats, [PenaltyBlock(0, band)], alpha)
-    return fit.coef, fit
-
-
-def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
-    """``sum_k output_weights[k] * expit(weight * x + bias0 - steepness * k)``.
-
-    Units far to the left of ``x`` are saturated at exactly 1 and are summed
-    with a cumulative sum; units far to its right contribute below
-    ``exp(-band)`` of the total output weight and are dropped; only the
-    ``2 band / steepness`` units near ``x`` are evaluated. Within that window
-    ``exp(-z)`` of unit ``lo + k`` is ``exp(-z_lo) * exp(s k)``, so one
-    exponential per sample serves the whole window.
-    """
-    n_units = output_weights.size
-    band = _TAIL_Z + 1.0 + np.log1p(np.sum(np.abs(output_weights)))
-    reach = int(np.ceil(band / steepness))
-    width = min(2 * reach + 2, n_units)
-    cumulative = np.r_[0.0, np.cumsum(output_weights)]
-    # Soft units share one exponential per sample; for steep ones e^{s k}
-    # would overflow, and each unit is evaluated on its own.
-    shared_exp = steepness * width <= 700
-    growth = np.exp(steepness * np.arange(width)) if shared_exp else None
-    out = np.empty(x.size)
-    chunk = max(1, _CHUNK_ELEMENTS // width)
-    # Far outside the range weight * x may overflow to +-inf: the units are
-    # then saturated, which the clipped window and 1 / (1 + inf) express.
-    with np.errstate(over="ignore"):
-        # Position of x in units of the unit spacing: z_k = s (pos - k).
-        position = (weight * x + bias0) / steepness
-        lo = np.clip(np.floor(position) - reach, 0, n_units - width)
-        lo = lo.astype(np.intp)
-        for a in range(0, x.size, chunk):
-            first = lo[a : a + chunk]
-            z_first = x[a : a + chunk] * weight + (bias0 - steepness * first)
-            if not shared_exp:
-                idx = first[:, None] + np.arange(width)
-                z = x[a : a + chunk, None] * weight + (bias0 - steepness * idx)
-                units = expit(z)
-            else:
-                units = 1.0 / (1.0 + np.exp(-z_first)[:, None] * growth)
-            near = np.einsum(
-                "ij,ij->i", units, output_weights[first[:, None] + np.arange(width)]
-            )
-            out[a : a + chunk] = cumulative[first] + near
-    return out
-
-
-def _additive_normal_equations(T, G, sample_weight, n, s):
-    """Dense normal equations of a row of pieces per axis, and ``Phi.T w``."""
-    d = T.shape[1]
-    q = n + 2
-    m = d * q
-    rows = max(1, _CHUNK_ELEMENTS // m)
-    stats = None
-    column_mass = np.zeros(m)
-    for a in range(0, T.shape[0], rows):
-        b = min(a + rows, T.shape[0])
-        windows = []
-        for i in range(d):
-            first, width = _axis_window(T[a:b, i], n, s)
-            cols = i * q + first[:, None] + np.arange(width)
-            windows.append((cols, _pieces(T[a:b, i], n, s, first, width)))
-            np.add.at(
-                column_mass,
-                cols.ravel(),
-                (windows[-1][1] * sample_weight[a:b, None]).ravel(),
-            )
-        chunk = NormalEquations.from_windows(windows, G[a:b], sample_weight[a:b], m)
-        stats = chunk if stats is None else stats.__iadd__(chunk)
-    return stats, column_mass
-
-
-def _additive_levels(stats, column_mass, d, n, alpha, n_features):
-    """Penalised levels of every axis, each centred on the data.
-
-    Returns the levels (d, n + 2, n_targets) less their centres, the sum of
-    the centres and the engine's fit.
-    """
-    q = n + 2
-    band, positions = _levels_penalty(n)
-    blocks = [
-        PenaltyBlock(i * q, band, redundant=redundancy(i, n_features), at=positions)
-        for i in range(d)
-    ]
-    fit = _select(stats, blocks, alpha)
-    levels = fit.coef.reshape(d, q, -1)
-    total = stats.weight_sum
-    centre = np.einsum("iq,iqt->it", column_mass.reshape(d, q), levels) / total
-    return levels - centre[:, None, :], centre.sum(axis=0), fit
-
-
-@dataclass
-class _BumpLayer:
-    """The first hidden layer: rows of bumps along directions.
-
-    Inputs are scaled by ``offset`` and ``scale`` (the range ``lo`` to
-    ``hi``), projected on ``directions`` and mapped by ``p_offset`` and
-    ``p_scale`` (the projections' range, widened by the margin) onto
-    ``[0, n_bumps]``.
-    """
-
-    n_bumps: int
-    steepness: float
-    lo: np.ndarray
-    hi: np.ndarray
-    offset: np.ndarray
-    scale: np.ndarray
-    source: str
-    directions: np.ndarray
-    p_offset: np.ndarray
-    p_scale: np.ndarray
-
-    def project(self, X):
-        """Inputs in units of one bump width along each direction."""
-        P = (X - self.offset) / self.scale @ self.directions.T
-        return (P - self.p_offset) / self.p_scale * self.n_bumps
-
-    def edges(self, centres=None):
-        """Bump edges along each direction (in the units of X on the axes).
-
-        ``centres`` are the step units' positions in bump widths, when
-        refinement moved them from ``0, 1, ..., n_bumps``.
-        """
-        n = self.n_bumps
-        centres = np.arange(n + 1.0) if centres is None else centres
-        edges = self.p_offset[:, None] + self.p_scale[:, None] * (centres / n)
-        if self.directions.shape[0] == self.directions.shape[1]:
-            edges = self.offset[:, None] + self.scale[:, None] * edges
-        return edges
-
-    def fold(self, net):
-        """The network on raw inputs of one built on :meth:`project`'s units."""
-        net = net.with_input_scaling(self.p_offset, self.p_scale)
-        net = FeedForwardNetwork(
-            [self.directions.T @ net.coefs[0], *net.coefs[1:]],
-            net.intercepts,
-            net.activations,
-        )
-        return net.with_input_scaling(self.offset, self.scale)
-
-
-def _step_layer(d, n, s):
-    """First hidden layer: n + 1 step units per axis, on scaled inputs."""
-    steps_W = np.zeros((d, d * (n + 1)))
-    steps_b = np.tile(-s * np.arange(n + 1.0), d)
-    for i in range(d):
-        steps_W[i, i * (n + 1) : (i + 1) * (n + 1)] = s * n
-    return steps_W, steps_b
-
-
-def _additive_layers(n, s, levels, bias, g_mean, g_std):
-    """Layers, heights and outer levels of a row of bumps per axis.
-
-    ``levels`` has shape (d, n + 2, n_targets); the output weights are the
-    differences of neighbouring levels.
-    """
-    d = levels.shape[0]
-    steps_W, steps_b = _step_layer(d, n, s)
-    out_W = np.diff(levels, axis=1).reshape(-1, levels.shape[2])
-    # Heights in the units of the output pre-activation; with several inputs
-    # each axis's function is centred on the training data.
-    centre = g_mean if d == 1 else 0.0
-    heights = centre + levels[:, 1:-1] * g_std
-    outer = centre + levels[:, [0, -1]] * g_std
-    if d == 1:
-        heights, outer = heights[0], outer[0]
-    return [steps_W, out_W], [steps_b, bias], heights, outer
 
 
 class BumpNetRegressor(
