@@ -22,9 +22,9 @@ the data by restricted maximum likelihood (REML), one per block, with the
 generalised Fellner-Schall iteration [1]_, which needs one factorisation
 and one trace ``tr(A^-1 S_j)`` per step and no refit over the data. Banded
 systems get the trace from the selected inverse of their banded Cholesky
-factor [2]_ in ``O(m p^2)``. Both paths share one fallback policy: when a
-factorisation fails, a ridge on the diagonal grows until it succeeds, with a
-:class:`~scipy.linalg.LinAlgWarning` that says so.
+factor [2]_, computed a block of rows at a time. Both paths share one
+fallback policy: when a factorisation fails, a ridge on the diagonal grows
+until it succeeds, with a :class:`~scipy.linalg.LinAlgWarning` that says so.
 
 References
 ----------
@@ -47,6 +47,7 @@ from scipy.linalg import (
     cho_solve,
     cho_solve_banded,
     cholesky_banded,
+    solve_triangular,
 )
 from scipy.linalg.lapack import dpotri
 from scipy.sparse import csr_matrix
@@ -384,64 +385,43 @@ class _Factor:
         return self._inverse
 
 
-def _selected_inverse(factor):
+def _selected_inverse(factor, block=64):
     """The band of ``A^-1`` from the upper banded Cholesky factor ``U`` of A.
 
-    Returns ``Z`` of shape (p, m) with ``Z[d, i] = (A^-1)[i, i + d]``. The
-    recurrence ``Z[i, j] = (delta_ij / U_ii - sum_{k > i} U_ik Z[k, j]) /
-    U_ii`` runs from the last row up and only ever reads entries inside the
-    band, so it costs ``O(m p^2)``.
+    Returns ``Z`` of shape (p + 1, m) with ``Z[d, i] = (A^-1)[i, i + d]``.
+    Takahashi's recurrence, ``U Z = U^-T``, runs from the last row up and
+    only needs entries inside the band; here it runs on blocks of rows
+    ``I`` at once, with ``C`` the next ``p`` rows below them:
+
+    ``Z[I, C] = -U_II^-1 U_IC Z[C, C]`` and
+    ``Z[I, I] = U_II^-1 U_II^-T - U_II^-1 U_IC Z[I, C].T``,
+
+    so the work is a few small dense products per block, ``O(m block^2)``.
     """
     p = factor.shape[0] - 1
     m = factor.shape[1]
-    if p == 1:
-        return _selected_inverse_tridiagonal(factor)
     Z = np.zeros((p + 1, m))
-    window = np.zeros((p + 1, p + 1))  # Z[i:i+p+1, i:i+p+1] after step i
-    for i in range(m - 1, -1, -1):
-        width = min(p, m - 1 - i)
-        u_ii = factor[p, i]
-        u = factor[p - np.arange(1, width + 1), i + np.arange(1, width + 1)]
-        below = window[:width, :width]
-        row = -(below @ u) / u_ii
-        z_ii = (1.0 / u_ii - u @ row) / u_ii
-        shifted = np.zeros((p + 1, p + 1))
-        shifted[1:, 1:] = window[:p, :p]
-        shifted[0, 0] = z_ii
-        shifted[0, 1 : width + 1] = row
-        shifted[1 : width + 1, 0] = row
-        window = shifted
-        Z[0, i] = z_ii
-        Z[1 : width + 1, i] = row
-    # Re-index to Z[d, i] = A^-1[i, i + d] aligned on the row i.
+    block = max(block, p)
+    Z_cc = np.zeros((0, 0))
+    for s in range(((m - 1) // block) * block, -1, -block):
+        e = min(s + block, m)
+        c = min(e + p, m)
+        U = np.zeros((e - s, c - s))
+        for d in range(p + 1):
+            i = np.arange(s, min(e, m - d))
+            U[i - s, i - s + d] = factor[p - d, i + d]
+        U_inv = solve_triangular(
+            U[:, : e - s], np.eye(e - s), lower=False, check_finite=False
+        )
+        W = U_inv @ U[:, e - s :]
+        Z_ic = -W @ Z_cc
+        Z_ii = U_inv @ U_inv.T - W @ Z_ic.T
+        both = np.concatenate([Z_ii, Z_ic], axis=1)
+        for d in range(p + 1):
+            i = np.arange(s, min(e, m - d))
+            Z[d, i] = both[i - s, i - s + d]
+        Z_cc = Z_ii[:p, :p]
     return Z
-
-
-def _selected_inverse_tridiagonal(factor):
-    """:func:`_selected_inverse` for a bidiagonal factor, in scalar steps.
-
-    The hat basis of one row of knots gives tridiagonal systems; their
-    recurrence has two scalars a step, which plain floats run far faster
-    than array operations.
-    """
-    diagonal = factor[1].tolist()
-    upper = factor[0].tolist()
-    m = len(diagonal)
-    z_diag = [0.0] * m
-    z_next = [0.0] * m
-    below = 0.0
-    for i in range(m - 1, -1, -1):
-        d = diagonal[i]
-        if i == m - 1:
-            z = 1.0 / (d * d)
-        else:
-            u = upper[i + 1]
-            row = -below * u / d
-            z_next[i] = row
-            z = (1.0 / d - u * row) / d
-        z_diag[i] = z
-        below = z
-    return np.array([z_diag, z_next])
 
 
 def _band_trace(Z, ab):
