@@ -47,9 +47,8 @@ from scipy.linalg import (
     cho_solve,
     cho_solve_banded,
     cholesky_banded,
-    solve_triangular,
 )
-from scipy.linalg.lapack import dpotri
+from scipy.linalg.lapack import dpotri, dtrtri
 from scipy.sparse import csr_matrix
 from sklearn.exceptions import ConvergenceWarning
 
@@ -287,6 +286,7 @@ class _Factor:
 
     def __init__(self, stats, blocks, penalties):
         self.stats, self.blocks = stats, blocks
+        self.penalties = np.asarray(penalties, dtype=np.float64)
         self.scale = stats.scale
         # With more unknowns than samples the data leave directions free; a
         # larger floor decides them, so that rounding does not.
@@ -350,6 +350,11 @@ class _Factor:
 
     def penalty_traces(self):
         """``tr(A^-1 S_j)`` for every block (times the scale of the system)."""
+        if getattr(self, "_traces", None) is None:
+            self._traces = self._penalty_traces()
+        return self._traces
+
+    def _penalty_traces(self):
         if self.stats.banded:
             Z = self._inverse_band()
             traces = [_band_trace(Z[:, b.columns], b.band) for b in self.blocks]
@@ -361,10 +366,23 @@ class _Factor:
         return np.array(traces) * self.scale
 
     def edf(self):
-        """Effective degrees of freedom: the trace of the influence matrix."""
+        """Effective degrees of freedom: the trace of the influence matrix.
+
+        ``tr(A^-1 G) = m - tr(A^-1 (A - G))``: the penalties' share is
+        computed rather than the data's, since ``A^-1`` and ``G`` are large
+        where the data barely determine the fit and their product would
+        cancel.
+        """
+        removed = float(self.penalties @ self.penalty_traces())
         if self.stats.banded:
-            return _band_trace(self._inverse_band(), self.stats.gram)
-        return float(np.sum(self.inverse() * self.stats.gram))
+            removed += self.ridge * self.scale * float(np.sum(self._inverse_band()[0]))
+        else:
+            inverse = self.inverse()
+            removed += self.ridge * self.scale * float(np.trace(inverse))
+            for b in self.blocks:
+                cols = b.columns
+                removed += self.scale * float(np.sum(inverse[cols, cols] * b.fixed))
+        return self.stats.n_basis - removed
 
     def _inverse_band(self):
         if getattr(self, "_band", None) is None:
@@ -402,24 +420,24 @@ def _selected_inverse(factor, block=64):
     m = factor.shape[1]
     Z = np.zeros((p + 1, m))
     block = max(block, p)
+    d = np.arange(p + 1)[:, None]
+    r = np.arange(block)[None, :]
     Z_cc = np.zeros((0, 0))
     for s in range(((m - 1) // block) * block, -1, -block):
         e = min(s + block, m)
         c = min(e + p, m)
+        # Entry (r, r + d) of the block's rows of U, where it exists.
+        inside = s + r[:, : e - s] + d < m
+        rows = np.broadcast_to(r[:, : e - s], inside.shape)[inside]
+        diagonals = np.broadcast_to(d, inside.shape)[inside]
+        cols = rows + diagonals
         U = np.zeros((e - s, c - s))
-        for d in range(p + 1):
-            i = np.arange(s, min(e, m - d))
-            U[i - s, i - s + d] = factor[p - d, i + d]
-        U_inv = solve_triangular(
-            U[:, : e - s], np.eye(e - s), lower=False, check_finite=False
-        )
+        U[rows, cols] = factor[p - diagonals, s + cols]
+        U_inv, _ = dtrtri(U[:, : e - s], lower=0)
         W = U_inv @ U[:, e - s :]
         Z_ic = -W @ Z_cc
         Z_ii = U_inv @ U_inv.T - W @ Z_ic.T
-        both = np.concatenate([Z_ii, Z_ic], axis=1)
-        for d in range(p + 1):
-            i = np.arange(s, min(e, m - d))
-            Z[d, i] = both[i - s, i - s + d]
+        Z[diagonals, s + rows] = np.concatenate([Z_ii, Z_ic], axis=1)[rows, cols]
         Z_cc = Z_ii[:p, :p]
     return Z
 
