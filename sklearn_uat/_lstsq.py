@@ -368,21 +368,38 @@ class _Factor:
     def edf(self):
         """Effective degrees of freedom: the trace of the influence matrix.
 
-        ``tr(A^-1 G) = m - tr(A^-1 (A - G))``: the penalties' share is
-        computed rather than the data's, since ``A^-1`` and ``G`` are large
-        where the data barely determine the fit and their product would
-        cancel.
+        ``tr(A^-1 G)``, or equally ``m - tr(A^-1 (A - G))``, the penalties'
+        share: whichever sums the smaller terms, so that rounding in
+        ``A^-1`` does not cancel. Where the data barely determine the fit,
+        ``A^-1`` and ``G`` are both large; where the penalties dominate,
+        ``A^-1`` and the penalties are.
         """
-        removed = float(self.penalties @ self.penalty_traces())
+        scale, G = self.scale, self.stats.gram
         if self.stats.banded:
-            removed += self.ridge * self.scale * float(np.sum(self._inverse_band()[0]))
+            Z = self._inverse_band()
+
+            def both(cols, S):
+                Zc = Z if cols is None else Z[:, cols]
+                return np.array([_band_trace(Zc, S), _band_trace(abs(Zc), abs(S))])
+
+            removed = self.ridge * scale * np.sum(Z[0]) * np.ones(2)
+            for lam, block in zip(self.penalties, self.blocks):
+                removed += lam * scale * both(block.columns, block.band)
         else:
             inverse = self.inverse()
-            removed += self.ridge * self.scale * float(np.trace(inverse))
-            for b in self.blocks:
-                cols = b.columns
-                removed += self.scale * float(np.sum(inverse[cols, cols] * b.fixed))
-        return self.stats.n_basis - removed
+
+            def both(cols, S):
+                product = (inverse if cols is None else inverse[cols, cols]) * S
+                return np.array([np.sum(product), np.sum(np.abs(product))])
+
+            removed = self.ridge * scale * np.trace(inverse) * np.ones(2)
+            for lam, block in zip(self.penalties, self.blocks):
+                S = lam * block.dense() + block.fixed
+                removed += scale * both(block.columns, S)
+        data = both(None, G)
+        if data[1] <= removed[1]:
+            return float(data[0])
+        return float(self.stats.n_basis - removed[0])
 
     def _inverse_band(self):
         if getattr(self, "_band", None) is None:
