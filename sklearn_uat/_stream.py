@@ -363,10 +363,9 @@ class StreamingMixin:
         domain = self._stream_domain(n_features)
         if domain is not None and w is None:
             # The layer is fixed up front: one pass over the data, with the
-            # map of the targets taken from the first block.
+            # map of the targets taken from the first block on its worker.
             layer = self._stream_layer(None, None, X.shape[0], domain)
-            shift, unit = TargetStatistics.reference(np.asarray(Y.blocks[0].compute()))
-            return self._sum_blocks(X, Y, w, layer, shift, unit, single_output)
+            return self._sum_blocks(X, Y, w, layer, None, single_output)
         positive = None if w is None else w > 0
         Xp = X if w is None else da.where(positive[:, None], X, np.nan)
         lo, hi, finite_x, finite_y, total, y_sum, peak = dask.compute(
@@ -400,21 +399,33 @@ class StreamingMixin:
         )
         shift = np.asarray(y_sum, dtype=np.float64) / total
         unit = np.where(peak > 0, np.asarray(peak, dtype=np.float64), 1.0)
-        return self._sum_blocks(X, Y, w, layer, shift, unit, single_output)
+        return self._sum_blocks(X, Y, w, layer, (shift, unit), single_output)
 
-    def _sum_blocks(self, X, Y, w, layer, shift, unit, single_output):
-        """The blocks' statistics, summed on the workers, and the solve."""
+    def _sum_blocks(self, X, Y, w, layer, reference, single_output):
+        """The blocks' statistics, summed on the workers, and the solve.
+
+        ``reference`` is the ``(shift, unit)`` map of the targets, or None
+        to take it from the first block, on the worker that holds it.
+        """
         import dask
 
+        # Unoptimised graphs keep the keys that X, Y and w share: blocks cut
+        # from one stored (or generated) block read it once, on one worker,
+        # where fusing each collection apart would compute it once for each.
+        x_blocks, y_blocks = (
+            a.to_delayed(optimize_graph=False).ravel() for a in (X, Y)
+        )
+        if w is None:
+            w_blocks = [None] * len(x_blocks)
+        else:
+            w_blocks = w.to_delayed(optimize_graph=False).ravel()
+        if reference is None:
+            reference = dask.delayed(TargetStatistics.reference, nout=2)(y_blocks[0])
         parts = [
             dask.delayed(_block_statistics)(
-                self._stream_equations, layer, xb, yb, wb, shift, unit
+                self._stream_equations, layer, xb, yb, wb, reference
             )
-            for xb, yb, wb in zip(
-                X.to_delayed().ravel(),
-                Y.to_delayed().ravel(),
-                [None] * X.numblocks[0] if w is None else w.to_delayed().ravel(),
-            )
+            for xb, yb, wb in zip(x_blocks, y_blocks, w_blocks)
         ]
         # A tree reduction: the workers add the blocks' statistics in
         # groups, and only the sum comes back.
@@ -475,8 +486,9 @@ def _as_dask_arrays(X, y, sample_weight):
     return X, y, w
 
 
-def _block_statistics(equations_of, layer, X, Y, w, shift, unit):
+def _block_statistics(equations_of, layer, X, Y, w, reference):
     """One block's statistics, computed on a worker."""
+    shift, unit = reference
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
     if not (np.isfinite(X).all() and np.isfinite(Y).all()):
