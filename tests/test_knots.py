@@ -496,3 +496,49 @@ def test_nan_targets_are_refused():
     y[3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         ReluKnotRegressor().fit(X, y)
+
+
+@pytest.mark.parametrize("weighted, clamp", [(False, False), (True, True)])
+def test_normal_equations_of_several_directions_equal_the_dense_design(
+    monkeypatch, weighted, clamp
+):
+    from scipy.interpolate import BSpline
+
+    from sklearn_uat import _knot_basis
+
+    # Small chunks of rows, so that the accumulation crosses several.
+    monkeypatch.setattr(_knot_basis, "_CHUNK_ROWS", 97)
+    rng = np.random.default_rng(0)
+    n = 450
+    knots_list = [
+        np.linspace(0.0, 1.0, 9),
+        np.r_[0.0, np.sort(rng.uniform(0.0, 1.0, 4)), 1.0],
+        np.linspace(-0.5, 1.5, 13),
+    ]
+    P = rng.uniform(-0.2, 1.2, size=(n, 3))
+    Y = rng.normal(size=(n, 2))
+    w = rng.uniform(0.0, 2.0, size=n) if weighted else None
+    stats = _knot_basis.directions_normal_equations(P, Y, w, knots_list, clamp)
+    # The hats are B-splines of degree one, continued linearly outside
+    # the knots or held at their end values when clamped.
+    design = np.hstack(
+        [
+            BSpline.design_matrix(
+                np.clip(P[:, i], k[0], k[-1]) if clamp else P[:, i],
+                np.r_[k[0], k, k[-1]],
+                1,
+                extrapolate=True,
+            ).toarray()
+            for i, k in enumerate(knots_list)
+        ]
+    )
+    weights = np.ones(n) if w is None else w
+    np.testing.assert_allclose(
+        stats.gram, design.T @ (weights[:, None] * design), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        stats.rhs, design.T @ (weights[:, None] * Y), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(stats.yty, weights @ Y**2, rtol=1e-12)
+    assert stats.weight_sum == pytest.approx(weights.sum(), rel=1e-12)
+    assert not stats.banded
