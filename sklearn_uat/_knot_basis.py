@@ -211,18 +211,20 @@ def hat_normal_equations(j, s, Y, w, n_knots):
     a = 1.0 - s
     wa, ws = (a, s) if w is None else (w * a, w * s)
     m = n_knots - 1
+    # One buffer for every product: no allocation per bincount.
+    product = np.empty_like(a)
 
-    def binned(weights):
-        return np.bincount(j, weights=weights, minlength=m)
+    def binned(u, v):
+        return np.bincount(j, weights=np.multiply(u, v, out=product), minlength=m)
 
     gram = np.zeros((2, n_knots))
-    gram[1, :-1] += binned(wa * a)
-    gram[1, 1:] += binned(ws * s)
-    gram[0, 1:] = binned(wa * s)
+    gram[1, :-1] += binned(wa, a)
+    gram[1, 1:] += binned(ws, s)
+    gram[0, 1:] = binned(wa, s)
     rhs = np.zeros((n_knots, Y.shape[1]))
     for t in range(Y.shape[1]):
-        rhs[:-1, t] += binned(wa * Y[:, t])
-        rhs[1:, t] += binned(ws * Y[:, t])
+        rhs[:-1, t] += binned(wa, Y[:, t])
+        rhs[1:, t] += binned(ws, Y[:, t])
     wy = Y if w is None else Y * w[:, None]
     n = Y.shape[0] if w is None else float(np.sum(w))
     return NormalEquations(
