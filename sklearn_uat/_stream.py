@@ -64,16 +64,15 @@ class TargetStatistics:
     @classmethod
     def of_chunk(cls, equations_of, Y, w, shift, unit):
         """Statistics of one chunk; ``equations_of(targets)`` builds its design."""
-        R = (Y - shift) / unit
-        targets = np.hstack([R, np.ones((Y.shape[0], 1))])
+        targets = np.empty((Y.shape[0], Y.shape[1] + 1))
+        R = np.subtract(Y, shift, out=targets[:, :-1])
+        R /= unit
+        targets[:, -1] = 1.0
         target_sum = R.sum(axis=0) if w is None else w @ R
-        return cls(
-            equations_of(targets),
-            target_sum,
-            np.max(np.abs(Y), axis=0, initial=0.0),
-            shift,
-            unit,
+        peak = np.maximum(
+            np.max(Y, axis=0, initial=0.0), -np.min(Y, axis=0, initial=0.0)
         )
+        return cls(equations_of(targets), target_sum, peak, shift, unit)
 
     def __add__(self, other):
         eq, oq = self.equations, other.equations
@@ -190,6 +189,10 @@ def check_domain(domain, n_features):
 
 def check_inside(X, lo, hi, source):
     """Refuse rows outside the fixed domain of the hidden layer."""
+    if X.shape[0] == 0 or (
+        np.all(X.min(axis=0) >= lo) and np.all(X.max(axis=0) <= hi)
+    ):
+        return
     below, above = X < lo, X > hi
     if below.any() or above.any():
         feature = int(np.flatnonzero(below.any(axis=0) | above.any(axis=0))[0])
@@ -491,7 +494,10 @@ def _block_statistics(equations_of, layer, X, Y, w, reference):
     shift, unit = reference
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
-    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+    # NaN and infinities reach the extremes: no (n, d) temporaries.
+    extremes = [a.min(axis=0, initial=0.0) for a in (X, Y)]
+    extremes += [a.max(axis=0, initial=0.0) for a in (X, Y)]
+    if not all(np.isfinite(e).all() for e in extremes):
         raise ValueError(
             "Input contains NaN or infinity (in X or y); drop or impute those "
             "rows before fitting."
