@@ -17,7 +17,9 @@ Prints, measured in one run:
 Each streamed measurement runs in a fresh process, so that its peak RSS is
 its own, with one thread for BLAS as each Dask worker has: the 2 workers are
 then twice the single process's compute, no more. The package is imported
-before any clock starts, in the process and on the workers alike. Targets (from the issue this benchmark answers): peak RSS < 1 GiB,
+before any clock starts, in the process and on the workers alike.
+
+Targets (from the issue this benchmark answers): peak RSS < 1 GiB,
 throughput >= 0.5x the in-memory fit's rows per second; on Dask the same
 coefficients to 1e-10, wall time <= 0.7x the single-process stream on 2
 workers, no worker above 1 GiB. Run with ``--rows 1e7`` for a quicker look.

@@ -189,9 +189,7 @@ def check_domain(domain, n_features):
 
 def check_inside(X, lo, hi, source):
     """Refuse rows outside the fixed domain of the hidden layer."""
-    if X.shape[0] == 0 or (
-        np.all(X.min(axis=0) >= lo) and np.all(X.max(axis=0) <= hi)
-    ):
+    if X.shape[0] == 0 or (np.all(X.min(axis=0) >= lo) and np.all(X.max(axis=0) <= hi)):
         return
     below, above = X < lo, X > hi
     if below.any() or above.any():
