@@ -210,26 +210,81 @@ def hat_normal_equations(j, s, Y, w, n_knots):
     """
     a = 1.0 - s
     wa, ws = (a, s) if w is None else (w * a, w * s)
-    m = n_knots - 1
-    # One buffer for every product: no allocation per bincount.
-    product = np.empty_like(a)
-
-    def binned(u, v):
-        return np.bincount(j, weights=np.multiply(u, v, out=product), minlength=m)
-
     gram = np.zeros((2, n_knots))
-    gram[1, :-1] += binned(wa, a)
-    gram[1, 1:] += binned(ws, s)
-    gram[0, 1:] = binned(wa, s)
     rhs = np.zeros((n_knots, Y.shape[1]))
-    for t in range(Y.shape[1]):
-        rhs[:-1, t] += binned(wa, Y[:, t])
-        rhs[1:, t] += binned(ws, Y[:, t])
+    _add_hat_sums(gram, rhs, j, a, s, wa, ws, Y, np.empty_like(a))
     wy = Y if w is None else Y * w[:, None]
     n = Y.shape[0] if w is None else float(np.sum(w))
     return NormalEquations(
         gram, rhs, np.einsum("ij,ij->j", Y, wy), float(n), banded=True
     )
+
+
+def hat_normal_equations_of_rows(knots, x, Y, w, clamp, offset=0.0, scale=1.0):
+    """:func:`hat_normal_equations` at ``(x - offset) / scale``, by chunks of rows.
+
+    The positions, intervals and products of one chunk of rows live in
+    buffers allocated once, so a block of millions of rows is swept through
+    the cache and costs no memory (nor page faults) in proportion to it.
+    The intervals are those of :func:`_intervals`, to the last bit.
+    """
+    n_knots, n = knots.size, x.shape[0]
+    m = n_knots - 1
+    uniform = _equally_spaced(knots)
+    step = m / (knots[-1] - knots[0])
+    size = min(_CHUNK_ROWS, n)
+    position, left, product = np.empty(size), np.empty(size), np.empty(size)
+    index = np.empty(size, dtype=np.intp)
+    if w is not None:
+        weighted_left, weighted_right = np.empty(size), np.empty(size)
+    gram = np.zeros((2, n_knots))
+    rhs = np.zeros((n_knots, Y.shape[1]))
+    for lo in range(0, n, _CHUNK_ROWS):
+        k = min(_CHUNK_ROWS, n - lo)
+        rows = slice(lo, lo + k)
+        s, a = position[:k], left[:k]
+        np.subtract(x[rows], offset, out=s)
+        s /= scale
+        if uniform:
+            # _intervals' equally spaced case, in place.
+            j = index[:k]
+            if knots[0] != 0:
+                s -= knots[0]
+            s *= step
+            np.copyto(j, np.clip(s, 0.0, m - 1, out=a), casting="unsafe")
+            s -= j
+            if clamp:
+                np.clip(s, 0.0, 1.0, out=s)
+        else:
+            j, s = _intervals(knots, s, clamp)
+        np.subtract(1.0, s, out=a)
+        if w is None:
+            wa, ws = a, s
+        else:
+            wa = np.multiply(w[rows], a, out=weighted_left[:k])
+            ws = np.multiply(w[rows], s, out=weighted_right[:k])
+        _add_hat_sums(gram, rhs, j, a, s, wa, ws, Y[rows], product[:k])
+    if w is None:
+        yty, total = np.einsum("ij,ij->j", Y, Y), float(n)
+    else:
+        yty, total = np.einsum("i,ij,ij->j", w, Y, Y), float(np.sum(w))
+    return NormalEquations(gram, rhs, yty, total, banded=True)
+
+
+def _add_hat_sums(gram, rhs, j, a, s, wa, ws, Y, product):
+    """Add the hats' sums over some rows to ``gram`` (banded) and ``rhs``."""
+    m = gram.shape[1] - 1
+
+    def binned(u, v):
+        # One buffer for every product: no allocation per bincount.
+        return np.bincount(j, weights=np.multiply(u, v, out=product), minlength=m)
+
+    gram[1, :-1] += binned(wa, a)
+    gram[1, 1:] += binned(ws, s)
+    gram[0, 1:] += binned(wa, s)
+    for t in range(Y.shape[1]):
+        rhs[:-1, t] += binned(wa, Y[:, t])
+        rhs[1:, t] += binned(ws, Y[:, t])
 
 
 def directions_normal_equations(P, Y, w, knots_list, clamp):

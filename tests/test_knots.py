@@ -542,3 +542,44 @@ def test_normal_equations_of_several_directions_equal_the_dense_design(
     np.testing.assert_allclose(stats.yty, weights @ Y**2, rtol=1e-12)
     assert stats.weight_sum == pytest.approx(weights.sum(), rel=1e-12)
     assert not stats.banded
+
+
+@pytest.mark.parametrize("spacing", ["equal", "unequal"])
+@pytest.mark.parametrize("weighted, clamp", [(False, False), (True, True)])
+def test_normal_equations_by_chunks_of_rows_equal_the_dense_design(
+    monkeypatch, spacing, weighted, clamp
+):
+    from scipy.interpolate import BSpline
+
+    from sklearn_uat import _knot_basis
+
+    monkeypatch.setattr(_knot_basis, "_CHUNK_ROWS", 64)
+    rng = np.random.default_rng(1)
+    n = 300
+    if spacing == "equal":
+        knots = np.linspace(0.1, 0.9, 11)
+    else:
+        knots = np.r_[0.1, np.sort(rng.uniform(0.1, 0.9, 6)), 0.9]
+    x = rng.uniform(-5.0, 15.0, size=n)  # scaled by (x + 5) / 20 into [0, 1]
+    Y = rng.normal(size=(n, 2))
+    w = rng.uniform(0.0, 2.0, size=n) if weighted else None
+    stats = _knot_basis.hat_normal_equations_of_rows(
+        knots, x, Y, w, clamp, offset=-5.0, scale=20.0
+    )
+    p = (x + 5.0) / 20.0
+    design = BSpline.design_matrix(
+        np.clip(p, knots[0], knots[-1]) if clamp else p,
+        np.r_[knots[0], knots, knots[-1]],
+        1,
+        extrapolate=True,
+    ).toarray()
+    weights = np.ones(n) if w is None else w
+    gram = design.T @ (weights[:, None] * design)
+    # Upper banded storage: the diagonal, and the one above it.
+    np.testing.assert_allclose(stats.gram[1], np.diag(gram), rtol=1e-12)
+    np.testing.assert_allclose(stats.gram[0, 1:], np.diag(gram, 1), rtol=1e-12)
+    np.testing.assert_allclose(
+        stats.rhs, design.T @ (weights[:, None] * Y), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(stats.yty, weights @ Y**2, rtol=1e-12)
+    assert stats.weight_sum == pytest.approx(weights.sum(), rel=1e-12)
