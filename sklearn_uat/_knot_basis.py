@@ -287,7 +287,7 @@ def _add_hat_sums(gram, rhs, j, a, s, wa, ws, Y, product):
         rhs[1:, t] += binned(ws, Y[:, t])
 
 
-def directions_normal_equations(P, Y, w, knots_list, clamp):
+def directions_normal_equations(P, Y, w, knots_list, clamp, projection=None):
     """Dense normal equations of rows of hats along several directions.
 
     Each row of the design has two non-zeros per direction, ``1 - s`` and
@@ -297,6 +297,10 @@ def directions_normal_equations(P, Y, w, knots_list, clamp):
     whatever the number of knots, and the diagonal blocks are tridiagonal.
     The cost follows the rows times the pairs of directions, in compiled
     loops, a chunk of rows at a time.
+
+    ``P`` holds the projections, one column per direction; or, given
+    ``projection=(offset, scale, directions)``, the inputs, projected as
+    ``((X - offset) / scale) @ directions.T`` a chunk of rows at a time.
     """
     sizes = [knots.size for knots in knots_list]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
@@ -307,8 +311,13 @@ def directions_normal_equations(P, Y, w, knots_list, clamp):
     for lo in range(0, P.shape[0], _CHUNK_ROWS):
         rows = slice(lo, lo + _CHUNK_ROWS)
         wc = None if w is None else w[rows]
+        if projection is None:
+            Pc = P[rows]
+        else:
+            offset, scale, directions = projection
+            Pc = ((P[rows] - offset) / scale) @ directions.T
         hats = [
-            _hat_ends(knots, P[rows, i], clamp, uniform[i], wc)
+            _hat_ends(knots, Pc[:, i], clamp, uniform[i], wc)
             for i, knots in enumerate(knots_list)
         ]
         Yc = Y[rows]

@@ -700,9 +700,13 @@ class ReluKnotRegressor(
                 layer.lo[0],
                 layer.scale[0],
             )
-        P = (X - layer.lo) / layer.scale
         return directions_normal_equations(
-            P @ layer.directions.T, targets, w, layer.knots, layer.clamp
+            X,
+            targets,
+            w,
+            layer.knots,
+            layer.clamp,
+            projection=(layer.lo, layer.scale, layer.directions),
         )
 
     def _stream_solve(self, layer, statistics, single_output):

@@ -542,6 +542,18 @@ def test_normal_equations_of_several_directions_equal_the_dense_design(
     np.testing.assert_allclose(stats.yty, weights @ Y**2, rtol=1e-12)
     assert stats.weight_sum == pytest.approx(weights.sum(), rel=1e-12)
     assert not stats.banded
+    # The inputs projected chunk by chunk give the same sums.
+    directions = rng.normal(size=(3, 2))
+    X = rng.uniform(-1.0, 3.0, size=(n, 2))
+    offset, scale = np.array([-1.0, -1.0]), np.array([4.0, 4.0])
+    projected = _knot_basis.directions_normal_equations(
+        X, Y, w, knots_list, clamp, projection=(offset, scale, directions)
+    )
+    at_once = _knot_basis.directions_normal_equations(
+        ((X - offset) / scale) @ directions.T, Y, w, knots_list, clamp
+    )
+    np.testing.assert_allclose(projected.gram, at_once.gram, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(projected.rhs, at_once.rhs, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("spacing", ["equal", "unequal"])
