@@ -45,6 +45,13 @@ class TargetStatistics:
         Largest ``|Y|`` seen.
     shift, unit : ndarray of shape (n_targets,)
         The map of the targets, fixed by the first chunk.
+    rounding : tuple of ndarray, default=None
+        The rounding errors of the sums so far (Gram matrix, right-hand
+        sides, ``yty``, weight, target sum), or None for none. Each sum is
+        carried in two parts, so that chunks added in any order (one by one
+        in ``partial_fit``, in a tree on Dask) give the same total to the
+        last bit: the penalty that REML chooses from it, and so the output
+        weights, then agree far below the 1e-10 that rounding alone allows.
     """
 
     equations: NormalEquations
@@ -52,6 +59,7 @@ class TargetStatistics:
     peak: np.ndarray
     shift: np.ndarray
     unit: np.ndarray
+    rounding: tuple = None
 
     @staticmethod
     def reference(Y, w=None):
@@ -74,22 +82,44 @@ class TargetStatistics:
         )
         return cls(equations_of(targets), target_sum, peak, shift, unit)
 
+    def _sums(self):
+        eq = self.equations
+        return eq.gram, eq.rhs, eq.yty, np.float64(eq.weight_sum), self.target_sum
+
+    def _rounding(self):
+        if self.rounding is None:
+            return tuple(np.zeros_like(total) for total in self._sums())
+        return self.rounding
+
     def __add__(self, other):
-        eq, oq = self.equations, other.equations
-        total = NormalEquations(
-            eq.gram + oq.gram,
-            eq.rhs + oq.rhs,
-            eq.yty + oq.yty,
-            eq.weight_sum + oq.weight_sum,
-            eq.banded,
-        )
+        totals, rounding = [], []
+        for a, b, error_a, error_b in zip(
+            self._sums(), other._sums(), self._rounding(), other._rounding()
+        ):
+            total, error = _two_sum(a, b)
+            totals.append(total)
+            rounding.append(error + (error_a + error_b))
+        gram, rhs, yty, weight_sum, target_sum = totals
         return TargetStatistics(
-            total,
-            self.target_sum + other.target_sum,
+            NormalEquations(gram, rhs, yty, float(weight_sum), self.equations.banded),
+            target_sum,
             np.maximum(self.peak, other.peak),
             self.shift,
             self.unit,
+            tuple(rounding),
         )
+
+    def _folded(self):
+        """The equations and the target sum, their rounding errors added back."""
+        if self.rounding is None:
+            return self.equations, self.target_sum
+        gram, rhs, yty, weight_sum, target_sum = (
+            total + error for total, error in zip(self._sums(), self.rounding)
+        )
+        equations = NormalEquations(
+            gram, rhs, yty, float(weight_sum), self.equations.banded
+        )
+        return equations, target_sum
 
     @classmethod
     def from_standardised(cls, equations, mean, std, peak, first_block):
@@ -120,7 +150,7 @@ class TargetStatistics:
     @property
     def mass(self):
         """``Phi.T w``: the weighted sum of each basis function."""
-        return self.equations.rhs[:, -1]
+        return self._folded()[0].rhs[:, -1]
 
     def standardised(self):
         """The statistics of the standardised targets, and their mean and std.
@@ -130,13 +160,13 @@ class TargetStatistics:
         (as :func:`~sklearn_uat._validation.standard_scaling` takes them; a
         constant target gets ``std = |mean|``, all zeros ``std = 1``).
         """
-        eq = self.equations
-        n_targets = self.target_sum.size
+        eq, target_sum = self._folded()
+        n_targets = target_sum.size
         total = eq.weight_sum
-        centre = self.target_sum / total
+        centre = target_sum / total
         # Centred second moment: the shift is the first chunk's mean, near
         # the overall one, so this subtraction loses little.
-        second = np.maximum(eq.yty[:n_targets] - self.target_sum * centre, 0.0)
+        second = np.maximum(eq.yty[:n_targets] - target_sum * centre, 0.0)
         mean = self.shift + self.unit * centre
         std = self.unit * np.sqrt(second / total)
         constant = std <= 1e-12 * np.abs(mean)
@@ -144,13 +174,21 @@ class TargetStatistics:
         std = np.where(self.peak == 0.0, 1.0, std)
         mean = np.where(self.peak == 0.0, 0.0, mean)
         k = self.unit / std
-        rhs = k * (eq.rhs[:, :n_targets] - np.outer(self.mass, centre))
+        rhs = k * (eq.rhs[:, :n_targets] - np.outer(eq.rhs[:, -1], centre))
         yty = k**2 * second
         return (
             NormalEquations(eq.gram.copy(), rhs, yty, total, eq.banded),
             mean,
             std,
         )
+
+
+def _two_sum(a, b):
+    """``a + b`` and its rounding error, exactly (Knuth's TwoSum)."""
+    total = a + b
+    b_part = total - a
+    a_part = total - b_part
+    return total, (a - a_part) + (b - b_part)
 
 
 def _banded_row_sums(ab):
