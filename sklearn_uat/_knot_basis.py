@@ -210,19 +210,9 @@ def hat_normal_equations(j, s, Y, w, n_knots):
     """
     a = 1.0 - s
     wa, ws = (a, s) if w is None else (w * a, w * s)
-    m = n_knots - 1
-
-    def binned(weights):
-        return np.bincount(j, weights=weights, minlength=m)
-
     gram = np.zeros((2, n_knots))
-    gram[1, :-1] += binned(wa * a)
-    gram[1, 1:] += binned(ws * s)
-    gram[0, 1:] = binned(wa * s)
     rhs = np.zeros((n_knots, Y.shape[1]))
-    for t in range(Y.shape[1]):
-        rhs[:-1, t] += binned(wa * Y[:, t])
-        rhs[1:, t] += binned(ws * Y[:, t])
+    _add_hat_sums(gram, rhs, j, a, s, wa, ws, Y, np.empty_like(a))
     wy = Y if w is None else Y * w[:, None]
     n = Y.shape[0] if w is None else float(np.sum(w))
     return NormalEquations(
@@ -230,29 +220,152 @@ def hat_normal_equations(j, s, Y, w, n_knots):
     )
 
 
-def directions_normal_equations(P, Y, w, knots_list, clamp):
+def hat_normal_equations_of_rows(knots, x, Y, w, clamp, offset=0.0, scale=1.0):
+    """:func:`hat_normal_equations` at ``(x - offset) / scale``, by chunks of rows.
+
+    The positions, intervals and products of one chunk of rows live in
+    buffers allocated once, so a block of millions of rows is swept through
+    the cache and costs no memory (nor page faults) in proportion to it.
+    The intervals are those of :func:`_intervals`, to the last bit.
+    """
+    n_knots, n = knots.size, x.shape[0]
+    m = n_knots - 1
+    uniform = _equally_spaced(knots)
+    step = m / (knots[-1] - knots[0])
+    size = min(_CHUNK_ROWS, n)
+    position, left, product = np.empty(size), np.empty(size), np.empty(size)
+    index = np.empty(size, dtype=np.intp)
+    if w is not None:
+        weighted_left, weighted_right = np.empty(size), np.empty(size)
+    gram = np.zeros((2, n_knots))
+    rhs = np.zeros((n_knots, Y.shape[1]))
+    for lo in range(0, n, _CHUNK_ROWS):
+        k = min(_CHUNK_ROWS, n - lo)
+        rows = slice(lo, lo + k)
+        s, a = position[:k], left[:k]
+        np.subtract(x[rows], offset, out=s)
+        s /= scale
+        if uniform:
+            # _intervals' equally spaced case, in place.
+            j = index[:k]
+            if knots[0] != 0:
+                s -= knots[0]
+            s *= step
+            np.copyto(j, np.clip(s, 0.0, m - 1, out=a), casting="unsafe")
+            s -= j
+            if clamp:
+                np.clip(s, 0.0, 1.0, out=s)
+        else:
+            j, s = _intervals(knots, s, clamp)
+        np.subtract(1.0, s, out=a)
+        if w is None:
+            wa, ws = a, s
+        else:
+            wa = np.multiply(w[rows], a, out=weighted_left[:k])
+            ws = np.multiply(w[rows], s, out=weighted_right[:k])
+        _add_hat_sums(gram, rhs, j, a, s, wa, ws, Y[rows], product[:k])
+    if w is None:
+        yty, total = np.einsum("ij,ij->j", Y, Y), float(n)
+    else:
+        yty, total = np.einsum("i,ij,ij->j", w, Y, Y), float(np.sum(w))
+    return NormalEquations(gram, rhs, yty, total, banded=True)
+
+
+def _add_hat_sums(gram, rhs, j, a, s, wa, ws, Y, product):
+    """Add the hats' sums over some rows to ``gram`` (banded) and ``rhs``."""
+    m = gram.shape[1] - 1
+
+    def binned(u, v):
+        # One buffer for every product: no allocation per bincount.
+        return np.bincount(j, weights=np.multiply(u, v, out=product), minlength=m)
+
+    gram[1, :-1] += binned(wa, a)
+    gram[1, 1:] += binned(ws, s)
+    gram[0, 1:] += binned(wa, s)
+    for t in range(Y.shape[1]):
+        rhs[:-1, t] += binned(wa, Y[:, t])
+        rhs[1:, t] += binned(ws, Y[:, t])
+
+
+def directions_normal_equations(P, Y, w, knots_list, clamp, projection=None):
     """Dense normal equations of rows of hats along several directions.
 
-    Each row of the design has two non-zeros per direction; the engine
-    multiplies it sparse, a chunk of rows at a time.
+    Each row of the design has two non-zeros per direction, ``1 - s`` and
+    ``s`` at the ends of its interval. So the block of the Gram matrix
+    between directions ``a`` and ``b`` is a weighted two-dimensional
+    histogram over pairs of intervals: four bincounts over one joint index,
+    whatever the number of knots, and the diagonal blocks are tridiagonal.
+    The cost follows the rows times the pairs of directions, in compiled
+    loops, a chunk of rows at a time.
+
+    ``P`` holds the projections, one column per direction; or, given
+    ``projection=(offset, scale, directions)``, the inputs, projected as
+    ``((X - offset) / scale) @ directions.T`` a chunk of rows at a time.
     """
-    starts = np.concatenate([[0], np.cumsum([k.size for k in knots_list])])
-    stats = None
+    sizes = [knots.size for knots in knots_list]
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.intp)
+    uniform = [_equally_spaced(knots) for knots in knots_list]
+    gram = np.zeros((starts[-1], starts[-1]))
+    rhs = np.zeros((starts[-1], Y.shape[1]))
+    yty = np.zeros(Y.shape[1])
     for lo in range(0, P.shape[0], _CHUNK_ROWS):
         rows = slice(lo, lo + _CHUNK_ROWS)
-        windows = []
-        for i, knots in enumerate(knots_list):
-            j, s = _intervals(knots, P[rows, i], clamp)
-            cols = starts[i] + j[:, None] + np.arange(2)
-            windows.append((cols, np.stack([1.0 - s, s], axis=1)))
-        chunk = NormalEquations.from_windows(
-            windows, Y[rows], None if w is None else w[rows], int(starts[-1])
-        )
-        if stats is None:
-            stats = chunk
+        wc = None if w is None else w[rows]
+        if projection is None:
+            Pc = P[rows]
         else:
-            stats += chunk
-    return stats
+            offset, scale, directions = projection
+            Pc = ((P[rows] - offset) / scale) @ directions.T
+        hats = [
+            _hat_ends(knots, Pc[:, i], clamp, uniform[i], wc)
+            for i, knots in enumerate(knots_list)
+        ]
+        Yc = Y[rows]
+        wy = Yc if wc is None else Yc * wc[:, None]
+        yty += np.einsum("ij,ij->j", Yc, wy)
+        n_rows = Yc.shape[0]
+        cell = np.empty(n_rows, dtype=np.intp)
+        product = np.empty(n_rows)
+        for a, (ja, left_a, right_a, wleft_a, wright_a) in enumerate(hats):
+            n_a, first = sizes[a] - 1, starts[a]
+            inner = np.arange(first, first + n_a)
+            gram[inner, inner] += _binned(ja, wleft_a * left_a, n_a)
+            gram[inner + 1, inner + 1] += _binned(ja, wright_a * right_a, n_a)
+            gram[inner, inner + 1] += _binned(ja, wleft_a * right_a, n_a)
+            for t in range(Y.shape[1]):
+                rhs[inner, t] += _binned(ja, wleft_a * Yc[:, t], n_a)
+                rhs[inner + 1, t] += _binned(ja, wright_a * Yc[:, t], n_a)
+            for b in range(a + 1, len(hats)):
+                jb, left_b, right_b = hats[b][:3]
+                n_b, other = sizes[b] - 1, starts[b]
+                np.multiply(ja, n_b, out=cell)
+                cell += jb
+                for da, wa in ((0, wleft_a), (1, wright_a)):
+                    for db, vb in ((0, left_b), (1, right_b)):
+                        np.multiply(wa, vb, out=product)
+                        block = _binned(cell, product, n_a * n_b)
+                        gram[
+                            first + da : first + da + n_a,
+                            other + db : other + db + n_b,
+                        ] += block.reshape(n_a, n_b)
+    # The upper triangle was accumulated; the Gram matrix is symmetric.
+    gram = np.triu(gram)
+    gram += np.triu(gram, 1).T
+    n = Y.shape[0] if w is None else float(np.sum(w))
+    return NormalEquations(gram, rhs, yty, float(n))
+
+
+def _hat_ends(knots, p, clamp, uniform, w):
+    """Interval and the two hat values of each row, also times the weights."""
+    j, right = _intervals(knots, p, clamp, uniform=uniform)
+    left = 1.0 - right
+    if w is None:
+        return j, left, right, left, right
+    return j, left, right, w * left, w * right
+
+
+def _binned(index, weights, size):
+    return np.bincount(index, weights=weights, minlength=size)
 
 
 # --------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from ._knot_basis import (
     _weighted_quantile_knots,
     directions_normal_equations,
     hat_normal_equations,
+    hat_normal_equations_of_rows,
 )
 from ._lstsq import (
     PENALTY_RANGE,
@@ -689,14 +690,23 @@ class ReluKnotRegressor(
         )
 
     def _stream_equations(self, layer, X, targets, w):
-        P = (X - layer.lo) / layer.scale
         if layer.directions.shape[0] == 1:
-            knots = layer.knots[0]
-            uniform = _equally_spaced(knots)
-            j, s = _intervals(knots, P[:, 0], layer.clamp, uniform=uniform)
-            return hat_normal_equations(j, s, targets, w, knots.size)
+            return hat_normal_equations_of_rows(
+                layer.knots[0],
+                X[:, 0],
+                targets,
+                w,
+                layer.clamp,
+                layer.lo[0],
+                layer.scale[0],
+            )
         return directions_normal_equations(
-            P @ layer.directions.T, targets, w, layer.knots, layer.clamp
+            X,
+            targets,
+            w,
+            layer.knots,
+            layer.clamp,
+            projection=(layer.lo, layer.scale, layer.directions),
         )
 
     def _stream_solve(self, layer, statistics, single_output):

@@ -45,6 +45,13 @@ class TargetStatistics:
         Largest ``|Y|`` seen.
     shift, unit : ndarray of shape (n_targets,)
         The map of the targets, fixed by the first chunk.
+    rounding : tuple of ndarray, default=None
+        The rounding errors of the sums so far (Gram matrix, right-hand
+        sides, ``yty``, weight, target sum), or None for none. Each sum is
+        carried in two parts, so that chunks added in any order (one by one
+        in ``partial_fit``, in a tree on Dask) give the same total to the
+        last bit: the penalty that REML chooses from it, and so the output
+        weights, then agree far below the 1e-10 that rounding alone allows.
     """
 
     equations: NormalEquations
@@ -52,6 +59,7 @@ class TargetStatistics:
     peak: np.ndarray
     shift: np.ndarray
     unit: np.ndarray
+    rounding: tuple = None
 
     @staticmethod
     def reference(Y, w=None):
@@ -64,33 +72,54 @@ class TargetStatistics:
     @classmethod
     def of_chunk(cls, equations_of, Y, w, shift, unit):
         """Statistics of one chunk; ``equations_of(targets)`` builds its design."""
-        R = (Y - shift) / unit
-        targets = np.hstack([R, np.ones((Y.shape[0], 1))])
+        targets = np.empty((Y.shape[0], Y.shape[1] + 1))
+        R = np.subtract(Y, shift, out=targets[:, :-1])
+        R /= unit
+        targets[:, -1] = 1.0
         target_sum = R.sum(axis=0) if w is None else w @ R
-        return cls(
-            equations_of(targets),
-            target_sum,
-            np.max(np.abs(Y), axis=0, initial=0.0),
-            shift,
-            unit,
+        peak = np.maximum(
+            np.max(Y, axis=0, initial=0.0), -np.min(Y, axis=0, initial=0.0)
         )
+        return cls(equations_of(targets), target_sum, peak, shift, unit)
+
+    def _sums(self):
+        eq = self.equations
+        return eq.gram, eq.rhs, eq.yty, np.float64(eq.weight_sum), self.target_sum
+
+    def _rounding(self):
+        if self.rounding is None:
+            return tuple(np.zeros_like(total) for total in self._sums())
+        return self.rounding
 
     def __add__(self, other):
-        eq, oq = self.equations, other.equations
-        total = NormalEquations(
-            eq.gram + oq.gram,
-            eq.rhs + oq.rhs,
-            eq.yty + oq.yty,
-            eq.weight_sum + oq.weight_sum,
-            eq.banded,
-        )
+        totals, rounding = [], []
+        for a, b, error_a, error_b in zip(
+            self._sums(), other._sums(), self._rounding(), other._rounding()
+        ):
+            total, error = _two_sum(a, b)
+            totals.append(total)
+            rounding.append(error + (error_a + error_b))
+        gram, rhs, yty, weight_sum, target_sum = totals
         return TargetStatistics(
-            total,
-            self.target_sum + other.target_sum,
+            NormalEquations(gram, rhs, yty, float(weight_sum), self.equations.banded),
+            target_sum,
             np.maximum(self.peak, other.peak),
             self.shift,
             self.unit,
+            tuple(rounding),
         )
+
+    def _folded(self):
+        """The equations and the target sum, their rounding errors added back."""
+        if self.rounding is None:
+            return self.equations, self.target_sum
+        gram, rhs, yty, weight_sum, target_sum = (
+            total + error for total, error in zip(self._sums(), self.rounding)
+        )
+        equations = NormalEquations(
+            gram, rhs, yty, float(weight_sum), self.equations.banded
+        )
+        return equations, target_sum
 
     @classmethod
     def from_standardised(cls, equations, mean, std, peak, first_block):
@@ -121,7 +150,7 @@ class TargetStatistics:
     @property
     def mass(self):
         """``Phi.T w``: the weighted sum of each basis function."""
-        return self.equations.rhs[:, -1]
+        return self._folded()[0].rhs[:, -1]
 
     def standardised(self):
         """The statistics of the standardised targets, and their mean and std.
@@ -131,13 +160,13 @@ class TargetStatistics:
         (as :func:`~sklearn_uat._validation.standard_scaling` takes them; a
         constant target gets ``std = |mean|``, all zeros ``std = 1``).
         """
-        eq = self.equations
-        n_targets = self.target_sum.size
+        eq, target_sum = self._folded()
+        n_targets = target_sum.size
         total = eq.weight_sum
-        centre = self.target_sum / total
+        centre = target_sum / total
         # Centred second moment: the shift is the first chunk's mean, near
         # the overall one, so this subtraction loses little.
-        second = np.maximum(eq.yty[:n_targets] - self.target_sum * centre, 0.0)
+        second = np.maximum(eq.yty[:n_targets] - target_sum * centre, 0.0)
         mean = self.shift + self.unit * centre
         std = self.unit * np.sqrt(second / total)
         constant = std <= 1e-12 * np.abs(mean)
@@ -145,13 +174,21 @@ class TargetStatistics:
         std = np.where(self.peak == 0.0, 1.0, std)
         mean = np.where(self.peak == 0.0, 0.0, mean)
         k = self.unit / std
-        rhs = k * (eq.rhs[:, :n_targets] - np.outer(self.mass, centre))
+        rhs = k * (eq.rhs[:, :n_targets] - np.outer(eq.rhs[:, -1], centre))
         yty = k**2 * second
         return (
             NormalEquations(eq.gram.copy(), rhs, yty, total, eq.banded),
             mean,
             std,
         )
+
+
+def _two_sum(a, b):
+    """``a + b`` and its rounding error, exactly (Knuth's TwoSum)."""
+    total = a + b
+    b_part = total - a
+    a_part = total - b_part
+    return total, (a - a_part) + (b - b_part)
 
 
 def _banded_row_sums(ab):
@@ -190,6 +227,8 @@ def check_domain(domain, n_features):
 
 def check_inside(X, lo, hi, source):
     """Refuse rows outside the fixed domain of the hidden layer."""
+    if X.shape[0] == 0 or (np.all(X.min(axis=0) >= lo) and np.all(X.max(axis=0) <= hi)):
+        return
     below, above = X < lo, X > hi
     if below.any() or above.any():
         feature = int(np.flatnonzero(below.any(axis=0) | above.any(axis=0))[0])
@@ -363,10 +402,9 @@ class StreamingMixin:
         domain = self._stream_domain(n_features)
         if domain is not None and w is None:
             # The layer is fixed up front: one pass over the data, with the
-            # map of the targets taken from the first block.
+            # map of the targets taken from the first block on its worker.
             layer = self._stream_layer(None, None, X.shape[0], domain)
-            shift, unit = TargetStatistics.reference(np.asarray(Y.blocks[0].compute()))
-            return self._sum_blocks(X, Y, w, layer, shift, unit, single_output)
+            return self._sum_blocks(X, Y, w, layer, None, single_output)
         positive = None if w is None else w > 0
         Xp = X if w is None else da.where(positive[:, None], X, np.nan)
         lo, hi, finite_x, finite_y, total, y_sum, peak = dask.compute(
@@ -400,21 +438,33 @@ class StreamingMixin:
         )
         shift = np.asarray(y_sum, dtype=np.float64) / total
         unit = np.where(peak > 0, np.asarray(peak, dtype=np.float64), 1.0)
-        return self._sum_blocks(X, Y, w, layer, shift, unit, single_output)
+        return self._sum_blocks(X, Y, w, layer, (shift, unit), single_output)
 
-    def _sum_blocks(self, X, Y, w, layer, shift, unit, single_output):
-        """The blocks' statistics, summed on the workers, and the solve."""
+    def _sum_blocks(self, X, Y, w, layer, reference, single_output):
+        """The blocks' statistics, summed on the workers, and the solve.
+
+        ``reference`` is the ``(shift, unit)`` map of the targets, or None
+        to take it from the first block, on the worker that holds it.
+        """
         import dask
 
+        # Unoptimised graphs keep the keys that X, Y and w share: blocks cut
+        # from one stored (or generated) block read it once, on one worker,
+        # where fusing each collection apart would compute it once for each.
+        x_blocks, y_blocks = (
+            a.to_delayed(optimize_graph=False).ravel() for a in (X, Y)
+        )
+        if w is None:
+            w_blocks = [None] * len(x_blocks)
+        else:
+            w_blocks = w.to_delayed(optimize_graph=False).ravel()
+        if reference is None:
+            reference = dask.delayed(TargetStatistics.reference, nout=2)(y_blocks[0])
         parts = [
             dask.delayed(_block_statistics)(
-                self._stream_equations, layer, xb, yb, wb, shift, unit
+                self._stream_equations, layer, xb, yb, wb, reference
             )
-            for xb, yb, wb in zip(
-                X.to_delayed().ravel(),
-                Y.to_delayed().ravel(),
-                [None] * X.numblocks[0] if w is None else w.to_delayed().ravel(),
-            )
+            for xb, yb, wb in zip(x_blocks, y_blocks, w_blocks)
         ]
         # A tree reduction: the workers add the blocks' statistics in
         # groups, and only the sum comes back.
@@ -475,11 +525,15 @@ def _as_dask_arrays(X, y, sample_weight):
     return X, y, w
 
 
-def _block_statistics(equations_of, layer, X, Y, w, shift, unit):
+def _block_statistics(equations_of, layer, X, Y, w, reference):
     """One block's statistics, computed on a worker."""
+    shift, unit = reference
     X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64)
-    if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+    # NaN and infinities reach the extremes: no (n, d) temporaries.
+    extremes = [a.min(axis=0, initial=0.0) for a in (X, Y)]
+    extremes += [a.max(axis=0, initial=0.0) for a in (X, Y)]
+    if not all(np.isfinite(e).all() for e in extremes):
         raise ValueError(
             "Input contains NaN or infinity (in X or y); drop or impute those "
             "rows before fitting."

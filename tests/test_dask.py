@@ -191,3 +191,32 @@ def test_dask_fit_with_a_domain_takes_one_pass(client):
     np.testing.assert_allclose(
         on_cluster.predict(X), twice.predict(X), rtol=1e-10, atol=1e-10
     )
+
+
+@pytest.mark.parametrize("domain", [None, [(-1.0, 2.0)]])
+def test_dask_fit_computes_each_stored_block_once_per_pass(domain):
+    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array")
+    X, y = _dask_data(3000)
+    table = np.column_stack([X, y])
+    calls = []
+
+    def read_block(k):
+        calls.append(k)
+        return table[1000 * k : 1000 * (k + 1)]
+
+    stored = da.concatenate(
+        [
+            da.from_delayed(dask.delayed(read_block)(k), (1000, 2), np.float64)
+            for k in range(3)
+        ]
+    )
+    model = ReluKnotRegressor(n_knots=30, domain=domain)
+    with dask.config.set(scheduler="sync"):
+        on_blocks = clone(model).fit(stored[:, :1], stored[:, 1])
+    # X and y cut from one stored block read it once per pass over the
+    # data: one pass with a domain, two without (the ranges, then the sums).
+    passes = 1 if domain is not None else 2
+    assert sorted(calls) == sorted([0, 1, 2] * passes)
+    expected = clone(model).fit(X, y).predict(X)
+    np.testing.assert_allclose(on_blocks.predict(X), expected, rtol=1e-10, atol=1e-10)

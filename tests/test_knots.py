@@ -496,3 +496,102 @@ def test_nan_targets_are_refused():
     y[3] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         ReluKnotRegressor().fit(X, y)
+
+
+@pytest.mark.parametrize("weighted, clamp", [(False, False), (True, True)])
+def test_normal_equations_of_several_directions_equal_the_dense_design(
+    monkeypatch, weighted, clamp
+):
+    from scipy.interpolate import BSpline
+
+    from sklearn_uat import _knot_basis
+
+    # Small chunks of rows, so that the accumulation crosses several.
+    monkeypatch.setattr(_knot_basis, "_CHUNK_ROWS", 97)
+    rng = np.random.default_rng(0)
+    n = 450
+    knots_list = [
+        np.linspace(0.0, 1.0, 9),
+        np.r_[0.0, np.sort(rng.uniform(0.0, 1.0, 4)), 1.0],
+        np.linspace(-0.5, 1.5, 13),
+    ]
+    P = rng.uniform(-0.2, 1.2, size=(n, 3))
+    Y = rng.normal(size=(n, 2))
+    w = rng.uniform(0.0, 2.0, size=n) if weighted else None
+    stats = _knot_basis.directions_normal_equations(P, Y, w, knots_list, clamp)
+    # The hats are B-splines of degree one, continued linearly outside
+    # the knots or held at their end values when clamped.
+    design = np.hstack(
+        [
+            BSpline.design_matrix(
+                np.clip(P[:, i], k[0], k[-1]) if clamp else P[:, i],
+                np.r_[k[0], k, k[-1]],
+                1,
+                extrapolate=True,
+            ).toarray()
+            for i, k in enumerate(knots_list)
+        ]
+    )
+    weights = np.ones(n) if w is None else w
+    np.testing.assert_allclose(
+        stats.gram, design.T @ (weights[:, None] * design), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        stats.rhs, design.T @ (weights[:, None] * Y), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(stats.yty, weights @ Y**2, rtol=1e-12)
+    assert stats.weight_sum == pytest.approx(weights.sum(), rel=1e-12)
+    assert not stats.banded
+    # The inputs projected chunk by chunk give the same sums.
+    directions = rng.normal(size=(3, 2))
+    X = rng.uniform(-1.0, 3.0, size=(n, 2))
+    offset, scale = np.array([-1.0, -1.0]), np.array([4.0, 4.0])
+    projected = _knot_basis.directions_normal_equations(
+        X, Y, w, knots_list, clamp, projection=(offset, scale, directions)
+    )
+    at_once = _knot_basis.directions_normal_equations(
+        ((X - offset) / scale) @ directions.T, Y, w, knots_list, clamp
+    )
+    np.testing.assert_allclose(projected.gram, at_once.gram, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(projected.rhs, at_once.rhs, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("spacing", ["equal", "unequal"])
+@pytest.mark.parametrize("weighted, clamp", [(False, False), (True, True)])
+def test_normal_equations_by_chunks_of_rows_equal_the_dense_design(
+    monkeypatch, spacing, weighted, clamp
+):
+    from scipy.interpolate import BSpline
+
+    from sklearn_uat import _knot_basis
+
+    monkeypatch.setattr(_knot_basis, "_CHUNK_ROWS", 64)
+    rng = np.random.default_rng(1)
+    n = 300
+    if spacing == "equal":
+        knots = np.linspace(0.1, 0.9, 11)
+    else:
+        knots = np.r_[0.1, np.sort(rng.uniform(0.1, 0.9, 6)), 0.9]
+    x = rng.uniform(-5.0, 15.0, size=n)  # scaled by (x + 5) / 20 into [0, 1]
+    Y = rng.normal(size=(n, 2))
+    w = rng.uniform(0.0, 2.0, size=n) if weighted else None
+    stats = _knot_basis.hat_normal_equations_of_rows(
+        knots, x, Y, w, clamp, offset=-5.0, scale=20.0
+    )
+    p = (x + 5.0) / 20.0
+    design = BSpline.design_matrix(
+        np.clip(p, knots[0], knots[-1]) if clamp else p,
+        np.r_[knots[0], knots, knots[-1]],
+        1,
+        extrapolate=True,
+    ).toarray()
+    weights = np.ones(n) if w is None else w
+    gram = design.T @ (weights[:, None] * design)
+    # Upper banded storage: the diagonal, and the one above it.
+    np.testing.assert_allclose(stats.gram[1], np.diag(gram), rtol=1e-12)
+    np.testing.assert_allclose(stats.gram[0, 1:], np.diag(gram, 1), rtol=1e-12)
+    np.testing.assert_allclose(
+        stats.rhs, design.T @ (weights[:, None] * Y), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(stats.yty, weights @ Y**2, rtol=1e-12)
+    assert stats.weight_sum == pytest.approx(weights.sum(), rel=1e-12)
