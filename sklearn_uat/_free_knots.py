@@ -62,7 +62,7 @@ _RELOCATION_PER_SEGMENT = 16
 # A change counts only when it lowers the objective by this fraction.
 _RELATIVE_GAIN = 1e-13
 # Levenberg-Marquardt damping.
-_MU_START, _MU_UP, _MU_DOWN, _MU_MAX = 1e-3, 4.0, 3.0, 1e10
+_MU_START, _MU_UP, _MU_DOWN, _MU_MAX = 1e-3, 4.0, 3.0, 1e6
 # Steps over which the decrease is compared with the tolerance.
 _PATIENCE = 5
 # Smallest gap between knots, relative to the mean gap.
@@ -133,28 +133,40 @@ class SortedMoments:
         over the knots for all vectors at once.
         """
         T = np.atleast_2d(T)
-        n0, S1, S2, Y0, Y1 = self.interval_sums(T)
         C, K = T.shape
-        diag = np.zeros((C, K))
-        diag[:, :-1] += n0 - 2.0 * S1 + S2
-        diag[:, 1:] += S2
+        # Knot-major layout: the elimination below walks along the knots.
+        idx = np.searchsorted(self.u, T.T, side="left")
+        idx[0], idx[-1] = 0, self.u.size
+        running = self._running[idx]
+        sums = running[1:] - running[:-1]
+        t = self.n_targets
+        a = T.T[:-1]
+        h = T.T[1:] - a
+        n0 = sums[..., 0]
+        centred = sums[..., 1] - a * n0
+        S1 = centred / h
+        S2 = (sums[..., 2] - a * (sums[..., 1] + centred)) / (h * h)
+        Y0 = sums[..., 3 : 3 + t]
+        Y1 = (sums[..., 3 + t :] - a[..., None] * Y0) / h[..., None]
         off = S1 - S2
-        rhs = np.zeros((C, K, Y0.shape[2]))
-        rhs[:, :-1] += Y0 - Y1
-        rhs[:, 1:] += Y1
-        pivots = np.empty((C, K))
-        reduced = np.empty_like(rhs)
-        d, r = diag[:, 0], rhs[:, 0]
-        pivots[:, 0], reduced[:, 0] = d, r
+        diag = np.zeros((K, C))
+        diag[:-1] = n0 - S1 - off
+        diag[1:] += S2
+        rhs = np.zeros((K, C, t))
+        rhs[:-1] = Y0 - Y1
+        rhs[1:] += Y1
+        pivots = np.empty((K, C))
+        reduced = np.empty((K, C, t))
+        d = pivots[0] = diag[0]
+        r = reduced[0] = rhs[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             for i in range(1, K):
-                factor = off[:, i - 1] / d
-                d = diag[:, i] - factor * off[:, i - 1]
-                r = rhs[:, i] - factor[:, None] * r
-                pivots[:, i], reduced[:, i] = d, r
-            energy = np.einsum("ckt,ckt->c", reduced, reduced / pivots[..., None])
+                factor = off[i - 1] / d
+                d = pivots[i] = diag[i] - factor * off[i - 1]
+                r = reduced[i] = rhs[i] - factor[:, None] * r
+            energy = np.einsum("kct,kct->c", reduced, reduced / pivots[..., None])
         # A pivot that vanishes: a knot without samples around it.
-        bad = ~np.all(pivots > 1e-12 * np.maximum(diag, 1e-300), axis=1)
+        bad = ~np.all(pivots > 1e-12 * np.maximum(diag, 1e-300), axis=0)
         out = self.yy - energy
         out[bad] = np.inf
         return out
@@ -266,7 +278,7 @@ class _Search:
                 hi = min(self.knots[k] + width, self.knots[k + 1])
         return improved
 
-    def pair_sweep(self):
+    def pair_sweep(self, zoom=_PAIR_ZOOM_LEVELS):
         """Each pair of neighbouring inner knots to its best joint position.
 
         A coarse grid over the pair's room, then finer grids around the
@@ -284,7 +296,7 @@ class _Search:
             improved |= self._try(T)
             width = (hi - lo) / (_PAIR_POINTS + 1)
             offsets = np.linspace(-1.0, 1.0, _PAIR_ZOOM_POINTS)
-            for _ in range(_PAIR_ZOOM_LEVELS):
+            for _ in range(zoom):
                 a, b = np.meshgrid(offsets * width, offsets * width, indexing="ij")
                 T = np.repeat(self.knots[None], a.size, axis=0)
                 T[:, k] += a.ravel()
@@ -399,6 +411,11 @@ class _Polish:
             except np.linalg.LinAlgError:
                 delta = None
             if delta is not None and np.all(np.isfinite(delta)):
+                # The decrease the linear model promises: none worth a solve
+                # at a stationary point.
+                promised = -(Jtr @ delta) - 0.5 * delta @ (JtJ @ delta)
+                if not promised > _RELATIVE_GAIN * search.value:
+                    break
                 step = np.concatenate([[0.0], delta, [0.0]])
                 moved = self.move(search.knots, step, search.min_gap)
                 if search._try(moved[None]):
@@ -470,7 +487,7 @@ def _descend(search, best, history, n_iter, max_iter, tol, move):
             # One sweep from the start, then steps: scans are global but
             # slow along a valley, steps fast but local.
             search.coordinate_sweep()
-            search.pair_sweep()
+            search.pair_sweep(zoom=0)
             scanning, recent = False, [search.value]
         else:
             stepped = polish.step()
