@@ -104,7 +104,7 @@ def against_pwlf():
         best = float(np.sum((model.predict(X) - y) ** 2))
         report(
             f"{name}, {segments} segments: SSE / pwlf",
-            f"{best / reference.ssr:.6f}x",
+            f"{best / reference.ssr:.10f}x",
             f"pwlf SSE {reference.ssr:.4g}",
             "<= 1x",
             best <= reference.ssr * (1 + 1e-9),

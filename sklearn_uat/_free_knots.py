@@ -41,7 +41,6 @@ References
 """
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
 __all__ = ["SortedMoments", "free_knot_search"]
 
@@ -345,13 +344,11 @@ def _solve(moments, knots):
     rhs = np.zeros((K, Y0.shape[1]))
     rhs[:-1] += Y0 - Y1
     rhs[1:] += Y1
-    factor = cho_factor(gram)
-    values = cho_solve(factor, rhs)
-    value = moments.yy - float(np.sum(rhs * values))
-    return values, factor, (A0, A1, A2, Y0, Y1), value
+    values = np.linalg.solve(gram, rhs)
+    return values, gram, (A0, A1, A2, Y0, Y1)
 
 
-def _normal_system(knots, values, factor, sums):
+def _normal_system(knots, values, gram, sums):
     """``J.T J`` and ``J.T r`` of the exact reduced Jacobian, inner knots only."""
     A0, A1, A2, Y0, Y1 = sums
     K = knots.size
@@ -382,7 +379,8 @@ def _normal_system(knots, values, factor, sums):
         E[i + 1, i] -= R0 / h
         E[i, i + 1] += R1 / h
         E[i + 1, i + 1] -= R1 / h
-        JtJ += DtD - BtD.T @ cho_solve(factor, BtD) + E.T @ cho_solve(factor, E)
+        solved = np.linalg.solve(gram, np.hstack([BtD, E]))
+        JtJ += DtD - BtD.T @ solved[:, :K] + E.T @ solved[:, K:]
         Jtr[:-1] += slope * R0
         Jtr[1:] += slope * R1
     return JtJ[1:-1, 1:-1], Jtr[1:-1]
@@ -399,10 +397,10 @@ class _Polish:
         """One accepted step (True), or False at a stationary point."""
         search = self.search
         try:
-            values, factor, sums, _ = _solve(search.moments, search.knots)
-        except LinAlgError:
+            values, gram, sums = _solve(search.moments, search.knots)
+            JtJ, Jtr = _normal_system(search.knots, values, gram, sums)
+        except np.linalg.LinAlgError:
             return False
-        JtJ, Jtr = _normal_system(search.knots, values, factor, sums)
         diag = np.diag(JtJ)
         diag = np.maximum(diag, 1e-12 * max(np.max(diag, initial=0.0), 1e-300))
         while self.mu <= _MU_MAX:
@@ -461,26 +459,36 @@ def free_knot_search(moments, knots, max_iter, tol, move):
             segmented_start(moments, knots.size),
             eliminated_start(moments, knots.size),
         ]
-    n_iter, converged = 0, True
+    n_iter, converged, leader = 0, True, None
     for placed in starts:
-        if placed is None or n_iter >= max_iter:
-            converged = converged and placed is None
+        if placed is None:
             continue
         # The start's end knots (the training range, or a wider domain).
         placed[0], placed[-1] = start.knots[0], start.knots[-1]
         search = _Search(moments, placed)
-        done, n_iter, best = _descend(
-            search, best, history, n_iter, max_iter, tol, move
+        converged, n_iter, best = _descend(
+            search, best, history, n_iter, max_iter, tol, move, hop=False
         )
-        converged = converged and done
+        if leader is None or search.value < leader.value:
+            leader = search
+    if leader is not None and converged:
+        # Basin hopping from the better of the starts' local optima only.
+        converged, n_iter, best = _descend(
+            leader, best, history, n_iter, max_iter, tol, move, hop=True
+        )
     return best.knots, np.array(history), n_iter, converged
 
 
-def _descend(search, best, history, n_iter, max_iter, tol, move):
-    """Scans and steps from one start until they stop or the budget ends."""
+def _descend(search, best, history, n_iter, max_iter, tol, move, hop):
+    """Scans and steps from one start until they stop or the budget ends.
+
+    Without ``hop``: one sweep of scans, then steps to a stationary point.
+    With it: from a stationary point, scans for a better basin and steps
+    again, until the scans find none.
+    """
     polish = _Polish(search, move)
     recent = [search.value]
-    scanning, converged = True, False
+    scanning, converged = not hop, False
     while n_iter < max_iter and not converged:
         n_iter += 1
         if scanning:
@@ -497,7 +505,7 @@ def _descend(search, best, history, n_iter, max_iter, tol, move):
             )
             if not stepped or slow:
                 # Where the smooth model stops, scan for a better basin.
-                if _hop(search):
+                if hop and _hop(search):
                     recent = [search.value]
                 else:
                     converged = True
