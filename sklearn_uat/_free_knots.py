@@ -60,6 +60,8 @@ _ELIMINATION_FACTOR = 4
 _RELOCATION_PER_SEGMENT = 16
 # A change counts only when it lowers the objective by this fraction.
 _RELATIVE_GAIN = 1e-13
+# Objectives below this fraction of sum w y^2 are an exact fit.
+_EXACT = 1e-15
 # Levenberg-Marquardt damping.
 _MU_START, _MU_UP, _MU_DOWN, _MU_MAX = 1e-3, 4.0, 3.0, 1e6
 # Steps over which the decrease is compared with the tolerance.
@@ -246,11 +248,17 @@ class _Search:
         self.knots = knots.copy()
         self.value = float(moments.sse(knots)[0])
         self.min_gap = _MIN_GAP * (knots[-1] - knots[0]) / (knots.size - 1)
+        # Below this the objective is rounding: an exact fit.
+        self.floor = _EXACT * moments.yy
+
+    def gain(self, value):
+        """The least decrease of ``value`` that counts."""
+        return max(_RELATIVE_GAIN * abs(value), self.floor)
 
     def _try(self, T):
         values = self.moments.sse(T)
         i = int(np.argmin(values))
-        if values[i] < self.value * (1.0 - _RELATIVE_GAIN):
+        if values[i] < self.value - self.gain(self.value):
             self.knots, self.value = T[i].copy(), float(values[i])
             return True
         return False
@@ -412,7 +420,7 @@ class _Polish:
                 # The decrease the linear model promises: none worth a solve
                 # at a stationary point.
                 promised = -(Jtr @ delta) - 0.5 * delta @ (JtJ @ delta)
-                if not promised > _RELATIVE_GAIN * search.value:
+                if not promised > search.gain(search.value):
                     break
                 step = np.concatenate([[0.0], delta, [0.0]])
                 moved = self.move(search.knots, step, search.min_gap)
@@ -509,7 +517,9 @@ def _descend(search, best, history, n_iter, max_iter, tol, move, hop):
                     recent = [search.value]
                 else:
                     converged = True
-        if search.value < best.value * (1.0 - _RELATIVE_GAIN):
+        if search.value <= search.floor:
+            converged = True
+        if search.value < best.value - best.gain(best.value):
             best = _copy(search)
             history.append(best.value)
     return converged, n_iter, best
