@@ -12,24 +12,27 @@ Everything here works from cumulative moments of the sorted samples
 (``sum w``, ``sum w u``, ``sum w u^2``, ``sum w y``, ``sum w u y``): the
 normal equations of any knot vector follow from a few look-ups per
 interval, exactly, without a pass over the data. That makes it cheap to
-evaluate thousands of knot vectors, and the search becomes:
+evaluate thousands of knot vectors, and the search is:
 
-1. **A global start.** The best discontinuous segmentation on a grid of
-   candidate breakpoints, by dynamic programming (Bellman [1]_): each
+1. **Two global starts.** The best discontinuous segmentation on a grid
+   of candidate breakpoints, by dynamic programming (Bellman [1]_): each
    segment's line fit comes from the moments, so the optimum over all
-   segmentations costs ``O(n_knots * n_grid^2)``.
-2. **Coordinate and pair scans.** Each inner knot in turn is moved to the
-   best of a grid of positions between its neighbours, refined by zooming
-   in, then each pair of neighbouring knots jointly: the exact objective,
-   no local model, so a knot jumps between basins.
+   segmentations costs ``O(n_knots * n_grid^2)``. And backward elimination:
+   from a continuous fit with four times as many knots, the knot whose
+   removal costs least goes, one at a time.
+2. **Scans.** Each inner knot in turn is moved to the best of a grid of
+   positions between its neighbours, refined by zooming in; each pair of
+   neighbouring knots jointly; each knot removed and put back anywhere.
+   The exact objective, no local model, so knots jump between basins.
 3. **Variable projection.** Levenberg-Marquardt on the knots with the
    output solved in closed form at every step, with the exact Jacobian of
    Golub and Pereyra [2]_ (Kaufman's term plus the one that makes it exact
    for residuals that are not small), also from the moments.
 
-Scans and steps alternate until neither lowers the objective. Only a knot
-vector that lowers the best objective so far is kept, so the objective
-recorded decreases at every step.
+Each start gets one sweep of scans and then steps to a stationary point;
+from the better of the two, scans and steps alternate until the scans find
+no better basin. Only a knot vector that lowers the best objective so far
+is kept, so the objective recorded decreases at every step.
 
 References
 ----------
