@@ -19,7 +19,10 @@ turn towards the one that the target varies along.
 # --------------------------------------------------
 # ``multiscale`` wiggles fast on the right and is smooth on the left. Evenly
 # spaced knots waste units on the smooth part; refinement moves them to
-# where the function bends.
+# where the function bends. With one input and no penalty (``alpha=0``) this
+# is the free-knot least-squares problem, which has many local optima: the
+# knots are searched globally (a segmentation by dynamic programming, scans
+# that move knots between basins) and polished by variable projection.
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -36,7 +39,7 @@ refined = ReluKnotRegressor(12, alpha=0.0, refine=100).fit(X, y)
 fig, axes = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
 for ax, model, title in [
     (axes[0], start, "constructive: even knots"),
-    (axes[1], refined, "refined: knots moved by variable projection"),
+    (axes[1], refined, "refined: free knots"),
 ]:
     error = np.abs(model.predict(grid) - truth).max()
     ax.plot(grid[:, 0], truth, color="0.6", lw=3, label="target")
@@ -51,13 +54,13 @@ fig.tight_layout()
 # %%
 # The training objective falls at every step
 # ------------------------------------------
-# Only steps that lower the training objective (squared error plus the
-# penalty) are taken, so it decreases monotonically and the refined network
-# is never worse on the training data than its start. ``refine_objective_``
-# records it.
+# Only moves (scans or steps) that lower the training objective (squared
+# error plus the penalty) are kept, so it decreases monotonically and the
+# refined network is never worse on the training data than its start.
+# ``refine_objective_`` records it.
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.semilogy(refined.refine_objective_, marker=".")
-ax.set_xlabel("accepted step")
+ax.set_xlabel("move kept")
 ax.set_ylabel("training objective")
 ax.set_title(f"{refined.refine_n_iter_} iterations")
 fig.tight_layout()

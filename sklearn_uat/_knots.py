@@ -221,7 +221,11 @@ class ReluKnotRegressor(
         100 iterations, an int that many. Knots never cross and directions
         stay unit vectors; only steps that lower the training objective
         are taken, so the result is never worse on the training data than
-        the constructive start. Deterministic, no torch needed.
+        the constructive start. Deterministic, no torch needed. With one
+        input and ``alpha=0`` it is the free-knot least-squares problem,
+        searched globally (a segmentation by dynamic programming, scans
+        that move knots between basins, then the steps; an iteration is a
+        scan or a step) rather than from the constructive knots alone.
 
     refine_tol : float, default=1e-6
         Refinement stops when five steps lower the training objective by less

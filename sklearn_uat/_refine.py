@@ -51,6 +51,7 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
 from ._directions import redundancy
+from ._free_knots import SortedMoments, free_knot_search
 from ._lstsq import (
     NormalEquations,
     PenaltyBlock,
@@ -679,6 +680,9 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
     the constructive ones when no step lowered the training objective.
     """
     max_iter = refine_budget(refine)
+    if directions.shape == (1, 1) and not isinstance(problem.alpha, str):
+        if np.all(np.asarray(fit.alpha) == 0):
+            return _free_knot_fit(problem, fit, directions, max_iter, tol)
     redundant = [redundancy(i, problem.n_features) for i in range(len(fit.knots))]
     penalties = np.broadcast_to(np.asarray(fit.alpha, dtype=np.float64), len(fit.knots))
     layer, result = refine_knots(
@@ -738,3 +742,47 @@ def refine_bump_fit(T, G, w, n_bumps, steepness, fit, refine, tol, reselect):
         return centres, slopes, fit, result
     refined = replace(fit, coef=result.coef, edf=result.edf, penalties=result.penalties)
     return layer.centres, layer.steepness, refined, result
+
+
+def _free_knot_fit(problem, fit, directions, max_iter, tol):
+    """One input without a penalty: the free-knot least-squares search.
+
+    A global search (see :mod:`sklearn_uat._free_knots`) instead of steps
+    from the constructive knots alone; the output layer of the knots found
+    is the engine's solve, kept only if it fits the training data better
+    than the start.
+    """
+    moments = SortedMoments(problem.P[:, 0], problem.Y, problem.w)
+    start = fit.knots[0]
+
+    def move(knots, step, min_gap):
+        return _ordered_step(knots, step, min_gap, True)
+
+    knots, objective, n_iter, converged = free_knot_search(
+        moments, start, max_iter, tol, move
+    )
+    result = RefineResult(
+        KnotLayer(directions, [knots]),
+        None,
+        None,
+        fit.edf,
+        objective,
+        n_iter,
+        converged,
+        np.zeros(1),
+    )
+    _warn_budget(result, max_iter, tol, "knots")
+    if objective.size == 1:
+        return fit, directions, result
+    refined = problem.fit([knots])
+    weights = 1.0 if problem.w is None else problem.w[:, None]
+    if not np.sum(weights * refined.residual**2) < np.sum(weights * fit.residual**2):
+        # Rounding of the moments against the engine's solve: keep the start.
+        result.objective = objective[:1]
+        return fit, directions, result
+    result.coef, result.residual, result.edf = (
+        np.concatenate(refined.values),
+        refined.residual,
+        refined.edf,
+    )
+    return refined, directions, result
