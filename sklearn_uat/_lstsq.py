@@ -89,6 +89,10 @@ _STEP_TOL = 1e-3
 # ... or when the fit stops moving: relative changes of the effective degrees
 # of freedom and of the residual variance below this.
 _FIT_TOL = 1e-4
+# Successive steps whose cosine exceeds this keep their direction, and are
+# lengthened up to this factor.
+_ALIGNED = 0.9
+_MAX_STRIDE = 16.0
 # Smallest residual variance, relative to the targets' mean square.
 _SIGMA2_FLOOR = 1e-10
 
@@ -663,6 +667,7 @@ def _select(stats, blocks, fixed):
     penalties = np.full(n_blocks, _START)
     previous = None
     ranks = np.array([b.rank for b in blocks], dtype=np.float64)
+    last_step, stride = None, 1.0
     converged = False
     steps = 0
     while steps < _MAX_STEPS:
@@ -688,8 +693,19 @@ def _select(stats, blocks, fixed):
             else:
                 updated[j] = max(numerator, 0.0) / form
         updated = np.clip(np.nan_to_num(updated, nan=hi, posinf=hi), lo, hi)
-        change = np.max(np.abs(np.log(updated) - np.log(penalties)), initial=0.0)
-        penalties = updated
+        step = np.log(updated) - np.log(penalties)
+        change = np.max(np.abs(step), initial=0.0)
+        # Fellner-Schall converges linearly, slowly where the criterion is
+        # flat: while successive steps keep their direction, each is taken
+        # longer (doubling up to _MAX_STRIDE); the fixed point is the same.
+        aligned = (
+            last_step is not None
+            and step @ last_step
+            > _ALIGNED * np.linalg.norm(step) * np.linalg.norm(last_step)
+        )
+        stride = min(2.0 * stride, _MAX_STRIDE) if aligned else 1.0
+        last_step = step
+        penalties = np.clip(np.exp(np.log(penalties) + stride * step), lo, hi)
         # Converged when the penalties stop moving, or when the fit does:
         # a penalty on its way to infinity (a term that is linear) changes
         # neither the degrees of freedom nor the residuals any more.
