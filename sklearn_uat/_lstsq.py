@@ -89,10 +89,11 @@ _STEP_TOL = 1e-3
 # ... or when the fit stops moving: relative changes of the effective degrees
 # of freedom and of the residual variance below this.
 _FIT_TOL = 1e-4
-# Successive steps whose cosine exceeds this keep their direction, and are
-# lengthened up to this factor.
-_ALIGNED = 0.9
+# Steps of a penalty that keeps its direction are lengthened up to this
+# factor.
 _MAX_STRIDE = 16.0
+# Fellner-Schall numerators below this fraction of the rank are rounding.
+_NUMERATOR_TOL = 1e-9
 # Smallest residual variance, relative to the targets' mean square.
 _SIGMA2_FLOOR = 1e-10
 
@@ -667,7 +668,7 @@ def _select(stats, blocks, fixed):
     penalties = np.full(n_blocks, _START)
     previous = None
     ranks = np.array([b.rank for b in blocks], dtype=np.float64)
-    last_step, stride = None, 1.0
+    last_step, stride = np.zeros(len(blocks)), np.ones(len(blocks))
     converged = False
     steps = 0
     while steps < _MAX_STEPS:
@@ -688,22 +689,23 @@ def _select(stats, blocks, fixed):
                 continue
             form = np.mean(_quadratic_forms(block, coef, factor.scale) / sigma2)
             numerator = ranks[j] - penalties[j] * traces[j]
+            if not numerator > _NUMERATOR_TOL * ranks[j]:
+                # Positive in exact arithmetic: rounding has eaten it (the
+                # term is at the limit of its penalty), so the step carries
+                # no information and the penalty stays.
+                continue
             if not form > 0:
                 updated[j] = hi
             else:
-                updated[j] = max(numerator, 0.0) / form
+                updated[j] = numerator / form
         updated = np.clip(np.nan_to_num(updated, nan=hi, posinf=hi), lo, hi)
         step = np.log(updated) - np.log(penalties)
         change = np.max(np.abs(step), initial=0.0)
         # Fellner-Schall converges linearly, slowly where the criterion is
-        # flat: while successive steps keep their direction, each is taken
+        # flat: a penalty that keeps moving the same way takes each step
         # longer (doubling up to _MAX_STRIDE); the fixed point is the same.
-        aligned = (
-            last_step is not None
-            and step @ last_step
-            > _ALIGNED * np.linalg.norm(step) * np.linalg.norm(last_step)
-        )
-        stride = min(2.0 * stride, _MAX_STRIDE) if aligned else 1.0
+        same_way = step * last_step > 0
+        stride = np.where(same_way, np.minimum(2.0 * stride, _MAX_STRIDE), 1.0)
         last_step = step
         penalties = np.clip(np.exp(np.log(penalties) + stride * step), lo, hi)
         # Converged when the penalties stop moving, or when the fit does:
