@@ -16,19 +16,29 @@ their common level by generalised cross-validation. Measured in one run:
 
 Each row gives the ratio GCV / REML (above 1: REML better).
 
+3. The cost of choosing: the median time of seven fits at the default
+   ``alpha="reml"`` against a fixed ``alpha=1e-3``, on the same one-input
+   data (sine with noise 0.1 of std(f)) of 2,000 to 1,000,000 samples, BLAS
+   limited to one thread. Target: at most 10x.
+
 Run from the repository root (a few minutes on 2 cores):
 
     python benchmarks/bench_smoothing.py
+    python benchmarks/bench_smoothing.py --only cost
 """
 
+import argparse
+import time
 import warnings
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from tabulate import tabulate
+from threadpoolctl import threadpool_limits
 
 from sklearn_uat import BumpNetRegressor, ReluKnotRegressor
 from sklearn_uat.datasets import get_function, list_public, load_public
@@ -38,6 +48,8 @@ FUNCTIONS = ("sine", "multiscale", "doppler", "heavisine")
 NOISES = (0.01, 0.1, 0.3)
 SIZES = (500, 5000)
 SEEDS = range(3)
+COST_SIZES = (2000, 20_000, 200_000, 1_000_000)
+COST_TARGET = 10.0
 
 
 def synthetic():
@@ -102,8 +114,49 @@ def public():
     return ratios
 
 
+def _median_seconds(estimator, X, y, repeats=7):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        clone(estimator).fit(X, y)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def cost():
+    """REML's fit time over a fixed penalty's, per estimator and size."""
+    print("\nCost of the default alpha='reml' against alpha=1e-3 (one thread)")
+    rows, worst = [], {}
+    rng = np.random.default_rng(0)
+    with threadpool_limits(1):
+        for n in COST_SIZES:
+            X = rng.uniform(0.0, 1.0, size=(n, 1))
+            f = np.sin(6.0 * X[:, 0])
+            y = f + 0.1 * f.std() * rng.standard_normal(n)
+            for name, Estimator in ESTIMATORS.items():
+                repeats = 7 if n <= 200_000 else 3
+                chosen = _median_seconds(Estimator(), X, y, repeats)
+                fixed = _median_seconds(Estimator(alpha=1e-3), X, y, repeats)
+                ratio = chosen / fixed
+                worst[name] = max(worst.get(name, 0.0), ratio)
+                rows.append([n, name, f"{chosen:.3f}", f"{fixed:.3f}", f"{ratio:.1f}x"])
+    print(
+        tabulate(rows, headers=["samples", "model", "reml s", "alpha=1e-3 s", "ratio"])
+    )
+    for name, ratio in worst.items():
+        met = "MET" if ratio <= COST_TARGET else "MISSED"
+        print(f"  {name:8s} worst ratio {ratio:.1f}x [<= {COST_TARGET:g}x: {met}]")
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["accuracy", "cost"], default=None)
+    args = parser.parse_args()
     warnings.simplefilter("ignore")
+    if args.only != "accuracy":
+        cost()
+    if args.only == "cost":
+        return
     parts = {"one input": synthetic()}
     try:
         parts["public"] = public()
