@@ -707,9 +707,8 @@ def _select(stats, blocks, fixed):
         same_way = step * last_step > 0
         stride = np.where(same_way, np.minimum(2.0 * stride, _MAX_STRIDE), 1.0)
         last_step = step
-        penalties = np.exp(
-            np.clip(np.log(penalties) + stride * step, np.log(lo), np.log(hi))
-        )
+        moved = np.clip(np.log(penalties) + stride * step, np.log(lo), np.log(hi))
+        penalties = np.clip(np.exp(moved), lo, hi)
         # Converged when the penalties stop moving, or when the fit does:
         # a penalty on its way to infinity (a term that is linear) changes
         # neither the degrees of freedom nor the residuals any more.
