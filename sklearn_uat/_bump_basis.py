@@ -27,12 +27,50 @@ from ._network import FeedForwardNetwork
 # from the least-squares design, which keeps its normal equations banded.
 _TAIL_Z = 39.0
 
+# Largest exponent the pieces may meet before they switch to logistic
+# functions (exp overflows at 709).
+_EXP_SAFE = 600.0
+
 # Rows of the design evaluated at once (about this many float64 values).
 _CHUNK_ELEMENTS = 1 << 21
 
 
 def _pieces(t, n_bumps, steepness, first, width):
     """Values of the partition-of-unity pieces ``first .. first + width - 1``.
+
+    With ``z = exp(-s (t - j))`` for the left sigmoid of bump ``j``, the bump
+    is ``z (e^s - 1) / ((1 + z) (1 + z e^s))``: one exponential per row
+    (``z`` along a row is that row's times ``exp(s i)``) and no
+    subtraction, so tails keep full relative precision. Where ``z`` could
+    overflow (steep bumps, or rows far outside the bumps) the pieces come
+    from :func:`_pieces_expit`.
+    """
+    s = float(steepness)
+    v = t - first + 1.0
+    outside = v.size and (v.min() < -1.0 or v.max() > width + 1.0)
+    if s * (width + 2.0) > _EXP_SAFE or outside:
+        return _pieces_expit(t, n_bumps, steepness, first, width)
+    z = np.multiply.outer(np.exp(-s * v), np.exp(s * np.arange(width)))
+    out = z + 1.0
+    shifted = z * np.exp(s)
+    shifted += 1.0
+    out *= shifted
+    np.divide(z, out, out=out)
+    out *= np.expm1(s)
+    # The open ends: piece 0 (left) and piece n_bumps + 1 (right).
+    rows = np.flatnonzero(first == 0)
+    if rows.size:
+        lifted = z[rows, 0] * np.exp(s)
+        out[rows, 0] = lifted / (1.0 + lifted)
+    col = n_bumps + 1 - first
+    rows = np.flatnonzero(col < width)
+    if rows.size:
+        out[rows, col[rows]] = 1.0 / (1.0 + z[rows, col[rows]])
+    return out
+
+
+def _pieces_expit(t, n_bumps, steepness, first, width):
+    """:func:`_pieces` from two logistic functions per piece.
 
     Piece ``0`` is the open left end ``1 - sigma(s t)``, piece ``j + 1`` the
     bump ``sigma(s (t - j)) - sigma(s (t - j - 1))`` for ``j < n_bumps`` and

@@ -472,3 +472,17 @@ def test_towers_that_memorise_say_so():
     X = rng.uniform(size=(200, 3))
     with pytest.warns(UserWarning, match="memorise"):
         BumpNetRegressor(n_bumps=8, layout="tower").fit(X, X.sum(axis=1))
+
+
+@pytest.mark.parametrize("n_bumps, steepness", [(512, 0.5), (30, 2.0), (8, 200.0)])
+def test_pieces_from_one_exponential_equal_the_logistic_ones(n_bumps, steepness):
+    # Both ends, the tails of soft bumps and the logistic path of steep ones.
+    from sklearn_uat._bump_basis import _axis_window, _pieces, _pieces_expit
+
+    rng = np.random.default_rng(0)
+    t = np.r_[rng.uniform(0, n_bumps, 5000), 0.0, 1e-9, n_bumps - 1e-9, n_bumps]
+    first, width = _axis_window(t, n_bumps, steepness)
+    fast = _pieces(t, n_bumps, steepness, first, width)
+    reference = _pieces_expit(t, n_bumps, steepness, first, width)
+    np.testing.assert_allclose(fast, reference, rtol=1e-13, atol=0)
+    np.testing.assert_allclose(fast.sum(axis=1), 1.0, rtol=1e-12)
