@@ -355,11 +355,6 @@ class _Factor:
 
     def penalty_traces(self):
         """``tr(A^-1 S_j)`` for every block (times the scale of the system)."""
-        if getattr(self, "_traces", None) is None:
-            self._traces = self._penalty_traces()
-        return self._traces
-
-    def _penalty_traces(self):
         if self.stats.banded:
             Z = self._inverse_band()
             traces = [_band_trace(Z[:, b.columns], b.band) for b in self.blocks]
