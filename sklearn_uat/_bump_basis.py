@@ -34,6 +34,11 @@ _EXP_SAFE = 600.0
 # Rows of the design evaluated at once (about this many float64 values).
 _CHUNK_ELEMENTS = 1 << 21
 
+# Largest error of the Chebyshev series of the pieces on a cell, relative to
+# each piece's largest value there (the pieces themselves are exact to about
+# 1e-14 relative).
+_EXPANSION_RTOL = 1e-13
+
 
 def _pieces(t, n_bumps, steepness, first, width):
     """Values of the partition-of-unity pieces ``first .. first + width - 1``.
@@ -105,11 +110,83 @@ def _axis_window(t, n_bumps, steepness):
 
 
 def _banded_normal_equations(t, g, sample_weight, n_bumps, steepness):
-    """Banded ``A.T W A`` and ``A.T W g`` of the pieces, grouped by window.
+    """Banded ``A.T W A`` and ``A.T W g`` of the pieces (upper banded storage).
+
+    The layout is that of :func:`scipy.linalg.solveh_banded`. Rows inside
+    the bumps (``0 <= t <= n_bumps``) go through the Chebyshev expansion of
+    the pieces on each cell (:func:`_expanded_normal_equations`) when it is
+    accurate for this steepness and cheaper than the design itself; the
+    others through the design (:func:`_direct_normal_equations`).
+    """
+    width = min(2 * _band_half_width(steepness) + 2, n_bumps + 2)
+    inside = (t >= 0.0) & (t <= n_bumps)
+    n_inside = int(np.count_nonzero(inside))
+    expansion = None
+    if _expansion_pays(n_inside, n_bumps, steepness, width):
+        expansion = _cell_expansion(n_bumps, steepness, width)
+    if expansion is None:
+        return _direct_normal_equations(t, g, sample_weight, n_bumps, steepness)
+    if n_inside == t.size:
+        return _expanded_normal_equations(t, g, sample_weight, expansion)
+    ab, rhs = _expanded_normal_equations(
+        t[inside], g[inside], sample_weight[inside], expansion
+    )
+    outside = ~inside
+    ab_out, rhs_out = _direct_normal_equations(
+        t[outside], g[outside], sample_weight[outside], n_bumps, steepness
+    )
+    return ab + ab_out, rhs + rhs_out
+
+
+def _add_blocks(ab, blocks, block_first):
+    """Add dense ``width x width`` blocks, starting at pieces ``block_first``."""
+    width, n_pieces = ab.shape
+    offsets = np.arange(width)
+    for k in range(width):
+        cols = offsets[k:]
+        ab[width - 1 - k] += np.bincount(
+            (block_first[:, None] + cols).ravel(),
+            weights=blocks[:, cols - k, cols].ravel(),
+            minlength=n_pieces,
+        )
+
+
+def _add_consecutive_blocks(ab, blocks, block_first):
+    """:func:`_add_blocks` for sorted starts that take every value between.
+
+    The blocks of equal starts are summed first; block ``f`` of the sums
+    then adds its entry ``(i, j)``, ``j >= i``, at ``ab[width - 1 - j + i,
+    f + j]``. For a fixed ``i`` those places, over ``j`` and consecutive
+    ``f``, form a strided view of ``ab`` (a step of one row up and one
+    column right along ``j``, one column right along ``f``), distinct places
+    for distinct ``(j, f)``, so each row ``i`` of every block is one
+    addition.
+    """
+    width, n_pieces = ab.shape
+    starts = np.flatnonzero(np.r_[True, block_first[1:] != block_first[:-1]])
+    stops = np.r_[starts[1:], block_first.size]
+    sums = blocks[starts]
+    for g in np.flatnonzero(stops - starts > 1):
+        sums[g] = blocks[starts[g] : stops[g]].sum(axis=0)
+    f0, count = int(block_first[0]), starts.size
+    if int(block_first[-1]) - f0 + 1 != count:
+        raise AssertionError("block starts must be consecutive")
+    flat = ab.reshape(-1)
+    step = flat.itemsize
+    for i in range(width):
+        view = np.lib.stride_tricks.as_strided(
+            flat[(width - 1) * n_pieces + f0 + i :],
+            shape=(width - i, count),
+            strides=((1 - n_pieces) * step, step),
+        )
+        view += sums[:, i, i:].T
+
+
+def _direct_normal_equations(t, g, sample_weight, n_bumps, steepness):
+    """:func:`_banded_normal_equations` from the design, grouped by window.
 
     Samples whose windows start at the same piece share one dense block
-    ``V.T W V``, computed with BLAS and then scattered into upper banded
-    storage (the layout of :func:`scipy.linalg.solveh_banded`).
+    ``V.T W V``, computed with BLAS and then scattered into banded storage.
     """
     n_pieces = n_bumps + 2
     first, width = _axis_window(t, n_bumps, steepness)
@@ -119,7 +196,6 @@ def _banded_normal_equations(t, g, sample_weight, n_bumps, steepness):
     stops = np.r_[starts[1:], first.size]
     ab = np.zeros((width, n_pieces))
     rhs = np.zeros((n_pieces, g.shape[1]))
-    offsets = np.arange(width)
     batch = max(1, _CHUNK_ELEMENTS // (width * width))
     for b0 in range(0, starts.size, batch):
         group_starts = starts[b0 : b0 + batch]
@@ -134,14 +210,155 @@ def _banded_normal_equations(t, g, sample_weight, n_bumps, steepness):
                 weighted = values * w[a:b, None]
                 blocks[i] += values.T @ weighted
                 rhs[first[a] : first[a] + width] += weighted.T @ g[a:b]
-        group_first = first[group_starts]
-        for k in range(width):
-            cols = offsets[k:]
-            ab[width - 1 - k] += np.bincount(
-                (group_first[:, None] + cols).ravel(),
-                weights=blocks[:, cols - k, cols].ravel(),
-                minlength=n_pieces,
-            )
+        _add_blocks(ab, blocks, first[group_starts])
+    return ab, rhs
+
+
+def _chebyshev_rows(x, count, weight=None):
+    """Rows ``weight * T_k(x)``, ``k < count``, by the three-term recurrence."""
+    rows = np.empty((count, x.size))
+    rows[0] = 1.0 if weight is None else weight
+    if count > 1:
+        np.multiply(x, rows[0], out=rows[1])
+    twice = 2.0 * x
+    for k in range(2, count):
+        np.multiply(twice, rows[k - 1], out=rows[k])
+        rows[k] -= rows[k - 2]
+    return rows
+
+
+def _expansion_degree(steepness):
+    """Chebyshev terms that resolve the pieces on one cell to rounding.
+
+    The logistic function ``sigma(s t)`` has its poles at ``t = i pi / s``;
+    on a cell of unit width mapped to ``[-1, 1]`` they lie ``2 pi / s``
+    from the real axis, so the Chebyshev coefficients of the pieces decay
+    like ``rho^-k`` with ``rho = d + sqrt(d^2 + 1)``, ``d = 2 pi / s``
+    (Trefethen, *Approximation Theory and Approximation Practice*, ch. 8).
+    """
+    d = 2.0 * np.pi / steepness
+    rho = d + np.hypot(d, 1.0)
+    return int(np.ceil(16.0 * np.log(10.0) / np.log(rho))) + 1
+
+
+def _expansion_pays(n_rows, n_bumps, steepness, width):
+    """Whether the expansion costs less than the design for these rows.
+
+    The design costs about ``width^2`` multiply-adds and ``width`` divisions
+    a row; the expansion about ``3 R`` a row (``R`` Chebyshev terms) and
+    ``width^2 R`` a cell, plus its set-up on ``2 R`` points a cell.
+    """
+    degree = _expansion_degree(steepness)
+    if 3 * degree > width:
+        return False
+    per_cell = width * (width + 2 * degree) * degree + 8 * width * degree
+    return n_rows * (width * (width + 4) - 6 * degree) > 2 * n_bumps * per_cell
+
+
+@dataclass
+class _CellExpansion:
+    """The pieces of each cell's window as Chebyshev series on the cell.
+
+    On cell ``c`` (``c <= t <= c + 1``, ``x = 2 (t - c) - 1``) piece
+    ``first[c] + k`` equals ``sum_r coef[c, k, r] T_r(x)`` to rounding.
+    """
+
+    n_bumps: int
+    first: np.ndarray
+    coef: np.ndarray
+
+    @property
+    def degree(self):
+        return self.coef.shape[2]
+
+
+def _cell_expansion(n_bumps, steepness, width):
+    """Chebyshev coefficients of every cell's pieces, or None if inexact.
+
+    The pieces are interpolated in the Chebyshev nodes of each cell and the
+    interpolants checked against the pieces at the extrema of the next
+    term (both ends of the cell among them), relative to each piece's
+    largest value on the cell.
+    """
+    degree = _expansion_degree(steepness)
+    cells = np.arange(n_bumps)
+    first, _ = _axis_window(cells + 0.5, n_bumps, steepness)
+
+    def values(x):
+        t = (cells[:, None] + 0.5 * (x + 1.0)).ravel()
+        out = _pieces(t, n_bumps, steepness, np.repeat(first, x.size), width)
+        return out.reshape(n_bumps, x.size, width)
+
+    nodes = np.cos(np.pi * (np.arange(degree) + 0.5) / degree)
+    # Discrete orthogonality of T_r on the nodes: c_r = 2/R sum_k f(x_k) T_r(x_k).
+    transform = (2.0 / degree) * _chebyshev_rows(nodes, degree)
+    transform[0] *= 0.5
+    coef = np.ascontiguousarray(
+        np.einsum("rk,ckw->cwr", transform, values(nodes), optimize=True)
+    )
+    check = np.cos(np.pi * np.arange(degree + 1) / degree)
+    exact = values(check)
+    series = np.einsum("cwr,rk->ckw", coef, _chebyshev_rows(check, degree))
+    scale = np.abs(exact).max(axis=1)
+    error = np.abs(series - exact).max(axis=1)
+    if not np.all(error <= _EXPANSION_RTOL * scale):
+        return None
+    return _CellExpansion(n_bumps, first, coef)
+
+
+def _expanded_normal_equations(t, g, sample_weight, expansion):
+    """:func:`_banded_normal_equations` of rows ``0 <= t <= n_bumps``.
+
+    On each cell the pieces are Chebyshev series (:class:`_CellExpansion`),
+    so a cell's block of the normal equations is ``C M C.T`` with ``M`` the
+    weighted moments ``sum w T_r(x) T_q(x)`` of its rows. As
+    ``T_r T_q = (T_{r+q} + T_{|r-q|}) / 2``, ``M`` comes from the ``2 R - 1``
+    sums ``sum w T_k(x)`` per cell: a row costs ``R (2 + n_targets)``
+    multiply-adds and no exponential.
+    """
+    n, first, coef = expansion.n_bumps, expansion.first, expansion.coef
+    degree, width = expansion.degree, coef.shape[1]
+    n_moments = 2 * degree - 1
+    n_targets = g.shape[1]
+    moments = np.zeros((n_moments, n))
+    target_moments = np.zeros((n_targets, degree, n))
+    rows = max(1, _CHUNK_ELEMENTS // (n_moments + degree))
+    for a in range(0, t.size, rows):
+        t_chunk = t[a : a + rows]
+        cell = np.minimum(t_chunk.astype(np.intp), n - 1)
+        x = 2.0 * (t_chunk - cell) - 1.0
+        weighted = _chebyshev_rows(x, n_moments, sample_weight[a : a + rows])
+        for k in range(n_moments):
+            moments[k] += np.bincount(cell, weights=weighted[k], minlength=n)
+        for j in range(n_targets):
+            g_chunk = g[a : a + rows, j]
+            for k in range(degree):
+                target_moments[j, k] += np.bincount(
+                    cell, weights=weighted[k] * g_chunk, minlength=n
+                )
+    r = np.arange(degree)
+    gram = 0.5 * (
+        moments[r[:, None] + r[None, :]] + moments[np.abs(r[:, None] - r[None, :])]
+    )
+    gram = np.ascontiguousarray(gram.transpose(2, 0, 1))
+    ab = np.zeros((width, n + 2))
+    batch = max(1, _CHUNK_ELEMENTS // (width * width))
+    for c0 in range(0, n, batch):
+        part = coef[c0 : c0 + batch]
+        blocks = np.einsum(
+            "cir,cjr->cij", part @ gram[c0 : c0 + batch], part, optimize=True
+        )
+        _add_consecutive_blocks(ab, blocks, first[c0 : c0 + batch])
+    # (cells, width, targets): each cell's A.T W g.
+    cross = coef @ target_moments.transpose(2, 1, 0)
+    index = (first[:, None] + np.arange(width)).ravel()
+    rhs = np.stack(
+        [
+            np.bincount(index, weights=cross[:, :, j].ravel(), minlength=n + 2)
+            for j in range(n_targets)
+        ],
+        axis=1,
+    )
     return ab, rhs
 
 

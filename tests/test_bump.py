@@ -486,3 +486,93 @@ def test_pieces_from_one_exponential_equal_the_logistic_ones(n_bumps, steepness)
     reference = _pieces_expit(t, n_bumps, steepness, first, width)
     np.testing.assert_allclose(fast, reference, rtol=1e-13, atol=0)
     np.testing.assert_allclose(fast.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def _design_and_expanded(t, g, w, n_bumps, steepness):
+    from sklearn_uat._bump_basis import (
+        _band_half_width,
+        _cell_expansion,
+        _direct_normal_equations,
+        _expanded_normal_equations,
+    )
+
+    width = min(2 * _band_half_width(steepness) + 2, n_bumps + 2)
+    expansion = _cell_expansion(n_bumps, steepness, width)
+    assert expansion is not None
+    direct = _direct_normal_equations(t, g, w, n_bumps, steepness)
+    return direct, _expanded_normal_equations(t, g, w, expansion)
+
+
+@pytest.mark.parametrize(
+    "n_bumps, steepness, n_targets",
+    [(512, 0.5, 1), (40, 0.5, 2), (200, 1.0, 1), (300, 0.2, 1), (3, 0.5, 1)],
+)
+def test_chebyshev_cells_give_the_normal_equations_of_the_design(
+    n_bumps, steepness, n_targets
+):
+    # Both ends, cells whose windows are clipped at either end, windows
+    # wider than all the pieces, weights and several targets.
+    rng = np.random.default_rng(0)
+    t = np.r_[rng.uniform(0, n_bumps, 5000), 0.0, 1e-12, n_bumps - 1e-12, n_bumps]
+    g = rng.standard_normal((t.size, n_targets))
+    w = rng.uniform(0.2, 3.0, t.size)
+    (ab, rhs), (ab_cells, rhs_cells) = _design_and_expanded(t, g, w, n_bumps, steepness)
+    # Every entry, down to the tails of the band (about 1e-17 of the
+    # diagonal), to its own relative precision.
+    np.testing.assert_allclose(ab_cells, ab, rtol=1e-13, atol=0)
+    # The right-hand side cancels between targets of either sign: relative
+    # to its Cauchy-Schwarz bound.
+    bound = np.sqrt(np.outer(ab[-1], np.einsum("ij,ij,i->j", g, g, w)))
+    assert np.all(np.abs(rhs_cells - rhs) <= 1e-13 * bound)
+
+
+def test_rows_outside_the_bumps_and_steep_bumps_keep_the_design(monkeypatch):
+    from sklearn_uat import _bump_basis
+
+    calls = []
+    expanded = _bump_basis._expanded_normal_equations
+    monkeypatch.setattr(
+        _bump_basis,
+        "_expanded_normal_equations",
+        lambda t, *args: calls.append(t.size) or expanded(t, *args),
+    )
+    rng = np.random.default_rng(1)
+    n_bumps, s = 40, 0.5
+    t = np.r_[rng.uniform(0, n_bumps, 30_000), -0.5, -3.0, n_bumps + 0.25]
+    g, w = rng.standard_normal((t.size, 1)), np.ones(t.size)
+    ab, rhs = _bump_basis._banded_normal_equations(t, g, w, n_bumps, s)
+    reference = _bump_basis._direct_normal_equations(t, g, w, n_bumps, s)
+    assert calls == [30_000]
+    np.testing.assert_allclose(ab, reference[0], rtol=1e-13, atol=0)
+    np.testing.assert_allclose(rhs, reference[1], rtol=1e-12)
+    # Steep bumps have narrow windows: the design is cheaper than the series.
+    calls.clear()
+    _bump_basis._banded_normal_equations(t, g, w, n_bumps, 5.0)
+    assert calls == []
+    # A series that misses the pieces is refused, not used.
+    monkeypatch.setattr(_bump_basis, "_expansion_degree", lambda s: 6)
+    assert _bump_basis._cell_expansion(n_bumps, s, 42) is None
+
+
+def test_fits_from_the_chebyshev_cells_equal_fits_from_the_design(monkeypatch):
+    from sklearn_uat import _bump_basis
+
+    X, y = make_function("doppler", 20_000, noise=0.05, random_state=0)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, y.size)
+    grid = np.linspace(0, 1, 1001)[:, None]
+
+    def fits():
+        # The first chunk goes through the cells, the second (small) one
+        # through the design.
+        model = BumpNetRegressor(n_bumps=128, alpha=1e-4)
+        chunked = BumpNetRegressor(n_bumps=128, alpha=1e-4, domain=(0, 1))
+        for part in (slice(0, 18_000), slice(18_000, None)):
+            chunked.partial_fit(X[part], y[part], sample_weight=w[part])
+        return model.fit(X, y, sample_weight=w).predict(grid), chunked.predict(grid)
+
+    cells = fits()
+    monkeypatch.setattr(_bump_basis, "_expansion_pays", lambda *args: False)
+    design = fits()
+    for from_cells, from_design in zip(cells, design):
+        scale = np.abs(from_design).max()
+        np.testing.assert_allclose(from_cells, from_design, rtol=0, atol=1e-10 * scale)
