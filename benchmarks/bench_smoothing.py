@@ -23,10 +23,18 @@ Each row gives the ratio GCV / REML (above 1: REML better).
    1,000,000 samples, beside ReluKnot's in the same run. Target: under a
    second.
 
+4. More units than the default: the RMSE against the noise-free function
+   of ``n_bumps`` (``n_knots``) at 2 and 4 times the default's, over the
+   default's, on the one-input functions with noise 0.05 and 0.3 of std(f),
+   500 and 2,000 samples (seed 0). Target: at most 1.02, the penalty
+   choice making the number of units a matter of cost only. Fits whose
+   chosen penalty sits at the engine's upper bound are counted.
+
 Run from the repository root (a few minutes on 2 cores):
 
     python benchmarks/bench_smoothing.py
     python benchmarks/bench_smoothing.py --only cost
+    python benchmarks/bench_smoothing.py --only more
 """
 
 import argparse
@@ -43,6 +51,7 @@ from tabulate import tabulate
 from threadpoolctl import threadpool_limits
 
 from sklearn_uat import BumpNetRegressor, ReluKnotRegressor
+from sklearn_uat._lstsq import PENALTY_RANGE
 from sklearn_uat.datasets import get_function, list_public, load_public
 
 ESTIMATORS = {"ReluKnot": ReluKnotRegressor, "BumpNet": BumpNetRegressor}
@@ -53,6 +62,11 @@ SEEDS = range(3)
 COST_SIZES = (2000, 20_000, 200_000, 1_000_000)
 COST_TARGET = 10.0
 LARGE_FIT_SECONDS = 1.0
+UNITS = {"ReluKnot": "n_knots", "BumpNet": "n_bumps"}
+MORE_FACTORS = (2, 4)
+MORE_NOISES = (0.05, 0.3)
+MORE_SIZES = (500, 2000)
+MORE_TARGET = 1.02
 
 
 def synthetic():
@@ -160,14 +174,64 @@ def cost():
         )
 
 
+def more_units():
+    """RMSE with more units than the default, over the default's."""
+    print("\nMore units than the default: RMSE against the noise-free function")
+    rows, worst, at_bound = [], {}, {name: 0 for name in ESTIMATORS}
+    for name in FUNCTIONS:
+        func = get_function(name)
+        a, b = func.domain[0]
+        grid = np.linspace(a, b, 2001)[:, None]
+        truth = func(grid)
+        for n in MORE_SIZES:
+            for noise in MORE_NOISES:
+                rng = np.random.default_rng([0, n])
+                X = rng.uniform(a, b, (n, 1))
+                f = func(X)
+                y = f + noise * f.std() * rng.standard_normal(n)
+                row = [name, n, noise]
+                for label, Estimator in ESTIMATORS.items():
+                    kwargs = {"random_state": 0} if label == "ReluKnot" else {}
+                    default = Estimator(**kwargs).fit(X, y)
+                    units = getattr(default, UNITS[label] + "_")
+                    models = [default] + [
+                        Estimator(**{UNITS[label]: k * units}, **kwargs).fit(X, y)
+                        for k in MORE_FACTORS
+                    ]
+                    errors = [
+                        np.sqrt(np.mean((m.predict(grid) - truth) ** 2)) for m in models
+                    ]
+                    ratios = [e / errors[0] for e in errors[1:]]
+                    worst[label] = max(worst.get(label, 0.0), *ratios)
+                    at_bound[label] += sum(
+                        np.any(m.alpha_ >= PENALTY_RANGE[1]) for m in models
+                    )
+                    row += [units, f"{errors[0]:.3g}"] + [f"{r:.3f}" for r in ratios]
+                rows.append(row)
+    headers = ["function", "n", "noise"]
+    for label in ESTIMATORS:
+        headers += [UNITS[label], f"{label} RMSE"]
+        headers += [f"x{k}" for k in MORE_FACTORS]
+    print(tabulate(rows, headers=headers, disable_numparse=True))
+    for label, ratio in worst.items():
+        met = "MET" if ratio <= MORE_TARGET else "MISSED"
+        print(
+            f"  {label:8s} worst ratio {ratio:.3f} [<= {MORE_TARGET:g}: {met}]; "
+            f"{at_bound[label]} fits with the penalty at its upper bound "
+            f"{PENALTY_RANGE[1]:g}"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["accuracy", "cost"], default=None)
+    parser.add_argument("--only", choices=["accuracy", "cost", "more"], default=None)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    if args.only != "accuracy":
+    if args.only in (None, "cost"):
         cost()
-    if args.only == "cost":
+    if args.only in (None, "more"):
+        more_units()
+    if args.only in ("cost", "more"):
         return
     parts = {"one input": synthetic()}
     try:
