@@ -242,17 +242,18 @@ def _expansion_degree(steepness):
 
 
 def _expansion_pays(n_rows, n_bumps, steepness, width):
-    """Whether the expansion costs less than the design for these rows.
+    """Whether the expansion clearly costs less than the design.
 
-    The design costs about ``width^2`` multiply-adds and ``width`` divisions
-    a row; the expansion about ``3 R`` a row (``R`` Chebyshev terms) and
-    ``width^2 R`` a cell, plus its set-up on ``2 R`` points a cell.
+    The design costs about ``width^2`` operations a row; the expansion
+    about ``4.5 R width^2`` a cell (``R`` Chebyshev terms, the constant
+    measured on one thread) and ``6 R`` a row. Below that many rows a cell
+    the design is kept, whose fixed costs vary with the number of cells
+    the rows occupy; steep bumps, whose windows are short, keep it too.
     """
     degree = _expansion_degree(steepness)
     if 3 * degree > width:
         return False
-    per_cell = width * (width + 2 * degree) * degree + 8 * width * degree
-    return n_rows * (width * (width + 4) - 6 * degree) > 2 * n_bumps * per_cell
+    return n_rows > 4.5 * degree * n_bumps
 
 
 @dataclass
@@ -260,50 +261,74 @@ class _CellExpansion:
     """The pieces of each cell's window as Chebyshev series on the cell.
 
     On cell ``c`` (``c <= t <= c + 1``, ``x = 2 (t - c) - 1``) piece
-    ``first[c] + k`` equals ``sum_r coef[c, k, r] T_r(x)`` to rounding.
+    ``first[c] + k`` equals ``sum_r shapes[shape_of_cell[c], k, r] T_r(x)``
+    to rounding. Cells whose windows hold bumps only see the same pieces
+    at the same offsets and share one shape; the cells whose windows are
+    clipped at either end, at most a window's width of them, have their
+    own.
     """
 
     n_bumps: int
     first: np.ndarray
-    coef: np.ndarray
+    shapes: np.ndarray
+    shape_of_cell: np.ndarray
 
     @property
     def degree(self):
-        return self.coef.shape[2]
+        return self.shapes.shape[2]
 
 
 def _cell_expansion(n_bumps, steepness, width):
-    """Chebyshev coefficients of every cell's pieces, or None if inexact.
+    """Chebyshev coefficients of the cells' pieces, or None if inexact.
 
-    The pieces are interpolated in the Chebyshev nodes of each cell and the
-    interpolants checked against the pieces at the extrema of the next
-    term (both ends of the cell among them), relative to each piece's
-    largest value on the cell.
+    The pieces are interpolated in the Chebyshev nodes of each distinct
+    cell and the interpolants checked against the pieces at the extrema of
+    the next term (both ends of the cell among them), relative to each
+    piece's largest value on the cell.
     """
     degree = _expansion_degree(steepness)
     cells = np.arange(n_bumps)
     first, _ = _axis_window(cells + 0.5, n_bumps, steepness)
+    clipped = (first == 0) | (first == n_bumps + 2 - width)
+    # Shape 0 is that of the unclipped cells (if any), then one per clipped
+    # cell.
+    distinct = np.r_[np.flatnonzero(~clipped)[:1], np.flatnonzero(clipped)]
+    shape_of_cell = np.zeros(n_bumps, dtype=np.intp)
+    shape_of_cell[clipped] = np.arange(clipped.sum()) + (distinct.size > clipped.sum())
+
+    # The pieces depend on t - first and on where the ends are: cells
+    # clipped at the right end are evaluated with both moved left by the
+    # same whole number, so that t = c + (x + 1) / 2 is formed near zero,
+    # not with an absolute error of eps * c.
+    right = first[-1]
+    shift = np.where((right > 0) & (first[distinct] == right), right - 1, 0)
 
     def values(x):
-        t = (cells[:, None] + 0.5 * (x + 1.0)).ravel()
-        out = _pieces(t, n_bumps, steepness, np.repeat(first, x.size), width)
-        return out.reshape(n_bumps, x.size, width)
+        out = np.empty((distinct.size, x.size, width))
+        for moved in np.unique(shift):
+            group = shift == moved
+            cells_moved = distinct[group] - moved
+            t = (cells_moved[:, None] + 0.5 * (x + 1.0)).ravel()
+            starts = np.repeat(first[distinct[group]] - moved, x.size)
+            pieces = _pieces(t, n_bumps - moved, steepness, starts, width)
+            out[group] = pieces.reshape(-1, x.size, width)
+        return out
 
     nodes = np.cos(np.pi * (np.arange(degree) + 0.5) / degree)
     # Discrete orthogonality of T_r on the nodes: c_r = 2/R sum_k f(x_k) T_r(x_k).
     transform = (2.0 / degree) * _chebyshev_rows(nodes, degree)
     transform[0] *= 0.5
-    coef = np.ascontiguousarray(
+    shapes = np.ascontiguousarray(
         np.einsum("rk,ckw->cwr", transform, values(nodes), optimize=True)
     )
     check = np.cos(np.pi * np.arange(degree + 1) / degree)
     exact = values(check)
-    series = np.einsum("cwr,rk->ckw", coef, _chebyshev_rows(check, degree))
+    series = np.einsum("cwr,rk->ckw", shapes, _chebyshev_rows(check, degree))
     scale = np.abs(exact).max(axis=1)
     error = np.abs(series - exact).max(axis=1)
     if not np.all(error <= _EXPANSION_RTOL * scale):
         return None
-    return _CellExpansion(n_bumps, first, coef)
+    return _CellExpansion(n_bumps, first, shapes, shape_of_cell)
 
 
 def _expanded_normal_equations(t, g, sample_weight, expansion):
@@ -316,8 +341,8 @@ def _expanded_normal_equations(t, g, sample_weight, expansion):
     sums ``sum w T_k(x)`` per cell: a row costs ``R (2 + n_targets)``
     multiply-adds and no exponential.
     """
-    n, first, coef = expansion.n_bumps, expansion.first, expansion.coef
-    degree, width = expansion.degree, coef.shape[1]
+    n, first = expansion.n_bumps, expansion.first
+    degree, width = expansion.degree, expansion.shapes.shape[1]
     n_moments = 2 * degree - 1
     n_targets = g.shape[1]
     moments = np.zeros((n_moments, n))
@@ -337,28 +362,24 @@ def _expanded_normal_equations(t, g, sample_weight, expansion):
                     cell, weights=weighted[k] * g_chunk, minlength=n
                 )
     r = np.arange(degree)
-    gram = 0.5 * (
-        moments[r[:, None] + r[None, :]] + moments[np.abs(r[:, None] - r[None, :])]
-    )
-    gram = np.ascontiguousarray(gram.transpose(2, 0, 1))
+    plus, minus = r[:, None] + r[None, :], np.abs(r[:, None] - r[None, :])
     ab = np.zeros((width, n + 2))
+    rhs = np.zeros((n + 2, n_targets))
     batch = max(1, _CHUNK_ELEMENTS // (width * width))
     for c0 in range(0, n, batch):
-        part = coef[c0 : c0 + batch]
-        blocks = np.einsum(
-            "cir,cjr->cij", part @ gram[c0 : c0 + batch], part, optimize=True
-        )
-        _add_consecutive_blocks(ab, blocks, first[c0 : c0 + batch])
-    # (cells, width, targets): each cell's A.T W g.
-    cross = coef @ target_moments.transpose(2, 1, 0)
-    index = (first[:, None] + np.arange(width)).ravel()
-    rhs = np.stack(
-        [
-            np.bincount(index, weights=cross[:, :, j].ravel(), minlength=n + 2)
-            for j in range(n_targets)
-        ],
-        axis=1,
-    )
+        cells = slice(c0, c0 + batch)
+        coef = expansion.shapes[expansion.shape_of_cell[cells]]
+        m = moments[:, cells]
+        gram = np.ascontiguousarray((0.5 * (m[plus] + m[minus])).transpose(2, 0, 1))
+        blocks = np.einsum("cir,cjr->cij", coef @ gram, coef, optimize=True)
+        _add_consecutive_blocks(ab, blocks, first[cells])
+        # Each cell's A.T W g: (cells, width, targets).
+        cross = coef @ target_moments[:, :, cells].transpose(2, 1, 0)
+        index = (first[cells, None] + np.arange(width)).ravel()
+        for j in range(n_targets):
+            rhs[:, j] += np.bincount(
+                index, weights=cross[:, :, j].ravel(), minlength=n + 2
+            )
     return ab, rhs
 
 

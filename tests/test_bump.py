@@ -505,7 +505,14 @@ def _design_and_expanded(t, g, w, n_bumps, steepness):
 
 @pytest.mark.parametrize(
     "n_bumps, steepness, n_targets",
-    [(512, 0.5, 1), (40, 0.5, 2), (200, 1.0, 1), (300, 0.2, 1), (3, 0.5, 1)],
+    [
+        (512, 0.5, 1),
+        (5000, 0.5, 1),
+        (40, 0.5, 2),
+        (200, 1.0, 1),
+        (300, 0.2, 1),
+        (3, 0.5, 1),
+    ],
 )
 def test_chebyshev_cells_give_the_normal_equations_of_the_design(
     n_bumps, steepness, n_targets
@@ -524,6 +531,18 @@ def test_chebyshev_cells_give_the_normal_equations_of_the_design(
     # to its Cauchy-Schwarz bound.
     bound = np.sqrt(np.outer(ab[-1], np.einsum("ij,ij,i->j", g, g, w)))
     assert np.all(np.abs(rhs_cells - rhs) <= 1e-13 * bound)
+
+
+def test_cells_with_the_same_window_share_their_series():
+    # The series take memory of a window's width, whatever the number of
+    # bumps.
+    from sklearn_uat._bump_basis import _cell_expansion
+
+    expansion = _cell_expansion(20_000, 0.5, 158)
+    assert expansion.shapes.shape[:2] == (158, 158)
+    # 78 cells clipped at the left end, 79 at the right, one shape between.
+    assert np.all(expansion.shape_of_cell[78:-79] == 0)
+    assert np.unique(expansion.shape_of_cell).size == 158
 
 
 def test_rows_outside_the_bumps_and_steep_bumps_keep_the_design(monkeypatch):
