@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -42,6 +42,7 @@ from ._lstsq import (
 )
 from ._network import FeedForwardNetwork
 from ._refine import refine_bump_fit
+from ._ridge_bumps import gradient_directions, refine_ridge_bump_fit
 from ._stream import StreamingMixin, TargetStatistics, check_inside, is_dask_collection
 from ._validation import (
     as_target_columns,
@@ -484,7 +485,25 @@ class BumpNetRegressor(
         cells, fit, refined, centres = None, None, None, None
         if d == 1 or self.layout == "additive":
             levels, bias, fit = self._fit_additive(T, G, sample_weight, n)
-            if self.refine is not False:
+            if self.refine is not False and d > 1:
+                U = (X - layer.offset) / layer.scale
+                rotated = self._rotated_layer(X, G, w, domain, layer)
+                layer, centres, slopes, ridge_levels, ridge_bias, fit, refined = (
+                    refine_ridge_bump_fit(
+                        U,
+                        G,
+                        w,
+                        layer,
+                        fit,
+                        self.refine,
+                        self.refine_tol,
+                        isinstance(self.alpha, str),
+                        rotated,
+                    )
+                )
+                if ridge_levels is not None:
+                    levels, bias = ridge_levels, ridge_bias
+            elif self.refine is not False:
                 centres, slopes, fit, refined = refine_bump_fit(
                     T,
                     G,
@@ -502,7 +521,10 @@ class BumpNetRegressor(
             )
             if refined is not None:
                 # Each step unit at its own centre, with its own slope.
-                coefs[0], intercepts[0] = slopes[None] * n, -slopes * centres
+                coefs[0] = np.zeros_like(coefs[0])
+                for i, row in enumerate(np.atleast_2d(slopes)):
+                    coefs[0][i, i * (n + 1) : (i + 1) * (n + 1)] = row * n
+                intercepts[0] = -(slopes * centres).ravel()
         else:
             steps_W, steps_b = _step_layer(d, n, s)
             tower_W, tower_b, out_W, bias, cells, fit = self._fit_towers(
@@ -623,6 +645,12 @@ class BumpNetRegressor(
         self.input_offset_ = layer.offset
         self.input_scale_ = layer.scale
         self.edges_ = layer.edges(centres)
+        d, n_features = layer.directions.shape
+        if d == n_features > 1 and not np.array_equal(layer.directions, np.eye(d)):
+            # Refined directions that are no longer the axes: along them.
+            self.edges_ = layer.p_offset[:, None] + layer.p_scale[:, None] * (
+                centres / layer.n_bumps
+            )
         self.refine_objective_ = None if refined is None else refined.objective
         self.refine_n_iter_ = 0 if refined is None else refined.n_iter
         return self
@@ -727,14 +755,39 @@ class BumpNetRegressor(
             fit,
         )
 
+    def _rotated_layer(self, X, G, w, domain, layer):
+        """The first layer turned onto the principal directions of the gradient.
+
+        The gradient is that of a pilot fit with ``directions="auto"`` (many
+        directions, so it sees interactions); the eigenvectors of its
+        average outer product, by decreasing eigenvalue, replace the axes
+        and turn the other directions with them. A ridge function's
+        direction becomes the first axis: the start refinement needs.
+        """
+        pilot = clone(self).set_params(
+            directions="auto", refine=False, output_activation="identity"
+        )
+        net = pilot.fit(X, G, sample_weight=w).network_
+        W1, b1, W2 = net.coefs[0], net.intercepts[0], net.coefs[1]
+        gradients = np.zeros((W2.shape[1], X.shape[0], X.shape[1]))
+        rows = max(1, _CHUNK_ELEMENTS // W1.shape[1])
+        for a in range(0, X.shape[0], rows):
+            S = expit(X[a : a + rows] @ W1 + b1)
+            S *= 1.0 - S
+            for t in range(W2.shape[1]):
+                # Gradient along the scaled inputs, in which directions live.
+                gradients[t, a : a + rows] = ((S * W2[:, t]) @ W1.T) * layer.scale
+        turn = gradient_directions(gradients, w)
+        return self._layer(X, domain, layer.directions @ turn.T, layer.n_bumps)
+
     def _check_refine(self, n_features):
-        if n_features != 1 or self.heights != "lstsq":
+        if self.heights != "lstsq" or (n_features > 1 and self.layout != "additive"):
             raise ValueError(
-                "refine moves the step units of one row of least-squares "
-                f"bumps: it needs one input and heights='lstsq', got "
-                f"{n_features} input(s) and heights={self.heights!r}. Set "
-                "refine=False, or use ReluKnotRegressor(refine=True), which "
-                "learns ridge directions for several inputs."
+                "refine moves the step units of rows of least-squares bumps "
+                "(and with several inputs their directions): it needs "
+                "heights='lstsq' and, for several inputs, layout='additive'; "
+                f"got heights={self.heights!r} and layout={self.layout!r} with "
+                f"{n_features} input(s). Set refine=False, or use those settings."
             )
 
     def _resolve_n_bumps(self, n_features, n_samples):

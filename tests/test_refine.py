@@ -173,11 +173,9 @@ def test_refine_must_be_a_bool_or_a_positive_count(value, multiscale):
             model.fit(X, y)
 
 
-def test_bump_refinement_needs_one_input_and_least_squares_heights(sinc):
+def test_bump_refinement_needs_least_squares_heights_and_additive_rows(sinc):
     X, y, _, _ = sinc
-    with pytest.raises(ValueError, match="one input and heights='lstsq'"):
-        BumpNetRegressor(4, refine=True).fit(X, y)
-    with pytest.raises(ValueError, match="ReluKnotRegressor\\(refine=True\\)"):
+    with pytest.raises(ValueError, match="layout='additive'"):
         BumpNetRegressor(4, refine=True, layout="tower").fit(X, y)
     with pytest.raises(ValueError, match="heights='mean'"):
         BumpNetRegressor(4, heights="mean", refine=True).fit(X[:, :1], y)
