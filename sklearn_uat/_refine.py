@@ -350,7 +350,7 @@ def levenberg_marquardt(
     )
 
 
-def _warn_budget(result, max_iter, tol, what):
+def _warn_budget(result, max_iter, tol, what, stacklevel=7):
     if not result.converged:
         warnings.warn(
             f"Refining the {what} did not converge within refine={max_iter} "
@@ -360,7 +360,7 @@ def _warn_budget(result, max_iter, tol, what):
             "iterations, or refine_tol.",
             ConvergenceWarning,
             # Up to the caller of the estimator's fit.
-            stacklevel=7,
+            stacklevel=stacklevel,
         )
 
 

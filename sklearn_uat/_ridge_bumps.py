@@ -203,7 +203,7 @@ def refine_ridge_bump_fit(U, G, w, layer, fit, refine, tol, reselect, rotated=No
     )
     if chosen is not layer:
         result.objective = np.r_[starts[0][0], result.objective]
-    _warn_budget(result, max_iter, tol, "bumps and directions")
+    _warn_budget(result, max_iter, tol, "bumps and directions", stacklevel=6)
     if result.objective.size == 1:
         return layer, centres, np.exp(log_steepness), None, None, fit, result
     theta = result.theta
