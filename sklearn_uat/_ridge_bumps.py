@@ -5,7 +5,7 @@ each direction ``v_i`` of the scaled inputs ``u``: unit ``k`` of row ``i`` is
 ``sigma(a_ik (t_i - c_ik))`` with ``t_i = g_i (u . v_i - o_i)`` the position
 in bump widths (``o_i`` and ``g_i`` the start's offset and gain, held
 fixed). The model is a sum of ridge functions, linear in the levels of the
-rows. :func:`refine_ridge_bumps` moves every direction, centre and
+rows. :func:`refine_ridge_bump_fit` moves every direction, centre and
 steepness by the Levenberg-Marquardt steps of :mod:`sklearn_uat._refine`,
 with the analytic derivatives
 
@@ -17,6 +17,19 @@ levels) and ``f_i' = sum_k v_ik a_ik s (1 - s)`` the slope of the row. A
 direction moves in its tangent space and is normalised; the centres and
 steepness of its row are rescaled with it so that the normalisation does
 not change the function the step was computed for.
+
+Steps from random directions find a ridge function's direction slowly. The
+start can therefore be turned first, as one rotation of all rows, onto the
+eigenvectors of the average outer product of a pilot fit's gradients
+(:func:`gradient_directions`; the outer-product-of-gradients estimate of
+the directions a function varies along, Xia et al. [1]_): for a ridge
+function ``g(u . v)`` the gradient is parallel to ``v`` everywhere, which
+becomes the first eigenvector.
+
+References
+----------
+.. [1] Y. Xia, H. Tong, W. K. Li and L.-X. Zhu, "An adaptive estimation of
+   dimension reduction space", J. R. Statist. Soc. B 64(3), 363-410, 2002.
 """
 
 from dataclasses import dataclass, replace
