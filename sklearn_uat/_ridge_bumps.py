@@ -82,26 +82,35 @@ class _RidgeBumpModel:
         self.offsets = np.asarray(offsets, dtype=np.float64)
         self.gains = np.asarray(gains, dtype=np.float64)
         self.n_features = n_features
+        self._cached = None
 
     def positions(self, directions):
         """Each sample's position along each row, in bump widths (n, d)."""
         return (self.U @ directions.T - self.offsets) * self.gains
 
     def _steps(self, layer):
+        # The design and the derivatives of one layer share its units.
+        if self._cached is not None and self._cached[0] is layer:
+            return self._cached[1]
         T = self.positions(layer.directions)
         a = layer.steepness
         Z = a * (T[:, :, None] - layer.centres)
-        return expit(Z), a, Z
+        steps = expit(Z), a, Z
+        self._cached = (layer, steps)
+        return steps
 
     def design(self, layer):
         S, _, _ = self._steps(layer)
-        n = S.shape[0]
-        ones, zeros = np.ones((n, 1)), np.zeros((n, 1))
-        rows = [
-            np.hstack([ones, S[:, i]]) - np.hstack([S[:, i], zeros])
-            for i in range(S.shape[1])
-        ]
-        return np.hstack(rows)
+        n, d, n_steps = S.shape
+        q = n_steps + 1
+        Phi = np.empty((n, d * q))
+        for i in range(d):
+            Phi[:, i * q] = 1.0 - S[:, i, 0]
+            np.subtract(
+                S[:, i, :-1], S[:, i, 1:], out=Phi[:, i * q + 1 : i * q + q - 1]
+            )
+            Phi[:, i * q + q - 1] = S[:, i, -1]
+        return Phi
 
     def blocks(self, layer):
         d, n_steps = layer.centres.shape
@@ -119,17 +128,26 @@ class _RidgeBumpModel:
 
     def derivatives(self, layer, coef):
         S, a, Z = self._steps(layer)
-        d, n_steps = layer.centres.shape
+        n, d, n_steps = S.shape
+        f = layer.directions.shape[1]
         # The output weight of each unit: the difference of its levels.
         v = np.diff(coef.reshape(d, n_steps + 1), axis=1)
         slope = v * S * (1.0 - S)
         row_slope = np.einsum("nik,ik->ni", slope, a)
-        columns = []
+        per_row = f - 1 + 2 * n_steps
+        D = np.empty((n, d * per_row))
         for i in range(d):
+            at = i * per_row
             tangent = _tangent_basis(layer.directions[i])
-            turn = (self.gains[i] * row_slope[:, i])[:, None] * (self.U @ tangent)
-            columns += [turn, -slope[:, i] * a[i], slope[:, i] * Z[:, i]]
-        return np.hstack(columns)
+            D[:, at : at + f - 1] = (self.gains[i] * row_slope[:, i])[:, None] * (
+                self.U @ tangent
+            )
+            at += f - 1
+            np.multiply(slope[:, i], -a[i], out=D[:, at : at + n_steps])
+            np.multiply(
+                slope[:, i], Z[:, i], out=D[:, at + n_steps : at + per_row - f + 1]
+            )
+        return D
 
     def move(self, layer, delta):
         d, n_steps = layer.centres.shape
