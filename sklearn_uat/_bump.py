@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -29,19 +29,24 @@ from ._bump_basis import (
     _BumpLayer,
     _fast_axis_sum,
     _fit_axis,
+    _Layouts,
     _levels_penalty,
     _pieces,
     _select,
+    _stacked,
     _step_layer,
+    _unstacked,
 )
 from ._directions import draw_directions
 from ._lstsq import (
     PENALTY_RANGE,
     NormalEquations,
     PenaltyBlock,
+    gcv_score,
 )
 from ._network import FeedForwardNetwork
 from ._refine import refine_bump_fit
+from ._ridge_bumps import gradient_directions, refine_ridge_bump_fit
 from ._stream import StreamingMixin, TargetStatistics, check_inside, is_dask_collection
 from ._validation import (
     as_target_columns,
@@ -58,8 +63,18 @@ _P_LOW = 0.1
 # n_bumps="auto": bumps for one input (one per two samples, within these
 # bounds), and per input for several.
 _AUTO_BUMPS_ONE_INPUT = (32, 512)
+# steepness="auto": the soft layout, and for one input with least-squares
+# heights a sharp one with up to this many bumps; GCV picks one.
+_SOFT, _SHARP = 0.5, 2.0
+_AUTO_BUMPS_SHARP = 2048
 _AUTO_BUMPS_PER_INPUT = 32
 _AUTO_UNKNOWNS = 512
+
+# Bumps per direction of the pilot fit whose gradient starts the refinement
+# of several inputs: on sinc and poly_tan (10,000 samples) 4 bumps give the
+# principal directions of the gradient to 3e-4 in 0.2 s, 23 bumps the same
+# in 25 times the time.
+_PILOT_BUMPS = 4
 
 # Towers on more occupied cells than this fraction of the samples memorise:
 # a warning names the fix.
@@ -101,21 +116,23 @@ class BumpNetRegressor(
         input and about 512 levels in all, at most one per sample. The
         penalty chosen by REML controls them, so more bumps do not make the
         default fit rougher.
-    steepness : float, default=0.5
+    steepness : float or "auto", default="auto"
         Input weight of the sigmoids per bump width, so the model does not
         depend on the units of ``X``: Nielsen's ``w = 500`` with bumps 0.2
         wide is ``steepness=100``. Steep bumps (``>= 50``) are Nielsen's
         construction, a regressogram, whose maximum error falls as
-        ``1 / n_bumps``. The default 0.5 was chosen by measurement: with
-        least-squares heights, sums of such strongly overlapping sigmoids
-        reproduce low-degree polynomials almost exactly, and on the
-        ``multiscale`` benchmark (65,536 grid samples) the maximum error at
-        256 bumps is 2.9e-6 at steepness 0.5, against 3.9e-6 at 0.25, 3.7e-5
-        at 1, 7.4e-5 at 2, 6.2e-4 at 4 and 1.2e-2 at 100; from 16 to 1024
-        bumps it falls as ``n_bumps ** -2.6`` (``benchmarks/bench_bump.py``).
-        Softer bumps cost a wider band in the normal equations and in
-        ``predict`` (at least ``80 / steepness`` units per sample). Values up
-        to 1e6 are safe: nothing overflows or warns.
+        ``1 / n_bumps``. Soft bumps (0.5) overlap strongly: with
+        least-squares heights their sums reproduce low-degree polynomials
+        almost exactly, which suits smooth functions, at the cost of a
+        wider band in the normal equations and in ``predict`` (at least
+        ``80 / steepness`` units per sample). ``"auto"``: for one input with
+        least-squares heights, two layouts are fitted and generalised
+        cross-validation (GCV, computed from the normal equations) keeps
+        one: soft bumps (0.5, ``n_bumps``) and sharper ones (2.0, with up to
+        2048 bumps when ``n_bumps="auto"``), which follow functions whose
+        smoothness varies, such as ``doppler``; otherwise 0.5. The one kept
+        is ``steepness_``. Values up to 1e6 are safe: nothing overflows or
+        warns.
     heights : {"lstsq", "mean"}, default="lstsq"
         ``"mean"``: each bump's height is the (weighted) mean target of the
         samples inside it, Nielsen's construction. ``"lstsq"``: the heights
@@ -204,13 +221,19 @@ class BumpNetRegressor(
     random_state : int, RandomState instance or None, default=None
         Draws the directions when ``directions`` is an int.
     refine : bool or int, default=False
-        Fit the hidden layer too (one input, ``heights="lstsq"``): starting
-        from the constructive network, variable projection moves the centre
-        and the steepness of every step unit by Levenberg-Marquardt steps,
-        the levels solved exactly in each, with the penalty ``alpha_`` of
-        the constructive fit held fixed. ``True`` runs up to 100
-        iterations, an int that many. Centres never cross and steepness
-        stays positive; only steps that lower the training objective are
+        Fit the hidden layer too (``heights="lstsq"``; with several inputs
+        ``layout="additive"``): starting from the constructive network,
+        variable projection moves the centre and the steepness of every
+        step unit, and with several inputs the direction of every row, by
+        Levenberg-Marquardt steps, the levels solved exactly in each, with
+        the penalties ``alpha_`` of the constructive fit held fixed.
+        ``True`` runs up to 100 iterations, an int that many. With several
+        inputs the rows are first turned, as one rotation, onto the
+        principal directions of the gradient of a pilot fit (four bumps
+        along ``directions="auto"``), when that fits the training data
+        better: a ridge function's direction then starts on the first axis.
+        Centres never cross, steepness stays positive and directions stay
+        unit vectors; only steps that lower the training objective are
         taken, so the result is never worse on the training data than the
         constructive start. Deterministic, no torch needed. ``predict`` of
         a refined network is its forward pass.
@@ -237,7 +260,8 @@ class BumpNetRegressor(
     edges_ : ndarray of shape (n_directions, n_bumps + 1)
         Bump edges along each direction, where the step units cross one
         half: in the units of ``X`` when the directions are the axes, else
-        along the projections of the scaled inputs on ``directions_``.
+        (random or refined directions) along the projections of the scaled
+        inputs on ``directions_``.
     heights_ : ndarray
         Bump heights, in the units of the output layer's pre-activation
         (target units for an identity output, inverse-sigmoid units for a
@@ -256,6 +280,9 @@ class BumpNetRegressor(
         Number of tower units (0 without towers).
     n_bumps_ : int
         Bumps per direction (``n_bumps`` with ``"auto"`` resolved).
+    steepness_ : float
+        Input weight of the sigmoids per bump width (``steepness`` with
+        ``"auto"`` resolved).
     input_offset_ : ndarray of shape (`n_features_in_`,)
         Minimum of each input over the samples of positive weight (or the
         low end of ``domain``).
@@ -263,7 +290,8 @@ class BumpNetRegressor(
         Range of each input (1 for a constant input).
     directions_ : ndarray of shape (n_directions, `n_features_in_`)
         Unit vectors of the scaled input space ``(x - min) / (max - min)``
-        along which the rows of bumps lie, the axes first.
+        along which the rows of bumps lie, the axes first (with ``refine``
+        and several inputs, the learned directions).
     alpha_ : ndarray or None
         The penalty of each axis (one value for towers): chosen by REML, or
         ``alpha``. None for mean heights.
@@ -358,11 +386,28 @@ class BumpNetRegressor(
     >>> bool(np.allclose(parts.sum(axis=1) + textbook.intercepts_[-1][0],
     ...                  textbook.predict([[0.3], [0.5]])))
     True
+
+    ``sinc(x1 + x2)`` is a function of one direction: refined rows of soft
+    bumps learn it (the rows on the axes and on a random direction fit it
+    to 0.16 before refinement).
+
+    >>> import warnings
+    >>> from sklearn.exceptions import ConvergenceWarning
+    >>> X, y = make_function("sinc", n_samples=1500, random_state=0)
+    >>> ridge = BumpNetRegressor(8, directions=1, random_state=0, refine=20)
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", ConvergenceWarning)
+    ...     ridge = ridge.fit(X, y)
+    >>> float(np.max(ridge.directions_ @ [1.0, 1.0]) / np.sqrt(2)) > 0.9999
+    True
+    >>> X_test, y_test = make_function("sinc", n_samples=2000, random_state=1)
+    >>> float(np.sqrt(np.mean((ridge.predict(X_test) - y_test) ** 2))) < 1e-5
+    True
     """
 
     _parameter_constraints: dict = {
         "n_bumps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "steepness": [Interval(Real, 0, 1e6, closed="right")],
+        "steepness": [Interval(Real, 0, 1e6, closed="right"), StrOptions({"auto"})],
         "heights": [StrOptions({"lstsq", "mean"})],
         "output_activation": [StrOptions({"identity", "sigmoid"})],
         "layout": [StrOptions({"tower", "additive"})],
@@ -387,7 +432,7 @@ class BumpNetRegressor(
         self,
         n_bumps="auto",
         *,
-        steepness=0.5,
+        steepness="auto",
         heights="lstsq",
         output_activation="identity",
         layout="additive",
@@ -455,20 +500,21 @@ class BumpNetRegressor(
         directions = self._directions(X.shape[1], n_effective)
         d = directions.shape[0]
         n = self._resolve_n_bumps(d, n_effective)
-        s = float(self.steepness)
-        # Per direction: the first layer, and the banded normal equations with
-        # the copies their solve makes.
-        band = min(2 * _band_half_width(s) + 2, n + 2)
-        check_memory_budget(
-            d * (n + 2) * (max(d, 2) + 3 * band),
-            what=f"n_bumps={n} at steepness={s:g} on {d} directions",
-            fix="lower n_bumps, or raise steepness (a narrower band)",
-        )
+        layouts = self._layouts(d, n_effective)
+        for n, s in layouts:
+            # Per direction: the first layer, and the banded normal equations
+            # with the copies their solve makes.
+            band = min(2 * _band_half_width(s) + 2, n + 2)
+            check_memory_budget(
+                d * (n + 2) * (max(d, 2) + 3 * band),
+                what=f"n_bumps={n} at steepness={s:g} on {d} directions",
+                fix="lower n_bumps, or raise steepness (a narrower band)",
+            )
         domain = self._stream_domain(X.shape[1])
         if domain is not None:
             check_inside(X, *domain, source="domain")
-        layer = self._layer(X, domain, directions, n)
-        T = layer.project(X)
+        layers = [self._layer(X, domain, directions, n, s) for n, s in layouts]
+        layer = layers[0]
 
         # The target of the output units' pre-activation.
         if self.output_activation == "sigmoid":
@@ -481,10 +527,49 @@ class BumpNetRegressor(
             g_mean, g_std = np.zeros(G.shape[1]), np.ones(G.shape[1])
         G = (G - g_mean) / g_std
 
-        cells, fit, refined, centres = None, None, None, None
+        cells, fit, refined, centres, candidates = None, None, None, None, None
+        if len(layers) > 1:
+            candidates = [
+                _fit_axis(
+                    c.project(X)[:, 0],
+                    G,
+                    sample_weight,
+                    c.n_bumps,
+                    c.steepness,
+                    "lstsq",
+                    self.alpha,
+                )
+                for c in layers
+            ]
+            best = int(np.argmin([gcv_score(fit) for _, fit in candidates]))
+            layer = layers[best]
+        n, s = layer.n_bumps, layer.steepness
+        T = layer.project(X)
         if d == 1 or self.layout == "additive":
-            levels, bias, fit = self._fit_additive(T, G, sample_weight, n)
-            if self.refine is not False:
+            if candidates is not None:
+                levels, fit = candidates[best]
+                levels, bias = levels[None], levels[0]
+            else:
+                levels, bias, fit = self._fit_additive(T, G, sample_weight, n, s)
+            if self.refine is not False and d > 1:
+                U = (X - layer.offset) / layer.scale
+                rotated = self._rotated_layer(X, G, w, domain, layer)
+                layer, centres, slopes, ridge_levels, ridge_bias, fit, refined = (
+                    refine_ridge_bump_fit(
+                        U,
+                        G,
+                        w,
+                        layer,
+                        fit,
+                        self.refine,
+                        self.refine_tol,
+                        isinstance(self.alpha, str),
+                        rotated,
+                    )
+                )
+                if ridge_levels is not None:
+                    levels, bias = ridge_levels, ridge_bias
+            elif self.refine is not False:
                 centres, slopes, fit, refined = refine_bump_fit(
                     T,
                     G,
@@ -502,11 +587,14 @@ class BumpNetRegressor(
             )
             if refined is not None:
                 # Each step unit at its own centre, with its own slope.
-                coefs[0], intercepts[0] = slopes[None] * n, -slopes * centres
+                coefs[0] = np.zeros_like(coefs[0])
+                for i, row in enumerate(np.atleast_2d(slopes)):
+                    coefs[0][i, i * (n + 1) : (i + 1) * (n + 1)] = row * n
+                intercepts[0] = -(slopes * centres).ravel()
         else:
             steps_W, steps_b = _step_layer(d, n, s)
             tower_W, tower_b, out_W, bias, cells, fit = self._fit_towers(
-                T, G, sample_weight, n
+                T, G, sample_weight, n, s
             )
             coefs = [steps_W, tower_W, out_W]
             intercepts = [steps_b, tower_b, bias]
@@ -526,11 +614,20 @@ class BumpNetRegressor(
             centres,
         )
         if fit is not None and cells is None and back is None and refined is None:
-            # What partial_fit continues from: these bumps and fit's sums.
+            # What partial_fit continues from: these bumps (or all the
+            # candidate layouts) and fit's sums.
+            kept, equations = layer, fit.statistics
+            if candidates is not None:
+                kept = _Layouts(layers)
+                equations = _stacked([fit.statistics for _, fit in candidates])
             statistics = TargetStatistics.from_standardised(
-                fit.statistics, g_mean, g_std, np.max(np.abs(Y), axis=0), n + 2
+                equations,
+                g_mean,
+                g_std,
+                np.max(np.abs(Y), axis=0),
+                kept.n_bumps + 2,
             )
-            self._keep_stream(layer, statistics, single_output)
+            self._keep_stream(kept, statistics, single_output)
         return self
 
     def _directions(self, n_features, n_effective):
@@ -548,7 +645,7 @@ class BumpNetRegressor(
             self.random_state,
         )
 
-    def _layer(self, X, domain, directions, n, source=None):
+    def _layer(self, X, domain, directions, n, s, source=None):
         """The first hidden layer on the range of ``X``, or on ``domain``.
 
         With a domain the projections' range is that of the domain's box,
@@ -570,7 +667,7 @@ class BumpNetRegressor(
         p_scale = p_scale * (1.0 + 2.0 * self.margin)
         return _BumpLayer(
             n,
-            float(self.steepness),
+            float(s),
             lo,
             hi,
             offset,
@@ -613,6 +710,7 @@ class BumpNetRegressor(
         self._stream = None
         self.network_ = net
         self.n_bumps_ = layer.n_bumps
+        self.steepness_ = layer.steepness
         self.heights_ = heights
         self.outer_heights_ = outer
         self.cells_ = cells
@@ -623,6 +721,12 @@ class BumpNetRegressor(
         self.input_offset_ = layer.offset
         self.input_scale_ = layer.scale
         self.edges_ = layer.edges(centres)
+        d, n_features = layer.directions.shape
+        if d == n_features > 1 and not np.array_equal(layer.directions, np.eye(d)):
+            # Refined directions that are no longer the axes: along them.
+            self.edges_ = layer.p_offset[:, None] + layer.p_scale[:, None] * (
+                centres / layer.n_bumps
+            )
         self.refine_objective_ = None if refined is None else refined.objective
         self.refine_n_iter_ = 0 if refined is None else refined.n_iter
         return self
@@ -676,8 +780,15 @@ class BumpNetRegressor(
             source = "the range of the first chunk (pass domain= to fix it)"
         n_features = domain[0].size
         directions = self._directions(n_features, n_effective)
-        n = self._resolve_n_bumps(directions.shape[0], n_effective)
-        layer = self._layer(None, domain, directions, n)
+        layouts = self._layouts(directions.shape[0], n_effective)
+        if len(layouts) > 1:
+            return _Layouts(
+                [
+                    self._layer(None, domain, directions, n, s, source)
+                    for n, s in layouts
+                ]
+            )
+        layer = self._layer(None, domain, directions, *layouts[0])
         if data_ranges is not None and directions.shape[0] > n_features:
             p_lo, p_hi = data_ranges(directions, layer.offset, layer.scale)
             span = np.where(p_hi > p_lo, p_hi - p_lo, 1.0)
@@ -689,6 +800,10 @@ class BumpNetRegressor(
         return replace(layer, source=source)
 
     def _stream_equations(self, layer, X, targets, w):
+        if isinstance(layer, _Layouts):
+            return _stacked(
+                [self._stream_equations(c, X, targets, w) for c in layer.layers]
+            )
         n, s = layer.n_bumps, layer.steepness
         T = layer.project(X)
         w = np.ones(X.shape[0]) if w is None else w
@@ -700,19 +815,26 @@ class BumpNetRegressor(
 
     def _stream_solve(self, layer, statistics, single_output):
         stats, g_mean, g_std = statistics.standardised()
-        n = layer.n_bumps
         d, n_features = layer.directions.shape
-        if d == 1:
-            band, _ = _levels_penalty(n)
+        if isinstance(layer, _Layouts):
+            fits = []
+            for c, part in zip(layer.layers, _unstacked(stats, layer.layers)):
+                band, _ = _levels_penalty(c.n_bumps)
+                fits.append(_select(part, [PenaltyBlock(0, band)], self.alpha))
+            best = int(np.argmin([gcv_score(fit) for fit in fits]))
+            layer, fit = layer.layers[best], fits[best]
+            levels, bias = fit.coef[None], fit.coef[0]
+        elif d == 1:
+            band, _ = _levels_penalty(layer.n_bumps)
             fit = _select(stats, [PenaltyBlock(0, band)], self.alpha)
             levels, bias = fit.coef[None], fit.coef[0]
         else:
             levels, centre, fit = _additive_levels(
-                stats, statistics.mass, d, n, self.alpha, n_features
+                stats, statistics.mass, d, layer.n_bumps, self.alpha, n_features
             )
             bias = centre + levels[:, 0].sum(axis=0)
         coefs, intercepts, heights, outer = _additive_layers(
-            n, layer.steepness, levels, bias, g_mean, g_std
+            layer.n_bumps, layer.steepness, levels, bias, g_mean, g_std
         )
         return self._set_model(
             coefs,
@@ -727,15 +849,63 @@ class BumpNetRegressor(
             fit,
         )
 
+    def _rotated_layer(self, X, G, w, domain, layer):
+        """The first layer turned onto the principal directions of the gradient.
+
+        The gradient is that of a pilot fit with ``directions="auto"`` (many
+        directions, so it sees interactions) and few bumps (the principal
+        directions need only the coarse shape); the eigenvectors of its
+        average outer product, by decreasing eigenvalue, replace the axes
+        and turn the other directions with them. A ridge function's
+        direction becomes the first axis: the start refinement needs.
+        """
+        pilot = clone(self).set_params(
+            n_bumps=min(layer.n_bumps, _PILOT_BUMPS),
+            directions="auto",
+            refine=False,
+            output_activation="identity",
+        )
+        net = pilot.fit(X, G, sample_weight=w).network_
+        W1, b1, W2 = net.coefs[0], net.intercepts[0], net.coefs[1]
+        gradients = np.zeros((W2.shape[1], X.shape[0], X.shape[1]))
+        rows = max(1, _CHUNK_ELEMENTS // W1.shape[1])
+        for a in range(0, X.shape[0], rows):
+            S = expit(X[a : a + rows] @ W1 + b1)
+            S *= 1.0 - S
+            for t in range(W2.shape[1]):
+                # Gradient along the scaled inputs, in which directions live.
+                gradients[t, a : a + rows] = ((S * W2[:, t]) @ W1.T) * layer.scale
+        turn = gradient_directions(gradients, w)
+        directions = layer.directions @ turn.T
+        return self._layer(X, domain, directions, layer.n_bumps, layer.steepness)
+
     def _check_refine(self, n_features):
-        if n_features != 1 or self.heights != "lstsq":
+        if self.heights != "lstsq" or (n_features > 1 and self.layout != "additive"):
             raise ValueError(
-                "refine moves the step units of one row of least-squares "
-                f"bumps: it needs one input and heights='lstsq', got "
-                f"{n_features} input(s) and heights={self.heights!r}. Set "
-                "refine=False, or use ReluKnotRegressor(refine=True), which "
-                "learns ridge directions for several inputs."
+                "refine moves the step units of rows of least-squares bumps "
+                "(and with several inputs their directions): it needs "
+                "heights='lstsq' and, for several inputs, layout='additive'; "
+                f"got heights={self.heights!r} and layout={self.layout!r} with "
+                f"{n_features} input(s). Set refine=False, or use those settings."
             )
+
+    def _layouts(self, n_directions, n_samples):
+        """The ``(n_bumps, steepness)`` of the first layer, or its candidates.
+
+        ``steepness="auto"`` gives two candidates for one input with
+        least-squares heights (GCV picks one at the solve), else the soft
+        layout.
+        """
+        n = self._resolve_n_bumps(n_directions, n_samples)
+        if self.steepness != "auto":
+            return [(n, float(self.steepness))]
+        if n_directions > 1 or self.heights != "lstsq":
+            return [(n, _SOFT)]
+        sharp = n
+        if self.n_bumps == "auto":
+            low = _AUTO_BUMPS_ONE_INPUT[0]
+            sharp = int(np.clip(int(n_samples) // 2, low, _AUTO_BUMPS_SHARP))
+        return [(n, _SOFT), (sharp, _SHARP)]
 
     def _resolve_n_bumps(self, n_features, n_samples):
         if self.n_bumps != "auto":
@@ -756,10 +926,9 @@ class BumpNetRegressor(
         p = (Y - offset) / span
         return np.log(p) - np.log1p(-p), (offset, span)
 
-    def _fit_additive(self, T, G, sample_weight, n):
+    def _fit_additive(self, T, G, sample_weight, n, s):
         """Levels (d, n + 2, n_targets), the output bias and the engine's fit."""
         d = T.shape[1]
-        s = float(self.steepness)
         if d == 1:
             levels, fit = _fit_axis(
                 T[:, 0], G, sample_weight, n, s, self.heights, self.alpha
@@ -775,10 +944,10 @@ class BumpNetRegressor(
                 ]
             )
             return levels, bias + levels[:, 0].sum(axis=0), None
-        levels, centre, fit = self._additive_lstsq(T, G, sample_weight, n)
+        levels, centre, fit = self._additive_lstsq(T, G, sample_weight, n, s)
         return levels, centre + levels[:, 0].sum(axis=0), fit
 
-    def _additive_lstsq(self, T, G, sample_weight, n):
+    def _additive_lstsq(self, T, G, sample_weight, n, s):
         """Joint penalised levels of all axes, each centred on the data.
 
         The pieces of each axis sum to one, so a constant can move between
@@ -787,7 +956,6 @@ class BumpNetRegressor(
         bias) makes the result independent of that choice.
         """
         d = T.shape[1]
-        s = float(self.steepness)
         q = n + 2
         m = d * q
         check_memory_budget(
@@ -800,10 +968,10 @@ class BumpNetRegressor(
             stats, column_mass, d, n, self.alpha, self.n_features_in_
         )
 
-    def _fit_towers(self, T, G, sample_weight, n):
+    def _fit_towers(self, T, G, sample_weight, n, s):
         """Second layer (one unit per occupied cell), output weights, bias."""
         d = T.shape[1]
-        s, w = float(self.steepness), float(self.tower_steepness)
+        w = float(self.tower_steepness)
         cell_of = np.clip(np.floor(T), 0, n - 1).astype(np.intp)
         cells, inverse = np.unique(cell_of, axis=0, return_inverse=True)
         inverse = inverse.ravel()
@@ -859,7 +1027,7 @@ class BumpNetRegressor(
         else:
             stats = None
             for a in range(0, T.shape[0], rows):
-                A = self._tower_values(T[a : a + rows], cells, gain, w, n) - floor
+                A = self._tower_values(T[a : a + rows], cells, gain, w, n, s) - floor
                 cols_all = np.broadcast_to(np.arange(m), A.shape)
                 chunk = NormalEquations.from_windows(
                     [(cols_all, A)],
@@ -874,10 +1042,9 @@ class BumpNetRegressor(
             heights = fit.coef
         return tower_W, tower_b, heights, bias - floor * heights.sum(axis=0), cells, fit
 
-    def _tower_values(self, T, cells, gain, w, n):
+    def _tower_values(self, T, cells, gain, w, n, s):
         """Tower unit activations on scaled inputs ``T``: shape (n, n_cells)."""
         d = T.shape[1]
-        s = float(self.steepness)
         Z = np.full((T.shape[0], cells.shape[0]), -w * (d - 0.5))
         for i in range(d):
             first = np.ones(T.shape[0], dtype=np.intp)
@@ -925,7 +1092,7 @@ class BumpNetRegressor(
             units = slice(first, first + n + 1)
             for t in range(V.shape[1]):
                 pre[:, t] += _fast_axis_sum(
-                    Q[:, i], 1.0, b[first], float(self.steepness), V[units, t]
+                    Q[:, i], 1.0, b[first], self.steepness_, V[units, t]
                 )
         if len(net.coefs) == 2:
             return pre

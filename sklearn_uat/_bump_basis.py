@@ -596,3 +596,56 @@ def _additive_layers(n, s, levels, bias, g_mean, g_std):
     if d == 1:
         heights, outer = heights[0], outer[0]
     return [steps_W, out_W], [steps_b, bias], heights, outer
+
+
+@dataclass
+class _Layouts:
+    """Candidate first layers of one input, fitted side by side.
+
+    Their normal equations are stacked into one block-diagonal banded
+    system (:func:`_stacked`), so that partial_fit and Dask sum them like
+    those of one layer; the solve picks one by GCV (``gcv_score`` of the
+    engine).
+    """
+
+    layers: list
+
+    # The range, its source, the directions and the number of bumps of
+    # the first candidate (the range and directions are shared).
+    lo = property(lambda self: self.layers[0].lo)
+    hi = property(lambda self: self.layers[0].hi)
+    source = property(lambda self: self.layers[0].source)
+    directions = property(lambda self: self.layers[0].directions)
+    n_bumps = property(lambda self: self.layers[0].n_bumps)
+
+
+def _stacked(equations):
+    """Banded normal equations of several layers as one block-diagonal system."""
+    width = max(e.gram.shape[0] for e in equations)
+    gram = np.concatenate(
+        [np.pad(e.gram, ((width - e.gram.shape[0], 0), (0, 0))) for e in equations],
+        axis=1,
+    )
+    rhs = np.concatenate([e.rhs for e in equations])
+    first = equations[0]
+    return NormalEquations(gram, rhs, first.yty, first.weight_sum, True)
+
+
+def _unstacked(equations, layers):
+    """The normal equations of each layer, from :func:`_stacked` ones."""
+    parts, start = [], 0
+    for layer in layers:
+        size = layer.n_bumps + 2
+        width = min(2 * _band_half_width(layer.steepness) + 2, size)
+        stop = start + size
+        parts.append(
+            NormalEquations(
+                equations.gram[-width:, start:stop].copy(),
+                equations.rhs[start:stop],
+                equations.yty,
+                equations.weight_sum,
+                True,
+            )
+        )
+        start = stop
+    return parts

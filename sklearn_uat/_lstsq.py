@@ -55,6 +55,7 @@ from sklearn.exceptions import ConvergenceWarning
 __all__ = [
     "NormalEquations",
     "PenaltyBlock",
+    "gcv_score",
     "second_difference_penalty",
     "select_penalties",
 ]
@@ -603,6 +604,20 @@ def select_penalties(stats, blocks, fixed=None, criterion="reml"):
         fit.coef = T @ fit.coef
     fit.statistics = original
     return fit
+
+
+def gcv_score(fit):
+    """Generalised cross-validation score ``n RSS / (n - edf)^2`` of a fit.
+
+    ``fit`` is a :class:`PenalisedFit` of :func:`select_penalties` (or of
+    fixed penalties); RSS is summed over its targets from its statistics.
+    Fits of the same targets on different hidden layers compare by it: it
+    estimates their prediction error, without a refit.
+    """
+    stats = fit.statistics
+    n = stats.weight_sum
+    rss = float(np.sum(_residual_sum(stats, fit.coef)))
+    return n * rss / max(n - fit.edf, 1.0) ** 2
 
 
 def _gcv(stats, blocks, penalties):

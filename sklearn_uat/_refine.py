@@ -257,7 +257,9 @@ def _lowered_penalties(model, current, Y, w, penalty):
     return lowered, trial
 
 
-def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol, reselect=False):
+def levenberg_marquardt(
+    model, theta, Y, w, penalties, max_iter, tol, reselect=False, scale=None
+):
     """Minimise the reduced objective over ``theta``; see the module notes.
 
     Parameters
@@ -282,8 +284,11 @@ def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol, reselect=F
         Let REML lower the penalties on the moving hidden layer, whenever
         the steps converge and every few iterations: a start that fits
         badly makes REML take its misfit for noise and smooth too much.
+    scale : float, default=None
+        The mean diagonal that the penalties are relative to; None: that
+        of the start's normal equations.
     """
-    penalty = [None, np.asarray(penalties, dtype=np.float64), None]
+    penalty = [None, np.asarray(penalties, dtype=np.float64), scale]
     current = _Solved(model, theta, Y, w, penalty)
     penalty[2] = current.scale
     scale = max(float(np.sum(Y**2 * (1.0 if w is None else w[:, None]))), 1e-300)
@@ -345,7 +350,7 @@ def levenberg_marquardt(model, theta, Y, w, penalties, max_iter, tol, reselect=F
     )
 
 
-def _warn_budget(result, max_iter, tol, what):
+def _warn_budget(result, max_iter, tol, what, stacklevel=7):
     if not result.converged:
         warnings.warn(
             f"Refining the {what} did not converge within refine={max_iter} "
@@ -355,7 +360,7 @@ def _warn_budget(result, max_iter, tol, what):
             "iterations, or refine_tol.",
             ConvergenceWarning,
             # Up to the caller of the estimator's fit.
-            stacklevel=7,
+            stacklevel=stacklevel,
         )
 
 

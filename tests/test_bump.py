@@ -595,3 +595,44 @@ def test_fits_from_the_chebyshev_cells_equal_fits_from_the_design(monkeypatch):
     for from_cells, from_design in zip(cells, design):
         scale = np.abs(from_design).max()
         np.testing.assert_allclose(from_cells, from_design, rtol=0, atol=1e-10 * scale)
+
+
+def _gcv(model, X, y):
+    n = y.size
+    rss = np.sum((model.predict(X) - y) ** 2)
+    return n * rss / (n - model.edf_) ** 2
+
+
+@pytest.mark.parametrize(
+    "name, kept", [("doppler", 2.0), ("multiscale", 0.5)], ids=["doppler", "multiscale"]
+)
+def test_auto_steepness_keeps_the_layout_of_lower_gcv(name, kept):
+    f = get_function(name)
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, size=(2000, 1))
+    y = f(X) + 0.01 * np.std(f(X)) * rng.normal(size=2000)
+    auto = BumpNetRegressor().fit(X, y)
+    assert auto.steepness_ == kept
+    # Both candidate layouts, given explicitly: auto is the one of lower GCV,
+    # and the same model as that layout given explicitly.
+    soft = BumpNetRegressor(steepness=0.5).fit(X, y)
+    sharp = BumpNetRegressor(n_bumps=1000, steepness=2.0).fit(X, y)
+    chosen, other = (sharp, soft) if kept == 2.0 else (soft, sharp)
+    assert _gcv(chosen, X, y) < _gcv(other, X, y)
+    assert auto.n_bumps_ == chosen.n_bumps_
+    X_test = np.linspace(0, 1, 1001)[:, None]
+    np.testing.assert_allclose(auto.predict(X_test), chosen.predict(X_test), rtol=1e-12)
+    # The kept layout estimates the function better than the other one.
+    truth = f(X_test)
+    error = {
+        m: np.sqrt(np.mean((m.predict(X_test) - truth) ** 2)) for m in (chosen, other)
+    }
+    assert error[chosen] < error[other]
+
+
+def test_auto_steepness_is_soft_with_several_inputs_or_given_steepness():
+    X, y = make_function("sinc", 400, random_state=0)
+    assert BumpNetRegressor().fit(X, y).steepness_ == 0.5
+    X1, y1 = make_function("sine", 400, random_state=0)
+    assert BumpNetRegressor(steepness=3.0).fit(X1, y1).steepness_ == 3.0
+    assert BumpNetRegressor(heights="mean").fit(X1, y1).steepness_ == 0.5

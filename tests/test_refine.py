@@ -2,6 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -12,6 +13,11 @@ from sklearn_uat._refine import (
     _BumpModel,
     _KnotModel,
     _ordered_step,
+)
+from sklearn_uat._ridge_bumps import (
+    RidgeBumpLayer,
+    _RidgeBumpModel,
+    gradient_directions,
 )
 from sklearn_uat.datasets import make_function
 
@@ -45,13 +51,14 @@ def cases(sinc, multiscale):
         (ReluKnotRegressor(24, alpha=0.0), multiscale),
         (ReluKnotRegressor(12, directions=1, random_state=0), sinc),
         (BumpNetRegressor(12), multiscale),
+        (BumpNetRegressor(6, directions=1, random_state=0), sinc),
     ]
 
 
 # ----------------------------------------------------------- the objective
 
 
-@pytest.mark.parametrize("case", range(3))
+@pytest.mark.parametrize("case", range(4))
 def test_training_objective_decreases_at_every_step(case, sinc, multiscale):
     model, (X, y, _, _) = cases(sinc, multiscale)[case]
     model = quiet_fit(model.set_params(refine=15), X, y)
@@ -61,7 +68,7 @@ def test_training_objective_decreases_at_every_step(case, sinc, multiscale):
     assert model.refine_n_iter_ <= 15
 
 
-@pytest.mark.parametrize("case", range(3))
+@pytest.mark.parametrize("case", range(4))
 def test_refined_fit_is_never_worse_than_its_start(case, sinc, multiscale):
     model, (X, y, _, _) = cases(sinc, multiscale)[case]
     start = model.fit(X, y)
@@ -88,6 +95,21 @@ def test_refinement_improves_held_out_error(sinc, multiscale):
     assert rmse(refined, Xt, yt) < 0.5 * rmse(start, Xt, yt)
 
 
+def test_bumps_learn_the_direction_of_a_ridge_function(sinc):
+    X, y, Xt, yt = sinc
+    start = BumpNetRegressor(8, directions=1, random_state=0).fit(X, y)
+    refined = quiet_fit(clone(start).set_params(refine=20), X, y)
+    # Smooth units along the learned direction of sinc(x1 + x2): the
+    # additive start on the axes and a random direction cannot fit it.
+    assert rmse(refined, Xt, yt) < 1e-4 * rmse(start, Xt, yt)
+    assert rmse(refined, Xt, yt) < 1e-4
+    best = np.max(refined.directions_ @ np.array([1.0, 1.0]) / np.sqrt(2))
+    assert best > 0.9999
+    assert refined.n_parameters_ == start.n_parameters_
+    np.testing.assert_allclose(np.linalg.norm(refined.directions_, axis=1), 1.0)
+    assert np.all(np.diff(refined.edges_, axis=1) > 0)
+
+
 def test_refinement_is_deterministic(sinc):
     X, y, Xt, _ = sinc
     first = quiet_fit(
@@ -98,13 +120,17 @@ def test_refinement_is_deterministic(sinc):
     )
     np.testing.assert_array_equal(first.predict(Xt), second.predict(Xt))
     np.testing.assert_array_equal(first.directions_, second.directions_)
+    first = quiet_fit(BumpNetRegressor(6, directions=1, random_state=2, refine=8), X, y)
+    second = quiet_fit(clone(first), X, y)
+    np.testing.assert_array_equal(first.predict(Xt), second.predict(Xt))
+    np.testing.assert_array_equal(first.directions_, second.directions_)
     x = X[:, :1]
     first = quiet_fit(BumpNetRegressor(10, refine=8), x, y)
     second = quiet_fit(BumpNetRegressor(10, refine=8), x, y)
     np.testing.assert_array_equal(first.coefs_[0], second.coefs_[0])
 
 
-@pytest.mark.parametrize("case", range(3))
+@pytest.mark.parametrize("case", range(4))
 def test_refined_predict_is_the_network(case, sinc, multiscale):
     model, (X, y, Xt, _) = cases(sinc, multiscale)[case]
     model = quiet_fit(model.set_params(refine=5), X, y)
@@ -173,11 +199,9 @@ def test_refine_must_be_a_bool_or_a_positive_count(value, multiscale):
             model.fit(X, y)
 
 
-def test_bump_refinement_needs_one_input_and_least_squares_heights(sinc):
+def test_bump_refinement_needs_least_squares_heights_and_additive_rows(sinc):
     X, y, _, _ = sinc
-    with pytest.raises(ValueError, match="one input and heights='lstsq'"):
-        BumpNetRegressor(4, refine=True).fit(X, y)
-    with pytest.raises(ValueError, match="ReluKnotRegressor\\(refine=True\\)"):
+    with pytest.raises(ValueError, match="layout='additive'"):
         BumpNetRegressor(4, refine=True, layout="tower").fit(X, y)
     with pytest.raises(ValueError, match="heights='mean'"):
         BumpNetRegressor(4, heights="mean", refine=True).fit(X[:, :1], y)
@@ -217,6 +241,54 @@ def test_steepness_stays_positive_and_centres_ordered():
     moved = model.move(layer, np.r_[10.0, -10.0, 0.0, 0.0, 0.0, -1e3, 0, 0, 0, 1e3])
     assert np.all(moved.steepness > 0)
     assert np.all(np.diff(moved.centres) > 0)
+
+
+def test_ridge_bump_steps_keep_directions_units_and_order():
+    rng = np.random.default_rng(0)
+    U = rng.uniform(size=(40, 3))
+    layer = RidgeBumpLayer(
+        np.eye(3)[:2], np.tile(np.arange(5.0), (2, 1)), np.zeros((2, 5))
+    )
+    model = _RidgeBumpModel(U, [0.0, 0.0], [4.0, 4.0], 3)
+    # Per row: a turn of 1e6 radians, centres thrown past each other, and
+    # log-steepness steps of -1e3 and 1e3.
+    row = np.r_[1e6, -1e6, 10.0, -10.0, 0, 0, 5.0, -1e3, 0, 0, 0, 1e3]
+    moved = model.move(layer, np.r_[row, row])
+    np.testing.assert_allclose(np.linalg.norm(moved.directions, axis=1), 1.0)
+    assert np.all(np.isfinite(moved.steepness)) and np.all(moved.steepness > 0)
+    assert np.all(np.diff(moved.centres, axis=1) > 0)
+
+
+def test_ridge_bump_derivatives_match_finite_differences():
+    rng = np.random.default_rng(1)
+    U = rng.uniform(size=(30, 2))
+    directions = np.array([[1.0, 0.0], [0.6, 0.8]])
+    layer = RidgeBumpLayer(
+        directions,
+        np.tile(np.arange(4.0), (2, 1)) + rng.uniform(-0.2, 0.2, (2, 4)),
+        np.log(rng.uniform(0.5, 2.0, (2, 4))),
+    )
+    model = _RidgeBumpModel(U, [0.1, -0.2], [3.0, 2.5], 2)
+    coef = rng.standard_normal(2 * 5)
+    D = model.derivatives(layer, coef)
+    step = 1e-6
+    for k in range(D.shape[1]):
+        delta = np.zeros(D.shape[1])
+        delta[k] = step
+        plus = model.design(model.move(layer, delta)) @ coef
+        minus = model.design(model.move(layer, -delta)) @ coef
+        np.testing.assert_allclose((plus - minus) / (2 * step), D[:, k], atol=1e-7)
+
+
+def test_gradient_directions_put_a_ridge_direction_first():
+    rng = np.random.default_rng(2)
+    U = rng.uniform(size=(200, 3))
+    v = np.array([2.0, -1.0, 2.0]) / 3.0
+    # The gradient of sin(4 u . v): its direction is v everywhere.
+    gradients = (4 * np.cos(4 * U @ v))[:, None] * v
+    turn = gradient_directions(gradients[None], None)
+    np.testing.assert_allclose(turn[:, 0], v, atol=1e-12)
+    np.testing.assert_allclose(turn.T @ turn, np.eye(3), atol=1e-12)
 
 
 def test_refined_network_stays_well_formed(sinc, multiscale):
