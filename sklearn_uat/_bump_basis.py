@@ -242,18 +242,19 @@ def _expansion_degree(steepness):
 
 
 def _expansion_pays(n_rows, n_bumps, steepness, width):
-    """Whether the expansion clearly costs less than the design.
+    """Whether the expansion costs less than the design for these rows.
 
-    The design costs about ``width^2`` operations a row; the expansion
-    about ``4.5 R width^2`` a cell (``R`` Chebyshev terms, the constant
-    measured on one thread) and ``6 R`` a row. Below that many rows a cell
-    the design is kept, whose fixed costs vary with the number of cells
-    the rows occupy; steep bumps, whose windows are short, keep it too.
+    Estimated times, in units of 1e-10 s measured on one thread: the design
+    spends about ``width (width + 10)`` a row and ``3e5 + 30 width^2`` per
+    window it assembles (one per first piece its rows meet); the expansion
+    ``4 width^2 R`` a cell (``R`` Chebyshev terms) and ``70 R`` a row.
+    Steep bumps have short windows and many terms: they keep the design.
     """
     degree = _expansion_degree(steepness)
-    if 3 * degree > width:
-        return False
-    return n_rows > 4.5 * degree * n_bumps
+    windows = min(n_rows, n_bumps + 3 - width)
+    design = n_rows * width * (width + 10.0) + windows * (3e5 + 30.0 * width**2)
+    series = 4.0 * n_bumps * width**2 * degree + 70.0 * n_rows * degree
+    return series < design
 
 
 @dataclass
