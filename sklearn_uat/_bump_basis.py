@@ -2,9 +2,10 @@
 
 Everything here works in units of one bump width along each direction: the
 pieces (bumps and open ends) and their windows, the banded and dense normal
-equations that the least-squares engine (:mod:`sklearn_uat._lstsq`) solves,
-:class:`_BumpLayer`, the first hidden layer that fit and the streamed fits
-share, and the fast banded forward pass.
+equations that the least-squares engine (:mod:`sklearn_uat._lstsq`) solves
+(for one input on many rows from Chebyshev series of the pieces on each
+cell between bump edges), :class:`_BumpLayer`, the first hidden layer that
+fit and the streamed fits share, and the fast banded forward pass.
 """
 
 from dataclasses import dataclass
