@@ -235,8 +235,12 @@ class BumpNetRegressor(
         Centres never cross, steepness stays positive and directions stay
         unit vectors; only steps that lower the training objective are
         taken, so the result is never worse on the training data than the
-        constructive start. Deterministic, no torch needed. ``predict`` of
-        a refined network is its forward pass.
+        constructive start. With one input and ``alpha="reml"`` (noisy
+        data), the refined units are kept only if they lower the GCV score
+        ``n RSS / (n - edf)^2`` with each centre and steepness counted as a
+        quarter of a degree of freedom; otherwise the constructive network
+        is returned. Deterministic, no torch needed. ``predict`` of a
+        refined network is its forward pass.
     refine_tol : float, default=1e-6
         Refinement stops when five steps lower the training objective by less
         than this fraction; a :class:`~sklearn.exceptions.ConvergenceWarning`

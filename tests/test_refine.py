@@ -328,3 +328,23 @@ def test_trained_mlp_starts_from_a_refined_network(sinc):
     ).fit(X, y)
     assert mlp.coefs_[0].shape[1] >= refined.coefs_[0].shape[1]
     np.testing.assert_allclose(mlp.predict(Xt), refined.predict(Xt), atol=1e-4)
+
+
+def test_refined_knots_that_fit_noise_are_not_kept():
+    # One input of pure noise around a line: moving knots can only fit the
+    # noise, so with alpha="reml" the constructive network is returned.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, size=(300, 1))
+    y = 2.0 * X[:, 0] + rng.normal(size=300)
+    start = ReluKnotRegressor(n_knots=20).fit(X, y)
+    refined = ReluKnotRegressor(n_knots=20, refine=20).fit(X, y)
+    assert refined.refine_objective_.size == 1
+    np.testing.assert_array_equal(refined.predict(X), start.predict(X))
+    # Without noise the same refinement is kept: it lowers the GCV score.
+    y_smooth = np.sin(8 * X[:, 0])
+    with warnings.catch_warnings():
+        # 20 iterations do not converge here; the test is about keeping.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        kept = ReluKnotRegressor(n_knots=20, refine=20).fit(X, y_smooth)
+    assert kept.refine_objective_.size > 1
+    assert kept.refine_objective_[-1] < kept.refine_objective_[0]
