@@ -237,8 +237,8 @@ class BumpNetRegressor(
         taken, so the result is never worse on the training data than the
         constructive start. With one input and ``alpha="reml"`` (noisy
         data), the refined units are kept only if they lower the GCV score
-        ``n RSS / (n - edf)^2`` with each centre and steepness counted as a
-        quarter of a degree of freedom; otherwise the constructive network
+        ``n RSS / (n - edf)^2`` with each centre and steepness counted as
+        one degree of freedom; otherwise the constructive network
         is returned. Deterministic, no torch needed. ``predict`` of a
         refined network is its forward pass.
     refine_tol : float, default=1e-6

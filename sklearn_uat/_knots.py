@@ -228,7 +228,7 @@ class ReluKnotRegressor(
         scan or a step) rather than from the constructive knots alone.
         With one input and ``alpha="reml"`` (noisy data), the refined knots
         are kept only if they lower the GCV score ``n RSS / (n - edf)^2``
-        with each knot counted as a quarter of a degree of freedom;
+        with each knot counted as one degree of freedom;
         otherwise the constructive network is returned (knots moved to fit
         noise overfit it).
 
