@@ -64,9 +64,11 @@ _P_LOW = 0.1
 # bounds), and per input for several.
 _AUTO_BUMPS_ONE_INPUT = (32, 512)
 # steepness="auto": the soft layout, and for one input with least-squares
-# heights a sharp one with up to this many bumps; GCV picks one.
-_SOFT, _SHARP = 0.5, 2.0
+# heights a sharp one with up to this many bumps and, with n_bumps="auto",
+# smoother ones of fewer, softer bumps; GCV picks one.
+_SOFT, _SHARP, _SMOOTH = 0.5, 2.0, 0.25
 _AUTO_BUMPS_SHARP = 2048
+_AUTO_BUMPS_SMOOTH = (16, 32, 64, 128)
 _AUTO_BUMPS_PER_INPUT = 32
 _AUTO_UNKNOWNS = 512
 
@@ -112,10 +114,11 @@ class BumpNetRegressor(
     ----------
     n_bumps : int or "auto", default="auto"
         Bumps per input axis over the training range. ``"auto"``: one per
-        two samples for one input, 32 to 512; for several, up to 32 per
-        input and about 512 levels in all, at most one per sample. The
-        penalty chosen by REML controls them, so more bumps do not make the
-        default fit rougher.
+        two samples for one input, 32 to 512 (and other candidate layouts
+        with ``steepness="auto"``); for several, up to 32 per input and
+        about 512 levels in all, at most one per sample. The penalty chosen
+        by REML controls them, so more bumps do not make the default fit
+        rougher.
     steepness : float or "auto", default="auto"
         Input weight of the sigmoids per bump width, so the model does not
         depend on the units of ``X``: Nielsen's ``w = 500`` with bumps 0.2
@@ -126,13 +129,15 @@ class BumpNetRegressor(
         almost exactly, which suits smooth functions, at the cost of a
         wider band in the normal equations and in ``predict`` (at least
         ``80 / steepness`` units per sample). ``"auto"``: for one input with
-        least-squares heights, two layouts are fitted and generalised
+        least-squares heights and a penalty chosen from the data (``alpha``
+        a string), several layouts are fitted and generalised
         cross-validation (GCV, computed from the normal equations) keeps
-        one: soft bumps (0.5, ``n_bumps``) and sharper ones (2.0, with up to
-        2048 bumps when ``n_bumps="auto"``), which follow functions whose
-        smoothness varies, such as ``doppler``; otherwise 0.5. The one kept
-        is ``steepness_``. Values up to 1e6 are safe: nothing overflows or
-        warns.
+        one: soft bumps (0.5, ``n_bumps``), sharper ones (2.0), which follow
+        functions whose smoothness varies such as ``doppler``, and, with
+        ``n_bumps="auto"``, up to 2048 sharp bumps and 16 to 128
+        smooth ones (0.25), which suit smooth functions under noise;
+        otherwise 0.5. The layout kept is ``n_bumps_`` and ``steepness_``.
+        Values up to 1e6 are safe: nothing overflows or warns.
     heights : {"lstsq", "mean"}, default="lstsq"
         ``"mean"``: each bump's height is the (weighted) mean target of the
         samples inside it, Nielsen's construction. ``"lstsq"``: the heights
@@ -235,10 +240,10 @@ class BumpNetRegressor(
         Centres never cross, steepness stays positive and directions stay
         unit vectors; only steps that lower the training objective are
         taken, so the result is never worse on the training data than the
-        constructive start. With one input and ``alpha="reml"`` (noisy
-        data), the refined units are kept only if they lower the GCV score
-        ``n RSS / (n - edf)^2`` with each centre and steepness counted as
-        one degree of freedom; otherwise the constructive network
+        constructive start. With ``alpha="reml"`` (noisy data), the
+        refined units are kept only if they lower the GCV score
+        ``n RSS / (n - edf)^2`` with each centre, steepness and direction
+        component counted as one degree of freedom; otherwise the constructive network
         is returned. Deterministic, no torch needed. ``predict`` of a
         refined network is its forward pass.
     refine_tol : float, default=1e-6
@@ -896,20 +901,24 @@ class BumpNetRegressor(
     def _layouts(self, n_directions, n_samples):
         """The ``(n_bumps, steepness)`` of the first layer, or its candidates.
 
-        ``steepness="auto"`` gives two candidates for one input with
-        least-squares heights (GCV picks one at the solve), else the soft
-        layout.
+        ``steepness="auto"`` gives candidates for one input with
+        least-squares heights and a penalty chosen from the data (GCV picks
+        one at the solve), else the soft layout: ``n_bumps`` soft and sharp
+        bumps, and with ``n_bumps="auto"`` up to 2048 sharp ones and 16, 32, 64
+        and 128 smooth ones (fewer than the soft ones).
         """
         n = self._resolve_n_bumps(n_directions, n_samples)
         if self.steepness != "auto":
             return [(n, float(self.steepness))]
-        if n_directions > 1 or self.heights != "lstsq":
+        chosen = isinstance(self.alpha, str)
+        if n_directions > 1 or self.heights != "lstsq" or not chosen:
             return [(n, _SOFT)]
-        sharp = n
-        if self.n_bumps == "auto":
-            low = _AUTO_BUMPS_ONE_INPUT[0]
-            sharp = int(np.clip(int(n_samples) // 2, low, _AUTO_BUMPS_SHARP))
-        return [(n, _SOFT), (sharp, _SHARP)]
+        if self.n_bumps != "auto":
+            return [(n, _SOFT), (n, _SHARP)]
+        low = _AUTO_BUMPS_ONE_INPUT[0]
+        sharp = int(np.clip(int(n_samples) // 2, low, _AUTO_BUMPS_SHARP))
+        smooth = [(k, _SMOOTH) for k in _AUTO_BUMPS_SMOOTH if k < n]
+        return [(n, _SOFT), (sharp, _SHARP), *smooth]
 
     def _resolve_n_bumps(self, n_features, n_samples):
         if self.n_bumps != "auto":

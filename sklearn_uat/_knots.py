@@ -226,11 +226,11 @@ class ReluKnotRegressor(
         searched globally (a segmentation by dynamic programming, scans
         that move knots between basins, then the steps; an iteration is a
         scan or a step) rather than from the constructive knots alone.
-        With one input and ``alpha="reml"`` (noisy data), the refined knots
-        are kept only if they lower the GCV score ``n RSS / (n - edf)^2``
-        with each knot counted as one degree of freedom;
-        otherwise the constructive network is returned (knots moved to fit
-        noise overfit it).
+        With ``alpha="reml"`` (noisy data), the refined knots and
+        directions are kept only if they lower the GCV score
+        ``n RSS / (n - edf)^2`` with each knot and direction component
+        counted as one degree of freedom; otherwise the constructive
+        network is returned (hidden parameters fitted to noise overfit).
 
     refine_tol : float, default=1e-6
         Refinement stops when five steps lower the training objective by less

@@ -38,15 +38,17 @@ import numpy as np
 from scipy.special import expit
 
 from ._directions import redundancy
-from ._lstsq import PenaltyBlock, second_difference_penalty
+from ._lstsq import PenaltyBlock, _residual_sum, second_difference_penalty
 from ._refine import (
     _MAX_LOG_STEP,
     _MAX_TURN,
     _MIN_GAP,
+    _lowers_gcv,
     _ordered_step,
     _Solved,
     _tangent_basis,
     _warn_budget,
+    _weighted_rss,
     levenberg_marquardt,
     refine_budget,
 )
@@ -236,6 +238,18 @@ def refine_ridge_bump_fit(U, G, w, layer, fit, refine, tol, reselect, rotated=No
         result.objective = np.r_[starts[0][0], result.objective]
     _warn_budget(result, max_iter, tol, "bumps and directions", stacklevel=6)
     if result.objective.size == 1:
+        return layer, centres, np.exp(log_steepness), None, None, fit, result
+    n_free = 2 * centres.size + d * (U.shape[1] - 1)
+    n = U.shape[0] if w is None else float(np.sum(w))
+    if reselect and not _lowers_gcv(
+        float(np.sum(_residual_sum(fit.statistics, fit.coef))),
+        fit.edf,
+        _weighted_rss(result.residual, w),
+        result.edf,
+        n,
+        n_free,
+    ):
+        result.objective = result.objective[:1]
         return layer, centres, np.exp(log_steepness), None, None, fit, result
     theta = result.theta
     levels = result.coef.reshape(d, n_steps + 1, -1)
