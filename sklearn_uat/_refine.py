@@ -733,17 +733,13 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
     if len(layer.knots) > 1:
         n_free += directions.shape[0] * (directions.shape[1] - 1)
     n = U.shape[0] if problem.w is None else float(np.sum(problem.w))
-    if (
-        len(layer.knots) == 1
-        and isinstance(problem.alpha, str)
-        and not _lowers_gcv(
-            _weighted_rss(fit.residual, problem.w),
-            fit.edf,
-            _weighted_rss(result.residual, problem.w),
-            result.edf,
-            n,
-            n_free,
-        )
+    if isinstance(problem.alpha, str) and not _lowers_gcv(
+        _weighted_rss(fit.residual, problem.w),
+        fit.edf,
+        _weighted_rss(result.residual, problem.w),
+        result.edf,
+        n,
+        n_free,
     ):
         result.objective = result.objective[:1]
         return fit, directions, result
