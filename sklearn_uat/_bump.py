@@ -539,25 +539,18 @@ class BumpNetRegressor(
         cells, fit, refined, centres, candidates = None, None, None, None, None
         if len(layers) > 1:
             candidates = [
-                _fit_axis(
-                    c.project(X)[:, 0],
-                    G,
-                    sample_weight,
-                    c.n_bumps,
-                    c.steepness,
-                    "lstsq",
-                    self.alpha,
+                self._fit_additive(
+                    c.project(X), G, sample_weight, c.n_bumps, c.steepness
                 )
                 for c in layers
             ]
-            best = int(np.argmin([gcv_score(fit) for _, fit in candidates]))
+            best = int(np.argmin([gcv_score(fit) for *_, fit in candidates]))
             layer = layers[best]
         n, s = layer.n_bumps, layer.steepness
         T = layer.project(X)
         if d == 1 or self.layout == "additive":
             if candidates is not None:
-                levels, fit = candidates[best]
-                levels, bias = levels[None], levels[0]
+                levels, bias, fit = candidates[best]
             else:
                 levels, bias, fit = self._fit_additive(T, G, sample_weight, n, s)
             if self.refine is not False and d > 1:
@@ -625,16 +618,13 @@ class BumpNetRegressor(
         if fit is not None and cells is None and back is None and refined is None:
             # What partial_fit continues from: these bumps (or all the
             # candidate layouts) and fit's sums.
-            kept, equations = layer, fit.statistics
+            kept, equations, first = layer, fit.statistics, n + 2
             if candidates is not None:
                 kept = _Layouts(layers)
-                equations = _stacked([fit.statistics for _, fit in candidates])
+                equations = _stacked([fit.statistics for *_, fit in candidates])
+                first = kept.first_blocks()
             statistics = TargetStatistics.from_standardised(
-                equations,
-                g_mean,
-                g_std,
-                np.max(np.abs(Y), axis=0),
-                kept.n_bumps + 2,
+                equations, g_mean, g_std, np.max(np.abs(Y), axis=0), first
             )
             self._keep_stream(kept, statistics, single_output)
         return self
@@ -827,12 +817,24 @@ class BumpNetRegressor(
         d, n_features = layer.directions.shape
         if isinstance(layer, _Layouts):
             fits = []
-            for c, part in zip(layer.layers, _unstacked(stats, layer.layers)):
-                band, _ = _levels_penalty(c.n_bumps)
-                fits.append(_select(part, [PenaltyBlock(0, band)], self.alpha))
-            best = int(np.argmin([gcv_score(fit) for fit in fits]))
-            layer, fit = layer.layers[best], fits[best]
-            levels, bias = fit.coef[None], fit.coef[0]
+            parts = zip(
+                layer.layers,
+                _unstacked(stats, layer.layers),
+                layer.split(statistics.mass),
+            )
+            for c, part, mass in parts:
+                if d == 1:
+                    band, _ = _levels_penalty(c.n_bumps)
+                    fit = _select(part, [PenaltyBlock(0, band)], self.alpha)
+                    fits.append((fit.coef[None], fit.coef[0], fit))
+                else:
+                    levels, centre, fit = _additive_levels(
+                        part, mass, d, c.n_bumps, self.alpha, n_features
+                    )
+                    fits.append((levels, centre + levels[:, 0].sum(axis=0), fit))
+            best = int(np.argmin([gcv_score(fit) for *_, fit in fits]))
+            layer = layer.layers[best]
+            levels, bias, fit = fits[best]
         elif d == 1:
             band, _ = _levels_penalty(layer.n_bumps)
             fit = _select(stats, [PenaltyBlock(0, band)], self.alpha)
@@ -911,8 +913,14 @@ class BumpNetRegressor(
         if self.steepness != "auto":
             return [(n, float(self.steepness))]
         chosen = isinstance(self.alpha, str)
-        if n_directions > 1 or self.heights != "lstsq" or not chosen:
+        if self.heights != "lstsq" or not chosen:
             return [(n, _SOFT)]
+        if n_directions > 1:
+            # Rows of bumps along several directions: fewer, smoother ones.
+            if self.layout != "additive" or self.n_bumps != "auto":
+                return [(n, _SOFT)]
+            few = _AUTO_BUMPS_SMOOTH[0]
+            return [(n, _SOFT)] + ([(few, _SOFT), (few, _SMOOTH)] if few < n else [])
         if self.n_bumps != "auto":
             return [(n, _SOFT), (n, _SHARP)]
         low = _AUTO_BUMPS_ONE_INPUT[0]

@@ -11,6 +11,7 @@ fit and the streamed fits share, and the fast banded forward pass.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import block_diag
 from scipy.special import expit
 
 from ._directions import redundancy
@@ -620,9 +621,36 @@ class _Layouts:
     directions = property(lambda self: self.layers[0].directions)
     n_bumps = property(lambda self: self.layers[0].n_bumps)
 
+    def sizes(self):
+        """Columns of each layer's normal equations."""
+        d = self.directions.shape[0]
+        return [d * (layer.n_bumps + 2) for layer in self.layers]
+
+    def split(self, columns):
+        """``columns`` of the stacked equations, cut into each layer's."""
+        return np.split(columns, np.cumsum(self.sizes())[:-1])
+
+    def first_blocks(self):
+        """``(start, stop, first)`` of each layer: its columns, and how many
+        of them (one direction's pieces) sum to one at every row."""
+        starts = np.cumsum([0, *self.sizes()])
+        return [
+            (a, b, layer.n_bumps + 2)
+            for a, b, layer in zip(starts[:-1], starts[1:], self.layers)
+        ]
+
 
 def _stacked(equations):
-    """Banded normal equations of several layers as one block-diagonal system."""
+    """Normal equations of several layers as one block-diagonal system."""
+    if not equations[0].banded:
+        first = equations[0]
+        return NormalEquations(
+            block_diag(*[e.gram for e in equations]),
+            np.concatenate([e.rhs for e in equations]),
+            first.yty,
+            first.weight_sum,
+            False,
+        )
     width = max(e.gram.shape[0] for e in equations)
     gram = np.concatenate(
         [np.pad(e.gram, ((width - e.gram.shape[0], 0), (0, 0))) for e in equations],
@@ -636,10 +664,23 @@ def _stacked(equations):
 def _unstacked(equations, layers):
     """The normal equations of each layer, from :func:`_stacked` ones."""
     parts, start = [], 0
+    d = layers[0].directions.shape[0]
     for layer in layers:
-        size = layer.n_bumps + 2
-        width = min(2 * _band_half_width(layer.steepness) + 2, size)
+        size = d * (layer.n_bumps + 2)
         stop = start + size
+        if not equations.banded:
+            parts.append(
+                NormalEquations(
+                    equations.gram[start:stop, start:stop].copy(),
+                    equations.rhs[start:stop],
+                    equations.yty,
+                    equations.weight_sum,
+                    False,
+                )
+            )
+            start = stop
+            continue
+        width = min(2 * _band_half_width(layer.steepness) + 2, size)
         parts.append(
             NormalEquations(
                 equations.gram[-width:, start:stop].copy(),

@@ -129,13 +129,23 @@ class TargetStatistics:
         ``first_block`` basis functions sum to one at every row (a partition
         of unity: hats or bumps along one direction), so ``Phi.T w`` and the
         weighted sum of the targets follow from the Gram matrix and the
-        right-hand side.
+        right-hand side. For several layers side by side (a block-diagonal
+        Gram matrix), ``first_block`` lists each one's ``(start, stop,
+        first)``.
         """
         gram = equations.gram
+        layers = None if np.ndim(first_block) == 0 else first_block
+        if layers is not None:
+            first_block = layers[0][2]
         if equations.banded:
             mass = _banded_row_sums(gram)
-        else:
+        elif layers is None:
             mass = gram[:, :first_block].sum(axis=1)
+        else:
+            # Several layers side by side: each has its own first block.
+            mass = np.concatenate(
+                [gram[a:b, a : a + k].sum(axis=1) for a, b, k in layers]
+            )
         total = equations.weight_sum
         continued = NormalEquations(
             gram.copy(),

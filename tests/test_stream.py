@@ -43,6 +43,13 @@ ESTIMATORS = [
         3,
         id="bump-additive",
     ),
+    # n_bumps="auto" with steepness="auto": three candidate layouts summed
+    # side by side, GCV keeps one from the summed statistics.
+    pytest.param(
+        BumpNetRegressor(margin=0.1, directions="axes"),
+        3,
+        id="bump-additive-layouts",
+    ),
 ]
 
 
@@ -65,6 +72,9 @@ def test_chunked_fit_equals_one_shot_fit(estimator, n_features, multi_output):
     )
     # REML on the summed statistics chooses the penalty of the one-shot fit.
     np.testing.assert_allclose(chunked.alpha_, one_shot.alpha_, rtol=1e-8)
+    if hasattr(one_shot, "steepness_"):
+        assert chunked.steepness_ == one_shot.steepness_
+        assert chunked.n_bumps_ == one_shot.n_bumps_
     np.testing.assert_allclose(chunked.edf_, one_shot.edf_, rtol=1e-8)
 
 
