@@ -128,15 +128,17 @@ class BumpNetRegressor(
         least-squares heights their sums reproduce low-degree polynomials
         almost exactly, which suits smooth functions, at the cost of a
         wider band in the normal equations and in ``predict`` (at least
-        ``80 / steepness`` units per sample). ``"auto"``: for one input with
-        least-squares heights and a penalty chosen from the data (``alpha``
-        a string), several layouts are fitted and generalised
-        cross-validation (GCV, computed from the normal equations) keeps
-        one: soft bumps (0.5, ``n_bumps``), sharper ones (2.0), which follow
-        functions whose smoothness varies such as ``doppler``, and, with
-        ``n_bumps="auto"``, up to 2048 sharp bumps and 16 to 128
-        smooth ones (0.25), which suit smooth functions under noise;
-        otherwise 0.5. The layout kept is ``n_bumps_`` and ``steepness_``.
+        ``80 / steepness`` units per sample). ``"auto"``: with least-squares
+        heights and a penalty chosen from the data (``alpha`` a string),
+        several layouts are fitted and generalised cross-validation (GCV,
+        computed from the normal equations) keeps one. For one input: soft
+        bumps (0.5, ``n_bumps``), sharper ones (2.0), which follow functions
+        whose smoothness varies such as ``doppler``, and, with
+        ``n_bumps="auto"``, up to 2048 sharp bumps and 16 to 128 smooth ones
+        (0.25), which suit smooth functions under noise. For several inputs
+        (additive rows, ``n_bumps="auto"``): the default rows, and 16 soft or
+        smooth bumps per direction. Otherwise 0.5. The layout kept is
+        ``n_bumps_`` and ``steepness_``.
         Values up to 1e6 are safe: nothing overflows or warns.
     heights : {"lstsq", "mean"}, default="lstsq"
         ``"mean"``: each bump's height is the (weighted) mean target of the
@@ -903,11 +905,12 @@ class BumpNetRegressor(
     def _layouts(self, n_directions, n_samples):
         """The ``(n_bumps, steepness)`` of the first layer, or its candidates.
 
-        ``steepness="auto"`` gives candidates for one input with
-        least-squares heights and a penalty chosen from the data (GCV picks
-        one at the solve), else the soft layout: ``n_bumps`` soft and sharp
-        bumps, and with ``n_bumps="auto"`` up to 2048 sharp ones and 16, 32, 64
-        and 128 smooth ones (fewer than the soft ones).
+        ``steepness="auto"`` gives candidates with least-squares heights and
+        a penalty chosen from the data (GCV picks one at the solve), else
+        the soft layout. One input: ``n_bumps`` soft and sharp bumps, and
+        with ``n_bumps="auto"`` up to 2048 sharp ones and 16, 32, 64 and 128
+        smooth ones (fewer than the soft ones). Several (additive rows,
+        ``n_bumps="auto"``): also 16 soft and 16 smooth bumps per direction.
         """
         n = self._resolve_n_bumps(n_directions, n_samples)
         if self.steepness != "auto":
