@@ -247,14 +247,15 @@ def _expansion_pays(n_rows, n_bumps, steepness, width):
     """Whether the expansion costs less than the design for these rows.
 
     Estimated times, in units of 1e-10 s measured on one thread: the design
-    spends about ``width (width + 10)`` a row and ``3e5 + 30 width^2`` per
-    window it assembles (one per first piece its rows meet); the expansion
+    spends about ``width (width + 40)`` a row (its products and the
+    exponentials of the pieces) and ``3e5 + 30 width^2`` per window it
+    assembles (one per first piece its rows meet); the expansion
     ``4 width^2 R`` a cell (``R`` Chebyshev terms) and ``70 R`` a row.
     Steep bumps have short windows and many terms: they keep the design.
     """
     degree = _expansion_degree(steepness)
     windows = min(n_rows, n_bumps + 3 - width)
-    design = n_rows * width * (width + 10.0) + windows * (3e5 + 30.0 * width**2)
+    design = n_rows * width * (width + 40.0) + windows * (3e5 + 30.0 * width**2)
     series = 4.0 * n_bumps * width**2 * degree + 70.0 * n_rows * degree
     return series < design
 
