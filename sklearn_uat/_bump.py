@@ -782,23 +782,19 @@ class BumpNetRegressor(
         n_features = domain[0].size
         directions = self._directions(n_features, n_effective)
         layouts = self._layouts(directions.shape[0], n_effective)
-        if len(layouts) > 1:
-            return _Layouts(
-                [
-                    self._layer(None, domain, directions, n, s, source)
-                    for n, s in layouts
-                ]
-            )
-        layer = self._layer(None, domain, directions, *layouts[0])
+        layers = [self._layer(None, domain, directions, n, s) for n, s in layouts]
+        ranges = None
         if data_ranges is not None and directions.shape[0] > n_features:
-            p_lo, p_hi = data_ranges(directions, layer.offset, layer.scale)
+            # One pass over the data for the projections' range, shared by
+            # every candidate layout (they differ only in their bumps).
+            p_lo, p_hi = data_ranges(directions, layers[0].offset, layers[0].scale)
             span = np.where(p_hi > p_lo, p_hi - p_lo, 1.0)
-            layer = replace(
-                layer,
-                p_offset=p_lo - self.margin * span,
-                p_scale=span * (1.0 + 2.0 * self.margin),
-            )
-        return replace(layer, source=source)
+            ranges = {
+                "p_offset": p_lo - self.margin * span,
+                "p_scale": span * (1.0 + 2.0 * self.margin),
+            }
+        layers = [replace(layer, source=source, **(ranges or {})) for layer in layers]
+        return layers[0] if len(layers) == 1 else _Layouts(layers)
 
     def _stream_equations(self, layer, X, targets, w):
         if isinstance(layer, _Layouts):

@@ -103,6 +103,9 @@ def _dask_data(n_samples=6000, n_features=1):
         (ReluKnotRegressor(n_knots=6, directions=2, random_state=0), 2),
         (BumpNetRegressor(n_bumps=30), 1),
         (BumpNetRegressor(n_bumps=8, directions="axes"), 2),
+        # Candidate layouts along a random direction, whose range the data
+        # give in a first pass.
+        (BumpNetRegressor(directions=1, random_state=0), 2),
     ],
 )
 def test_dask_fit_on_a_local_cluster_equals_the_in_memory_fit(
@@ -124,6 +127,9 @@ def test_dask_fit_on_a_local_cluster_equals_the_in_memory_fit(
         on_cluster.predict(X), in_memory.predict(X), rtol=1e-10, atol=1e-10
     )
     np.testing.assert_allclose(on_cluster.alpha_, in_memory.alpha_, rtol=1e-8)
+    if hasattr(in_memory, "edges_"):
+        # The same bumps: ranges of the projections taken from the data.
+        np.testing.assert_allclose(on_cluster.edges_, in_memory.edges_, rtol=1e-14)
 
 
 def test_dask_dataframe_fit_equals_the_in_memory_fit(client):
