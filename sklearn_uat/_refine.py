@@ -701,6 +701,18 @@ def _weighted_rss(residual, w):
     return float(np.sum(residual**2 * (1.0 if w is None else w[:, None])))
 
 
+def _keeps_refined_levels(fit, result, w, n_rows, n_free):
+    """:func:`_lowers_gcv` of a refinement against the engine fit it started from."""
+    return _lowers_gcv(
+        float(np.sum(_residual_sum(fit.statistics, fit.coef))),
+        fit.edf,
+        _weighted_rss(result.residual, w),
+        result.edf,
+        n_rows if w is None else float(np.sum(w)),
+        n_free,
+    )
+
+
 def refine_knot_fit(problem, fit, U, directions, refine, tol):
     """A ReluKnotRegressor fit and its directions, refined.
 
@@ -783,14 +795,8 @@ def refine_bump_fit(T, G, w, n_bumps, steepness, fit, refine, tol, reselect):
     )
     if result.objective.size == 1:
         return centres, slopes, fit, result
-    n = T.shape[0] if w is None else float(np.sum(w))
-    if reselect and not _lowers_gcv(
-        float(np.sum(_residual_sum(fit.statistics, fit.coef))),
-        fit.edf,
-        _weighted_rss(result.residual, w),
-        result.edf,
-        n,
-        2 * centres.size,
+    if reselect and not _keeps_refined_levels(
+        fit, result, w, T.shape[0], 2 * centres.size
     ):
         result.objective = result.objective[:1]
         return centres, slopes, fit, result

@@ -38,17 +38,16 @@ import numpy as np
 from scipy.special import expit
 
 from ._directions import redundancy
-from ._lstsq import PenaltyBlock, _residual_sum, second_difference_penalty
+from ._lstsq import PenaltyBlock, second_difference_penalty
 from ._refine import (
     _MAX_LOG_STEP,
     _MAX_TURN,
     _MIN_GAP,
-    _lowers_gcv,
+    _keeps_refined_levels,
     _ordered_step,
     _Solved,
     _tangent_basis,
     _warn_budget,
-    _weighted_rss,
     levenberg_marquardt,
     refine_budget,
 )
@@ -240,15 +239,7 @@ def refine_ridge_bump_fit(U, G, w, layer, fit, refine, tol, reselect, rotated=No
     if result.objective.size == 1:
         return layer, centres, np.exp(log_steepness), None, None, fit, result
     n_free = 2 * centres.size + d * (U.shape[1] - 1)
-    n = U.shape[0] if w is None else float(np.sum(w))
-    if reselect and not _lowers_gcv(
-        float(np.sum(_residual_sum(fit.statistics, fit.coef))),
-        fit.edf,
-        _weighted_rss(result.residual, w),
-        result.edf,
-        n,
-        n_free,
-    ):
+    if reselect and not _keeps_refined_levels(fit, result, w, U.shape[0], n_free):
         result.objective = result.objective[:1]
         return layer, centres, np.exp(log_steepness), None, None, fit, result
     theta = result.theta
