@@ -69,6 +69,9 @@ _AUTO_BUMPS_ONE_INPUT = (32, 512)
 _SOFT, _SHARP, _SMOOTH = 0.5, 2.0, 0.25
 _AUTO_BUMPS_SHARP = 2048
 _AUTO_BUMPS_SMOOTH = (16, 32, 64, 128)
+# ... and with a given n_bumps, the smooth layouts of the same width in the
+# input, up to this many pieces (a dense band beyond).
+_SMOOTH_MAX_WIDTH = 258
 _AUTO_BUMPS_PER_INPUT = 32
 _AUTO_UNKNOWNS = 512
 
@@ -135,7 +138,10 @@ class BumpNetRegressor(
         bumps (0.5, ``n_bumps``), sharper ones (2.0), which follow functions
         whose smoothness varies such as ``doppler``, and, with
         ``n_bumps="auto"``, up to 2048 sharp bumps and 16 to 128 smooth ones
-        (0.25), which suit smooth functions under noise. For several inputs
+        (0.25), which suit smooth functions under noise; with up to 256
+        given ``n_bumps``, pieces as wide as those smooth ones (steepness
+        ``0.25 k / n_bumps`` for ``k`` of 16 to 128), so that more bumps do
+        not make the default rougher. For several inputs
         (additive rows, ``n_bumps="auto"``): the default rows, and 16 soft or
         smooth bumps per direction. Otherwise 0.5. The layout kept is
         ``n_bumps_`` and ``steepness_``.
@@ -905,7 +911,8 @@ class BumpNetRegressor(
         a penalty chosen from the data (GCV picks one at the solve), else
         the soft layout. One input: ``n_bumps`` soft and sharp bumps, and
         with ``n_bumps="auto"`` up to 2048 sharp ones and 16, 32, 64 and 128
-        smooth ones (fewer than the soft ones). Several (additive rows,
+        smooth ones (fewer than the soft ones); with a given ``n_bumps`` (up
+        to 256), pieces as wide as those smooth ones. Several (additive rows,
         ``n_bumps="auto"``): also 16 soft and 16 smooth bumps per direction.
         """
         n = self._resolve_n_bumps(n_directions, n_samples)
@@ -921,7 +928,14 @@ class BumpNetRegressor(
             few = _AUTO_BUMPS_SMOOTH[0]
             return [(n, _SOFT)] + ([(few, _SOFT), (few, _SMOOTH)] if few < n else [])
         if self.n_bumps != "auto":
-            return [(n, _SOFT), (n, _SHARP)]
+            # The smooth layouts of the default, as wide in the input: so
+            # that more bumps than the default's do not make it rougher.
+            smooth = [
+                (n, _SMOOTH * k / n)
+                for k in _AUTO_BUMPS_SMOOTH
+                if k < n and n + 2 <= _SMOOTH_MAX_WIDTH
+            ]
+            return [(n, _SOFT), (n, _SHARP), *smooth]
         low = _AUTO_BUMPS_ONE_INPUT[0]
         sharp = int(np.clip(int(n_samples) // 2, low, _AUTO_BUMPS_SHARP))
         smooth = [(k, _SMOOTH) for k in _AUTO_BUMPS_SMOOTH if k < n]

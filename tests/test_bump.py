@@ -638,3 +638,22 @@ def test_auto_steepness_is_soft_with_several_inputs_or_given_steepness():
     X1, y1 = make_function("sine", 400, random_state=0)
     assert BumpNetRegressor(steepness=3.0).fit(X1, y1).steepness_ == 3.0
     assert BumpNetRegressor(heights="mean").fit(X1, y1).steepness_ == 0.5
+
+
+def test_more_bumps_than_the_default_keep_its_smoothness():
+    # The default keeps few smooth bumps on a smooth noisy target; twice as
+    # many, given explicitly, are offered pieces just as wide.
+    rng = np.random.default_rng([0, 2000])
+    f = get_function("sine")
+    a, b = f.domain[0]
+    X = rng.uniform(a, b, (2000, 1))
+    y = f(X) + 0.05 * f(X).std() * rng.standard_normal(2000)
+    grid = np.linspace(a, b, 2001)[:, None]
+
+    def error(model):
+        return np.sqrt(np.mean((model.predict(grid) - f(grid)) ** 2))
+
+    default = BumpNetRegressor().fit(X, y)
+    more = BumpNetRegressor(n_bumps=2 * default.n_bumps_).fit(X, y)
+    assert default.steepness_ == 0.25
+    assert error(more) <= 1.05 * error(default)
