@@ -933,7 +933,7 @@ class BumpNetRegressor(
             smooth = [
                 (n, _SMOOTH * k / n)
                 for k in _AUTO_BUMPS_SMOOTH
-                if k < n and n + 2 <= _SMOOTH_MAX_WIDTH
+                if k <= n and n + 2 <= _SMOOTH_MAX_WIDTH
             ]
             return [(n, _SOFT), (n, _SHARP), *smooth]
         low = _AUTO_BUMPS_ONE_INPUT[0]
