@@ -177,6 +177,27 @@ def ridge_functions():
         )
 
 
+def refine_model(refine, X):
+    """ReluKnotRegressor's default, refined or not (seeded for several inputs)."""
+    kwargs = {"refine": refine}
+    if X.shape[1] > 1:
+        kwargs.update(random_state=0)
+    return ReluKnotRegressor(**kwargs)
+
+
+def report_refined(label, scores, X):
+    """Refined / default: within 2% for one input, better for several."""
+    ratio = scores[True] / scores[False]
+    several = X.shape[1] > 1
+    report(
+        f"{label} refined / default",
+        f"{ratio:.3f}x",
+        f"default RMSE {scores[False]:.4g}",
+        "< 1x" if several else "<= 1.02x",
+        ratio < 1.0 if several else ratio <= 1.02,
+    )
+
+
 def estimation():
     print("Real data, 5-fold CV RMSE: refine=True against the default")
     folds = KFold(5, shuffle=True, random_state=0)
@@ -184,24 +205,13 @@ def estimation():
         X, y = load_public(name, return_X_y=True)
         scores = {}
         for refine in [False, True]:
-            kwargs = {"refine": refine}
-            if X.shape[1] > 1:
-                kwargs.update(random_state=0)
-            model = make_pipeline(MinMaxScaler(), ReluKnotRegressor(**kwargs))
+            model = make_pipeline(MinMaxScaler(), refine_model(refine, X))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 scores[refine] = -cross_val_score(
                     model, X, y, cv=folds, scoring="neg_root_mean_squared_error"
                 ).mean()
-        ratio = scores[True] / scores[False]
-        several = X.shape[1] > 1
-        report(
-            f"{name} ({X.shape[1]} inputs), ReluKnot refined / default",
-            f"{ratio:.3f}x",
-            f"default RMSE {scores[False]:.4g}",
-            "< 1x" if several else "<= 1.02x",
-            ratio < 1.0 if several else ratio <= 1.02,
-        )
+        report_refined(f"{name} ({X.shape[1]} inputs), ReluKnot", scores, X)
 
 
 def noisy_estimation():
@@ -215,23 +225,11 @@ def noisy_estimation():
         for level in [0.01, 0.1]:
             X, y, truth = noisy_data(name, 2000, level)
             folds = list(KFold(5, shuffle=True, random_state=0).split(X))
-            scores = {}
-            for refine in [False, True]:
-                kwargs = {"refine": refine}
-                if X.shape[1] > 1:
-                    kwargs.update(random_state=0)
-                scores[refine], _ = cv_rmse(
-                    ReluKnotRegressor(**kwargs), X, y, truth, folds
-                )
-            ratio = scores[True] / scores[False]
-            several = X.shape[1] > 1
-            report(
-                f"{name} noise {level} ({X.shape[1]} inputs), refined / default",
-                f"{ratio:.3f}x",
-                f"default RMSE {scores[False]:.4g}",
-                "< 1x" if several else "<= 1.02x",
-                ratio < 1.0 if several else ratio <= 1.02,
-            )
+            scores = {
+                refine: cv_rmse(refine_model(refine, X), X, y, truth, folds)[0]
+                for refine in [False, True]
+            }
+            report_refined(f"{name} noise {level} ({X.shape[1]} inputs),", scores, X)
 
 
 def main():

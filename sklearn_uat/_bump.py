@@ -818,36 +818,18 @@ class BumpNetRegressor(
 
     def _stream_solve(self, layer, statistics, single_output):
         stats, g_mean, g_std = statistics.standardised()
-        d, n_features = layer.directions.shape
         if isinstance(layer, _Layouts):
-            fits = []
             parts = zip(
                 layer.layers,
                 _unstacked(stats, layer.layers),
                 layer.split(statistics.mass),
             )
-            for c, part, mass in parts:
-                if d == 1:
-                    band, _ = _levels_penalty(c.n_bumps)
-                    fit = _select(part, [PenaltyBlock(0, band)], self.alpha)
-                    fits.append((fit.coef[None], fit.coef[0], fit))
-                else:
-                    levels, centre, fit = _additive_levels(
-                        part, mass, d, c.n_bumps, self.alpha, n_features
-                    )
-                    fits.append((levels, centre + levels[:, 0].sum(axis=0), fit))
+            fits = [self._solve_levels(*part) for part in parts]
             best = int(np.argmin([gcv_score(fit) for *_, fit in fits]))
             layer = layer.layers[best]
             levels, bias, fit = fits[best]
-        elif d == 1:
-            band, _ = _levels_penalty(layer.n_bumps)
-            fit = _select(stats, [PenaltyBlock(0, band)], self.alpha)
-            levels, bias = fit.coef[None], fit.coef[0]
         else:
-            levels, centre, fit = _additive_levels(
-                stats, statistics.mass, d, layer.n_bumps, self.alpha, n_features
-            )
-            bias = centre + levels[:, 0].sum(axis=0)
+            levels, bias, fit = self._solve_levels(layer, stats, statistics.mass)
         coefs, intercepts, heights, outer = _additive_layers(
             layer.n_bumps, layer.steepness, levels, bias, g_mean, g_std
         )
@@ -863,6 +845,18 @@ class BumpNetRegressor(
             None,
             fit,
         )
+
+    def _solve_levels(self, layer, stats, mass):
+        """Levels, output bias and engine fit of one layer from its sums."""
+        d, n_features = layer.directions.shape
+        if d == 1:
+            band, _ = _levels_penalty(layer.n_bumps)
+            fit = _select(stats, [PenaltyBlock(0, band)], self.alpha)
+            return fit.coef[None], fit.coef[0], fit
+        levels, centre, fit = _additive_levels(
+            stats, mass, d, layer.n_bumps, self.alpha, n_features
+        )
+        return levels, centre + levels[:, 0].sum(axis=0), fit
 
     def _rotated_layer(self, X, G, w, domain, layer):
         """The first layer turned onto the principal directions of the gradient.
