@@ -97,6 +97,12 @@ _MAX_STRIDE = 16.0
 _NUMERATOR_TOL = 1e-9
 # Smallest residual variance, relative to the targets' mean square.
 _SIGMA2_FLOOR = 1e-10
+# Chosen penalties are rounded to this many steps per decade (0.23% apart).
+# The criterion fixes them only to about 1e-8 relative (the quadratic forms
+# of smooth coefficients on fine rows of knots round at that level), which
+# would let the order of summation (chunks, threads, machines) show in the
+# fit; on the grid it does not, and the criterion is flat over a step.
+_PENALTY_GRID = 1000
 
 
 # --------------------------------------------------------------------------
@@ -230,6 +236,17 @@ class PenaltyBlock:
             self._dense = _band_to_dense(self.band)
         return self._dense
 
+    def null_space(self):
+        """Orthonormal basis (size, null_dim) of the null space of ``S``.
+
+        The constant, then the line through the positions ``at`` (equally
+        spaced when ``at`` is None).
+        """
+        at = np.arange(self.size, dtype=np.float64) if self.at is None else self.at
+        at = np.asarray(at, dtype=np.float64)
+        null = np.stack([np.ones(self.size), at - at.mean()], axis=1)
+        return np.linalg.qr(null[:, : self.null_dim])[0]
+
     def rotation(self):
         """Orthonormal basis (size, size - redundant) of the term's coefficients.
 
@@ -354,53 +371,72 @@ class _Factor:
         e = self.equilibrium[:, None]
         return e * cho_solve(self.factor, e * rhs, check_finite=False)
 
-    def penalty_traces(self):
-        """``tr(A^-1 S_j)`` for every block (times the scale of the system)."""
-        if self.stats.banded:
-            Z = self._inverse_band()
-            traces = [_band_trace(Z[:, b.columns], b.band) for b in self.blocks]
-        else:
-            inverse = self.inverse()
-            traces = [
-                np.sum(inverse[b.columns, b.columns] * b.dense()) for b in self.blocks
-            ]
-        return np.array(traces) * self.scale
+    def penalty_shares(self):
+        """``lambda_j tr(A^-1 S_j)`` for every block (times the scale)."""
+        return self._shares()[1]
 
     def edf(self):
-        """Effective degrees of freedom: the trace of the influence matrix.
+        """Effective degrees of freedom: the trace of the influence matrix."""
+        return self._shares()[0]
 
-        ``tr(A^-1 G)``, or equally ``m - tr(A^-1 (A - G))``, the penalties'
-        share: whichever sums the smaller terms, so that rounding in
-        ``A^-1`` does not cancel. Where the data barely determine the fit,
-        ``A^-1`` and ``G`` are both large; where the penalties dominate,
-        ``A^-1`` and the penalties are.
+    def _shares(self):
+        """The data's and each penalty's share of ``tr(A^-1 A)``.
+
+        On the columns of block ``j`` the system is ``G`` plus that block's
+        own ``scale (lambda_j S_j + F_j + ridge I)``, so the diagonal of
+        ``A^-1 A = I`` summed over them splits the block's size into the
+        data's share (the block's part of the edf ``tr(A^-1 G)``), the
+        penalty's share ``lambda_j tr(A^-1 S_j)`` and the rest. One of the
+        first two is computed directly and the other as what is left: the
+        one whose terms are smaller in size, so that rounding in ``A^-1``
+        does not cancel. Where a large penalty dominates a block its share
+        is close to the block's rank, and the data's side says how far below
+        it is (the Fellner-Schall step divides by that difference); where
+        the data dominate, the other way round.
+
+        Returns the edf and the penalty shares (n_blocks,), cached.
         """
-        scale, G = self.scale, self.stats.gram
+        if getattr(self, "_split", None) is not None:
+            return self._split
+        scale = self.scale
+        data, diagonal = self._diagonal_products(self.stats.gram)
+        rest = self.ridge * scale * diagonal
+        outside = np.ones(self.stats.n_basis, dtype=bool)
+        edf, shares = 0.0, np.empty(len(self.blocks))
+        for j, (lam, block) in enumerate(zip(self.penalties, self.blocks)):
+            cols = block.columns
+            outside[cols] = False
+            own = data[:, cols].sum(axis=1)
+            S = block.band if self.stats.banded else block.dense()
+            penalty = lam * scale * self._diagonal_products(S, block)[0].sum(axis=1)
+            other = rest[cols].sum()
+            if np.any(block.fixed):
+                other += scale * self._diagonal_products(block.fixed, block)[0][0].sum()
+            if penalty[1] <= own[1]:
+                shares[j] = penalty[0]
+                edf += block.size - penalty[0] - other
+            else:
+                shares[j] = block.size - own[0] - other
+                edf += own[0]
+        edf += data[0, outside].sum()
+        self._split = float(edf), shares
+        return self._split
+
+    def _diagonal_products(self, S, block=None):
+        """Diagonals of ``A^-1 S`` and of ``|A^-1| |S|``, shape (2, size).
+
+        ``S`` is the Gram matrix or, on a block's columns, a matrix of that
+        block (banded like the system, or dense); the second row bounds the
+        rounding of the first. Also returns the diagonal of ``A^-1``.
+        """
+        cols = slice(None) if block is None else block.columns
         if self.stats.banded:
-            Z = self._inverse_band()
-
-            def both(cols, S):
-                Zc = Z if cols is None else Z[:, cols]
-                return np.array([_band_trace(Zc, S), _band_trace(abs(Zc), abs(S))])
-
-            removed = self.ridge * scale * np.sum(Z[0]) * np.ones(2)
-            for lam, block in zip(self.penalties, self.blocks):
-                removed += lam * scale * both(block.columns, block.band)
-        else:
-            inverse = self.inverse()
-
-            def both(cols, S):
-                product = (inverse if cols is None else inverse[cols, cols]) * S
-                return np.array([np.sum(product), np.sum(np.abs(product))])
-
-            removed = self.ridge * scale * np.trace(inverse) * np.ones(2)
-            for lam, block in zip(self.penalties, self.blocks):
-                S = lam * block.dense() + block.fixed
-                removed += scale * both(block.columns, S)
-        data = both(None, G)
-        if data[1] <= removed[1]:
-            return float(data[0])
-        return float(self.stats.n_basis - removed[0])
+            Z = self._inverse_band()[:, cols]
+            return _band_diagonal(Z, S), Z[0]
+        inverse = self.inverse()[cols, cols]
+        product = inverse * S
+        both = np.stack([product.sum(axis=1), np.abs(product).sum(axis=1)])
+        return both, np.diag(inverse)
 
     def _inverse_band(self):
         if getattr(self, "_band", None) is None:
@@ -474,6 +510,24 @@ def _band_trace(Z, ab):
     return total
 
 
+def _band_diagonal(Z, ab):
+    """Diagonal of ``A^-1 S`` and of ``|A^-1| |S|``, shape (2, m).
+
+    ``Z[d, i] = A^-1[i, i + d]`` and ``S`` symmetric in upper banded
+    storage, ``ab[q - 1 - d, i + d] = S[i, i + d]``, ``q`` at most the rows
+    of ``Z``.
+    """
+    q, m = ab.shape
+    out = np.zeros((2, m))
+    for d in range(q):
+        product = Z[d, : m - d] * ab[q - 1 - d, d:]
+        for row, values in enumerate((product, np.abs(product))):
+            out[row, : m - d] += values
+            if d:
+                out[row, d:] += values
+    return out
+
+
 @dataclass
 class PenalisedFit:
     """Result of :func:`select_penalties`."""
@@ -510,8 +564,16 @@ def _banded_matvec(ab, x):
 
 
 def _quadratic_forms(block, coef, scale):
-    """``c_t.T S c_t`` on the block's columns, per target."""
+    """``c_t.T S c_t`` on the block's columns, per target.
+
+    A banded block's coefficients first lose their null-space part, which
+    the form does not see: under a large penalty they are nearly linear,
+    and the products of their full size would round the small form away.
+    """
     c = coef[block.columns]
+    if block.band is not None and 0 < block.null_dim <= 2:
+        Q = block.null_space()
+        c = c - Q @ (Q.T @ c)
     Sc = block.dense() @ c if block.band is None else _banded_matvec(block.band, c)
     return np.einsum("ij,ij->j", c, Sc) * scale
 
@@ -600,10 +662,24 @@ def select_penalties(stats, blocks, fixed=None, criterion="reml"):
     fit = _select(stats, blocks, fixed)
     if fixed is None and criterion == "gcv":
         fit = _gcv_level(stats, blocks, fit)
+    if fixed is None:
+        fit = _on_grid(stats, blocks, fit)
     if T is not None:
         fit.coef = T @ fit.coef
     fit.statistics = original
     return fit
+
+
+def _on_grid(stats, blocks, fit):
+    """The fit with its penalties rounded to ``_PENALTY_GRID`` steps a decade."""
+    lo, hi = PENALTY_RANGE
+    log = np.round(np.log10(fit.penalties) * _PENALTY_GRID) / _PENALTY_GRID
+    penalties = np.clip(10.0**log, lo, hi)
+    if np.array_equal(penalties, fit.penalties):
+        return fit
+    rounded = _select(stats, blocks, penalties)
+    rounded.n_steps, rounded.converged = fit.n_steps, fit.converged
+    return rounded
 
 
 def gcv_score(fit):
@@ -685,7 +761,7 @@ def _select(stats, blocks, fixed):
         steps += 1
         factor = _Factor(stats, blocks, penalties)
         coef = factor.solve(stats.rhs)
-        traces = factor.penalty_traces()
+        shares = factor.penalty_shares()
         edf = factor.edf()
         dof = max(stats.weight_sum - edf, 1.0)
         # A floor relative to the targets' mean square: where the fit
@@ -698,7 +774,7 @@ def _select(stats, blocks, fixed):
             if ranks[j] == 0:
                 continue
             form = np.mean(_quadratic_forms(block, coef, factor.scale) / sigma2)
-            numerator = ranks[j] - penalties[j] * traces[j]
+            numerator = ranks[j] - shares[j]
             if not numerator > _NUMERATOR_TOL * ranks[j]:
                 # Positive in exact arithmetic: rounding has eaten it (the
                 # term is at the limit of its penalty), so the step carries

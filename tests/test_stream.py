@@ -94,6 +94,23 @@ def test_chunked_weights_equal_repeated_rows(estimator):
     )
 
 
+@pytest.mark.parametrize("estimator", [ReluKnotRegressor(), BumpNetRegressor()])
+def test_defaults_on_a_domain_agree_with_few_samples(estimator):
+    # A domain sizes the layer for plentiful data (2048 knots), so on 300
+    # rows REML smooths hard. Its penalty is fixed by the criterion only to
+    # about 1e-8, through the quadratic forms of nearly linear coefficients;
+    # rounded to the penalty grid, chunked and one-shot fits are the same.
+    X, y, _, domain = _data(300)
+    estimator = clone(estimator).set_params(domain=domain)
+    one_shot = clone(estimator).fit(X, y)
+    chunked = _streamed(clone(estimator), X, y, n_chunks=7)
+    assert one_shot.alpha_ == chunked.alpha_
+    X_test, *_ = _data(200, seed=3)
+    np.testing.assert_allclose(
+        chunked.predict(X_test), one_shot.predict(X_test), rtol=1e-10
+    )
+
+
 def test_explicit_knots_fix_the_layer_without_a_domain():
     X, y, _, _ = _data(2000)
     knots = np.linspace(-2.0, 3.0, 25)
