@@ -215,9 +215,10 @@ class BumpNetRegressor(
     domain : array-like of shape (n_features, 2), default=None
         The ``(lo, hi)`` range of each input, fixed up front: the bumps are
         laid out over it (with ``margin``) instead of over the training
-        range, and rows outside it are refused with a ValueError (never
-        clipped). It fixes the hidden layer of :meth:`partial_fit` before
-        any chunk is seen, and makes ``fit`` build the same layer. None: the
+        range, and rows outside it (by more than 1e-9 of its width, which
+        rounding may add) are refused with a ValueError (never clipped). It
+        fixes the hidden layer of :meth:`partial_fit` before any chunk is
+        seen, and makes ``fit`` build the same layer. None: the
         training range (for :meth:`partial_fit`, the range of the first
         chunk).
 

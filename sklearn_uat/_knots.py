@@ -205,8 +205,9 @@ class ReluKnotRegressor(
     domain : array-like of shape (n_features, 2), default=None
         The ``(lo, hi)`` range of each input, fixed up front: inputs are
         scaled from it instead of from the training range, and the knots of
-        each direction span the projection of that box. Rows outside it are
-        refused with a ValueError (never clipped). It fixes the hidden layer
+        each direction span the projection of that box. Rows outside it (by
+        more than 1e-9 of its width, which rounding may add) are refused
+        with a ValueError (never clipped). It fixes the hidden layer
         of :meth:`partial_fit` before any chunk is seen, and makes ``fit``
         build the same layer. None: the training range (for
         :meth:`partial_fit`, the span of an explicit knots array, else the

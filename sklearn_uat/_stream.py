@@ -235,8 +235,15 @@ def check_domain(domain, n_features):
     return bounds[:, 0].copy(), bounds[:, 1].copy()
 
 
+#: Rows may pass the domain by this fraction of its width: rounding, as in a
+#: MinMaxScaler's 1.0000000000000002, is not a row outside it.
+DOMAIN_ROUNDING = 1e-9
+
+
 def check_inside(X, lo, hi, source):
     """Refuse rows outside the fixed domain of the hidden layer."""
+    slack = DOMAIN_ROUNDING * (np.asarray(hi) - np.asarray(lo))
+    lo, hi = lo - slack, hi + slack
     if X.shape[0] == 0 or (np.all(X.min(axis=0) >= lo) and np.all(X.max(axis=0) <= hi)):
         return
     below, above = X < lo, X > hi
@@ -245,8 +252,9 @@ def check_inside(X, lo, hi, source):
         raise ValueError(
             f"X has values outside the domain of the fixed hidden layer, "
             f"which comes from {source}: feature {feature} ranges over "
-            f"[{X[:, feature].min():.6g}, {X[:, feature].max():.6g}], the domain "
-            f"over [{lo[feature]:.6g}, {hi[feature]:.6g}]. Pass domain= with "
+            f"[{X[:, feature].min():.10g}, {X[:, feature].max():.10g}], the "
+            f"domain over [{lo[feature] + slack[feature]:.10g}, "
+            f"{hi[feature] - slack[feature]:.10g}]. Pass domain= with "
             "the full range of the inputs (rows are never clipped silently)."
         )
 

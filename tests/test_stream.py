@@ -141,6 +141,20 @@ def test_a_streamed_fit_reports_no_training_error():
 
 
 @pytest.mark.parametrize("make", [ReluKnotRegressor, BumpNetRegressor])
+def test_a_domain_allows_rounding_but_not_rows_outside(make):
+    # A MinMaxScaler may return 1.0000000000000002 for the largest row.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(200, 1))
+    X[0, 0], X[1, 0] = 1.0 + 2e-16, -1e-15
+    y = np.sin(6.0 * X[:, 0])
+    model = make(domain=[(0.0, 1.0)]).fit(X, y)
+    model.partial_fit(X, y)
+    X[0, 0] = 1.0 + 1e-6
+    with pytest.raises(ValueError, match=r"ranges over \[-1e-15, 1.000001\]"):
+        model.partial_fit(X, y)
+
+
+@pytest.mark.parametrize("make", [ReluKnotRegressor, BumpNetRegressor])
 def test_bad_chunks_are_refused_with_the_fix(make):
     X, y, Y, domain = _data(600, n_features=2)
     model = make(domain=domain).partial_fit(X[:300], y[:300])
