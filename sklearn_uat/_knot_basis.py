@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._lstsq import NormalEquations
+from ._lstsq import NormalEquations, _band_to_dense
 from ._network import FeedForwardNetwork
 
 # Knots placed by curvature or error come no closer than this fraction of
@@ -217,6 +217,31 @@ def hat_normal_equations(j, s, Y, w, n_knots):
     n = Y.shape[0] if w is None else float(np.sum(w))
     return NormalEquations(
         gram, rhs, np.einsum("ij,ij->j", Y, wy), float(n), banded=True
+    )
+
+
+def coarser_hat_equations(fine, ratio):
+    """:func:`hat_normal_equations` of every ``ratio``-th knot, from finer ones.
+
+    On equally spaced knots, the hat of a coarse knot is a combination of
+    the fine hats around it, with weights ``1 - |d| / ratio`` at ``d`` fine
+    steps away: its normal equations follow from the fine ones without the
+    rows, exactly.
+    """
+    m = fine.n_basis
+    coarse = (m - 1) // ratio + 1
+    R = np.zeros((m, coarse))
+    steps = np.arange(-ratio + 1, ratio)
+    for i in range(coarse):
+        rows = i * ratio + steps
+        inside = (rows >= 0) & (rows < m)
+        R[rows[inside], i] = 1.0 - np.abs(steps[inside]) / ratio
+    gram = R.T @ _band_to_dense(fine.gram) @ R
+    band = np.zeros((2, coarse))
+    band[1] = np.diag(gram)
+    band[0, 1:] = np.diag(gram, 1)
+    return NormalEquations(
+        band, R.T @ fine.rhs, fine.yty.copy(), fine.weight_sum, banded=True
     )
 
 

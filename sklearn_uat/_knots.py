@@ -36,10 +36,12 @@ from ._knot_basis import (
     hat_normal_equations,
     hat_normal_equations_of_rows,
 )
+from ._knot_layouts import choose_layout, fine_knots, side_by_side, split
 from ._lstsq import (
     PENALTY_RANGE,
     NormalEquations,
     PenaltyBlock,
+    difference_penalty,
     second_difference_penalty,
     select_penalties,
 )
@@ -111,7 +113,11 @@ class ReluKnotRegressor(
         32 to 2048; with several directions about 512 unknowns in all, at
         most one per sample, 2 to 64 per direction. Enough units to follow
         the function and a penalty chosen by REML to control them (the
-        P-spline principle).
+        P-spline principle). With one input, equally spaced knots, no
+        ``domain`` and ``alpha`` a criterion, ``"auto"`` also tries 65, 129
+        and 257 knots (fewer than the default count) under the smoother
+        penalties of ``alpha``, and keeps the layout of the lowest GCV
+        score: ``n_knots_`` is then the count kept.
 
     knots : {"uniform", "quantile", "adaptive"} or array-like, default="uniform"
         Where the knots go along each direction.
@@ -156,6 +162,17 @@ class ReluKnotRegressor(
         knot values), relative to the mean diagonal of the normal equations;
         one penalty per direction. Its null space is the linear functions,
         so as it grows the fit tends to a line along each direction.
+
+        With one input, equally spaced knots, no ``domain`` and a criterion
+        for ``alpha``, ``fit`` also solves with penalties on the third to
+        fifth differences of the knot values (changes of curvature and
+        beyond, whose null spaces are the polynomials of degree 2 to 4 and
+        hold the line), and keeps the order of the lowest GCV score
+        (``penalty_order_``). A linear spline under the slope-change
+        penalty smooths like a cubic smoothing spline; under the higher
+        orders it follows smooth functions with noise as higher-order
+        smoothing splines do (figures in the user guide). ``partial_fit``
+        and fits on Dask collections keep the slope-change penalty.
 
         - ``"reml"``: the penalty of each direction is chosen by restricted
           maximum likelihood from the normal equations alone (no refit, no
@@ -272,6 +289,11 @@ class ReluKnotRegressor(
     alpha_ : ndarray of shape (n_directions,)
         The penalty of each direction: chosen by REML, or ``alpha``.
 
+    penalty_order_ : int
+        Order of the differences of the knot values that ``alpha_``
+        penalises: 2 (the changes of slope), or 3 to 5 where GCV preferred
+        a smoother penalty (see ``alpha``).
+
     edf_ : float
         Effective degrees of freedom of the fit, the trace of its influence
         matrix: from 2 (a line) per direction up to the number of knots.
@@ -379,14 +401,16 @@ class ReluKnotRegressor(
     (900, 38)
 
     On noisy data the penalty chosen by REML smooths: the effective degrees
-    of freedom fall far below the 250 knots.
+    of freedom fall far below the number of knots. Here GCV prefers 65
+    knots under a penalty of higher differences to the default 250 knots
+    under the slope-change penalty.
 
     >>> rng = np.random.default_rng(0)
     >>> x = rng.uniform(0, 6, size=(500, 1))
     >>> noisy = np.sin(x[:, 0]) + 0.3 * rng.normal(size=500)
     >>> smooth = ReluKnotRegressor().fit(x, noisy)
-    >>> smooth.n_knots_, bool(smooth.edf_ < 20)
-    (250, True)
+    >>> smooth.n_knots_, smooth.penalty_order_ > 2, bool(smooth.edf_ < 10)
+    (65, True, True)
     >>> np.allclose(parts.sum(axis=1) + model.intercepts_[-1][0], model.predict(X))
     True
     """
@@ -500,6 +524,8 @@ class ReluKnotRegressor(
             self.directions, n_features, n_effective, self.random_state
         )
         n_knots = self._resolve_n_knots(directions.shape[0], n_effective)
+        auto = self.n_knots == "auto"
+        default, fine = None, None
         n_start = explicit.size if explicit is not None else n_knots
         self._check_size(n_start, directions)
 
@@ -536,6 +562,10 @@ class ReluKnotRegressor(
             fit = problem.fit(knots_list)
         elif self.tol is None:
             fit = self._fit_with_count(problem, ranges, n_knots)
+            if self._offers_smooth_layouts(directions.shape[0]):
+                fine = fine_knots(*ranges[0], n_knots, auto)
+                fine_stats = None if fine is None else _hat_equations(problem, fine)
+                default, fit = fit, _smoothest(problem, fit, fine, fine_stats)
         else:
             fit = self._grow(problem, ranges, directions, n_knots)
         refined = None
@@ -566,14 +596,21 @@ class ReluKnotRegressor(
             fit.max_error,
             single_output,
             refined,
+            fit.order,
         )
         if refined is not None:
             # A refined layer is no longer the one the statistics were summed on.
             return self
-        # What partial_fit continues from: this layer and fit's statistics.
+        # What partial_fit continues from: the layer the statistics were
+        # summed on (the default knots, and the finest smoother grid when
+        # GCV chose among layouts) and those statistics.
+        base = fit if default is None else default
+        statistics = base.statistics
+        if fine is not None:
+            statistics = side_by_side(statistics, fine_stats)
         layer = _KnotLayer(
             directions,
-            fit.knots,
+            base.knots,
             offset,
             offset + scale if domain is None else domain[1],
             scale,
@@ -582,15 +619,25 @@ class ReluKnotRegressor(
             "the training range of fit (pass domain= to widen it)"
             if domain is None
             else "domain",
+            smooth=default is not None,
+            fine=fine,
         )
         statistics = TargetStatistics.from_standardised(
-            fit.statistics, y_mean, y_std, np.max(np.abs(Y), axis=0), fit.knots[0].size
+            statistics, y_mean, y_std, np.max(np.abs(Y), axis=0), base.knots[0].size
         )
         self._keep_stream(layer, statistics, single_output)
         return self
 
     def _set_model(
-        self, rows, explicit, alpha, edf, max_error, single_output, refined=None
+        self,
+        rows,
+        explicit,
+        alpha,
+        edf,
+        max_error,
+        single_output,
+        refined=None,
+        order=2,
     ):
         """Assign every fitted attribute at once, from the one fitted model."""
         network = rows.network()
@@ -614,6 +661,7 @@ class ReluKnotRegressor(
         self.n_knots_ = int(max(k.size for k in rows.knots))
         self.n_units_ = int(network.coefs[0].shape[1])
         self.alpha_ = alpha
+        self.penalty_order_ = order
         self.edf_ = edf
         self.train_max_error_ = max_error
         self.refine_objective_ = None if refined is None else refined.objective
@@ -650,6 +698,7 @@ class ReluKnotRegressor(
     def _stream_layer(self, X, w, n_effective, domain, data_ranges=None):
         """The fixed knots of partial_fit and of fit on Dask collections."""
         self._check_streamable()
+        smooth, fine = False, None
         n_effective = self._sizing_samples(n_effective)
         n_features = X.shape[1] if X is not None else domain[0].size
         explicit = self._explicit_knots(n_features)
@@ -677,6 +726,9 @@ class ReluKnotRegressor(
                 ranges = self._projection_ranges(data_ranges(directions, lo, scale))
             if self.knots == "uniform":
                 knots_list = [_uniform_knots(a, b, n_knots) for a, b in ranges]
+                if self._offers_smooth_layouts(directions.shape[0]):
+                    smooth = True
+                    fine = fine_knots(*ranges[0], n_knots, self.n_knots == "auto")
             elif X is None:
                 raise ValueError(
                     "knots='quantile' needs the rows in memory; on a Dask "
@@ -697,19 +749,26 @@ class ReluKnotRegressor(
             self.extrapolation == "constant",
             explicit,
             source,
+            smooth,
+            fine,
         )
 
     def _stream_equations(self, layer, X, targets, w):
         if layer.directions.shape[0] == 1:
-            return hat_normal_equations_of_rows(
-                layer.knots[0],
-                X[:, 0],
-                targets,
-                w,
-                layer.clamp,
-                layer.lo[0],
-                layer.scale[0],
-            )
+            rows = [layer.knots[0]] + ([] if layer.fine is None else [layer.fine])
+            equations = [
+                hat_normal_equations_of_rows(
+                    knots,
+                    X[:, 0],
+                    targets,
+                    w,
+                    layer.clamp,
+                    layer.lo[0],
+                    layer.scale[0],
+                )
+                for knots in rows
+            ]
+            return equations[0] if len(rows) == 1 else side_by_side(*equations)
         return directions_normal_equations(
             X,
             targets,
@@ -722,12 +781,23 @@ class ReluKnotRegressor(
     def _stream_solve(self, layer, statistics, single_output):
         stats, y_mean, y_std = statistics.standardised()
         n_features = layer.directions.shape[1]
-        values, alpha, edf, _ = _solve_on_knots(
-            stats, layer.knots, self.alpha, n_features
-        )
+        knots, order = layer.knots, 2
+        if layer.smooth:
+            fine_stats = None
+            if layer.fine is not None:
+                stats, fine_stats = split(stats, knots[0].size)
+            row, _, order, solved = choose_layout(
+                knots[0], stats, layer.fine, fine_stats, self._solver(n_features)
+            )
+            knots, values = [row], [solved.coef]
+            alpha, edf = solved.penalties, solved.edf
+        else:
+            values, alpha, edf, _ = _solve_on_knots(
+                stats, knots, self.alpha, n_features
+            )
         rows = KnotRows(
             directions=layer.directions,
-            knots=layer.knots,
+            knots=knots,
             values=values,
             offset=layer.lo,
             scale=layer.scale,
@@ -737,7 +807,34 @@ class ReluKnotRegressor(
         )
         # The rows are gone: the training max error is not known.
         return self._set_model(
-            rows, layer.explicit, alpha, edf, float("nan"), single_output
+            rows,
+            layer.explicit,
+            alpha,
+            edf,
+            float("nan"),
+            single_output,
+            order=order,
+        )
+
+    def _solver(self, n_features):
+        """``(stats, knots, order) -> PenalisedFit`` for :func:`choose_layout`."""
+
+        def solve(stats, knots, order):
+            return _penalised(stats, [knots], self.alpha, n_features, order)
+
+        return solve
+
+    def _offers_smooth_layouts(self, n_directions):
+        """Whether the fit compares smoother layouts with the default one.
+
+        One input on equally spaced knots, and a criterion for the penalty.
+        """
+        return (
+            n_directions == 1
+            and isinstance(self.knots, str)
+            and self.knots == "uniform"
+            and isinstance(self.alpha, str)
+            and self.refine is False
         )
 
     def _resolve_n_knots(self, n_directions, n_samples):
@@ -997,6 +1094,9 @@ class _KnotFit:
     max_error: float
     residual: np.ndarray
     statistics: NormalEquations
+    order: int = 2
+    #: The engine's fit it came from.
+    solved: object = None
 
 
 @dataclass
@@ -1024,8 +1124,12 @@ class _Problem:
     def with_alpha(self, alpha):
         return replace(self, alpha=alpha)
 
-    def fit(self, knots_list):
-        """The penalised least-squares fit on ``knots_list``, in scaled units."""
+    def fit(self, knots_list, order=2):
+        """The penalised least-squares fit on ``knots_list``, in scaled units.
+
+        ``order`` is that of the differences of the values that the penalty
+        squares (2: the slope changes).
+        """
         P, Y, w = self.P, self.Y, self.w
         if len(knots_list) == 1:
             knots = knots_list[0]
@@ -1034,9 +1138,10 @@ class _Problem:
             stats = hat_normal_equations(j, s, Y, w, knots.size)
         else:
             stats = directions_normal_equations(P, Y, w, knots_list, self.clamp)
-        values, alpha, edf, stats = _solve_on_knots(
-            stats, knots_list, self.alpha, self.n_features
-        )
+        solved = _penalised(stats, knots_list, self.alpha, self.n_features, order)
+        starts = np.cumsum([k.size for k in knots_list])[:-1]
+        values = np.split(solved.coef, starts)
+        alpha, edf, stats = solved.penalties, solved.edf, solved.statistics
         if len(knots_list) == 1:
             residual = Y - values[0][j]
             residual -= s[:, None] * np.diff(values[0], axis=0)[j]
@@ -1047,7 +1152,9 @@ class _Problem:
                 fitted += _evaluate_direction(knots, a, m, P[:, i], self.clamp)
             residual = Y - fitted
         max_error = float(np.max(np.abs(residual) * self.y_std))
-        return _KnotFit(knots_list, values, alpha, edf, max_error, residual, stats)
+        return _KnotFit(
+            knots_list, values, alpha, edf, max_error, residual, stats, order, solved
+        )
 
     def interval_errors(self, fit):
         """Max absolute residual within each interval of each direction."""
@@ -1073,6 +1180,33 @@ class _KnotLayer:
     clamp: bool
     explicit: np.ndarray
     source: str
+    #: Whether smoother layouts compete (one row of equally spaced knots),
+    #: and the finest of their grids, whose statistics are summed beside
+    #: the knots' own (None: only the knots' own, under smoother orders).
+    smooth: bool = False
+    fine: np.ndarray = None
+
+
+def _smoothest(problem, fit, fine, fine_stats):
+    """The fit of :func:`choose_layout` among ``fit`` and the smoother ones."""
+
+    def solve(stats, knots, order):
+        if order == 2 and knots is fit.knots[0]:
+            return fit.solved
+        return _penalised(stats, [knots], problem.alpha, problem.n_features, order)
+
+    knots, _, order, _ = choose_layout(
+        fit.knots[0], fit.statistics, fine, fine_stats, solve
+    )
+    if order == 2 and knots is fit.knots[0]:
+        return fit
+    return problem.fit([knots], order=order)
+
+
+def _hat_equations(problem, knots):
+    """Hat normal equations of ``problem``'s rows on equally spaced ``knots``."""
+    j, s = _intervals(knots, problem.P[:, 0], problem.clamp, uniform=True)
+    return hat_normal_equations(j, s, problem.Y, problem.w, knots.size)
 
 
 def _box_ranges(directions):
@@ -1082,17 +1216,29 @@ def _box_ranges(directions):
     return np.stack([lo, hi], axis=1)
 
 
-def _solve_on_knots(stats, knots_list, alpha, n_features):
-    """Values at the knots, penalties and edf from the normal equations.
+def _solve_on_knots(stats, knots_list, alpha, n_features, order=2):
+    """Values at the knots, penalties, edf and statistics of :func:`_penalised`."""
+    solved = _penalised(stats, knots_list, alpha, n_features, order)
+    starts = np.cumsum([k.size for k in knots_list])[:-1]
+    values = np.split(solved.coef, starts)
+    return values, solved.penalties, solved.edf, solved.statistics
 
-    One second-difference penalty per direction; ``alpha`` is a number or
-    the criterion that chooses the penalties.
+
+def _penalised(stats, knots_list, alpha, n_features, order=2):
+    """The engine's fit of the values at the knots.
+
+    One second-difference penalty per direction, or, for one direction of
+    equally spaced knots, differences of a higher ``order``; ``alpha`` is a
+    number or the criterion that chooses the penalties.
     """
     starts = np.concatenate([[0], np.cumsum([k.size for k in knots_list])])
     blocks = [
         PenaltyBlock(
             int(start),
-            second_difference_penalty(knots),
+            second_difference_penalty(knots)
+            if order == 2
+            else difference_penalty(knots.size, order),
+            null_dim=order,
             redundant=redundancy(i, n_features),
             at=knots,
         )
@@ -1103,5 +1249,4 @@ def _solve_on_knots(stats, knots_list, alpha, n_features):
     else:
         fixed = np.broadcast_to(np.asarray(alpha, dtype=float), len(blocks))
         solved = select_penalties(stats, blocks, fixed=fixed)
-    values = [solved.coef[a:b] for a, b in zip(starts[:-1], starts[1:])]
-    return values, solved.penalties, solved.edf, solved.statistics
+    return solved

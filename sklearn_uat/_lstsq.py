@@ -55,6 +55,7 @@ from sklearn.exceptions import ConvergenceWarning
 __all__ = [
     "NormalEquations",
     "PenaltyBlock",
+    "difference_penalty",
     "gcv_score",
     "second_difference_penalty",
     "select_penalties",
@@ -239,25 +240,29 @@ class PenaltyBlock:
     def null_space(self):
         """Orthonormal basis (size, null_dim) of the null space of ``S``.
 
-        The constant, then the line through the positions ``at`` (equally
-        spaced when ``at`` is None).
+        The polynomials of degree below ``null_dim`` in the positions ``at``
+        (equally spaced when ``at`` is None): the constant, then the line,
+        and so on.
         """
-        at = np.arange(self.size, dtype=np.float64) if self.at is None else self.at
-        at = np.asarray(at, dtype=np.float64)
-        null = np.stack([np.ones(self.size), at - at.mean()], axis=1)
-        return np.linalg.qr(null[:, : self.null_dim])[0]
+        return self._polynomials(complete=False)
 
     def rotation(self):
         """Orthonormal basis (size, size - redundant) of the term's coefficients.
 
         Its first columns span the free null-space functions (the constant,
-        then the line through the positions ``at``), the rest their
-        complement; the redundant ones are left out.
+        then the line through the positions ``at``, then higher powers up to
+        ``null_dim``), the rest their complement; the redundant ones are left
+        out.
         """
-        at = np.asarray(self.at, dtype=np.float64)
-        null = np.stack([np.ones(self.size), at - at.mean()], axis=1)
-        Q, _ = np.linalg.qr(null[:, : self.null_dim], mode="complete")
-        return Q[:, self.redundant :]
+        return self._polynomials(complete=True)[:, self.redundant :]
+
+    def _polynomials(self, complete):
+        at = np.arange(self.size, dtype=np.float64) if self.at is None else self.at
+        at = np.asarray(at, dtype=np.float64)
+        span = at.max() - at.min() if self.size > 1 else 1.0
+        t = (2.0 * at - at.max() - at.min()) / (span if span > 0 else 1.0)
+        null = np.vander(t, max(self.null_dim, 1), increasing=True)[:, : self.null_dim]
+        return np.linalg.qr(null, mode="complete" if complete else "reduced")[0]
 
 
 def second_difference_penalty(knots):
@@ -281,6 +286,25 @@ def second_difference_penalty(knots):
     for a in range(3):
         for b in range(a, 3):
             ab[2 - (b - a), b : b + m - 2] += rows[a] * rows[b]
+    return ab
+
+
+def difference_penalty(size, order):
+    """Banded Gram matrix of the ``order``-th differences of ``size`` values.
+
+    On equally spaced knots the differences of order 3 and up penalise the
+    changes of curvature and beyond: a linear spline under such a penalty
+    tends, as it grows, to a polynomial of degree ``order - 1``, and follows
+    smooth functions as higher-order smoothing splines do. Returns upper
+    banded storage of shape (order + 1, size).
+    """
+    ab = np.zeros((order + 1, size))
+    if size <= order:
+        return ab
+    row = np.diff(np.eye(order + 1), order, axis=0)[0]
+    for a in range(order + 1):
+        for b in range(a, order + 1):
+            ab[order - (b - a), b : b + size - order] += row[a] * row[b]
     return ab
 
 
@@ -571,7 +595,7 @@ def _quadratic_forms(block, coef, scale):
     and the products of their full size would round the small form away.
     """
     c = coef[block.columns]
-    if block.band is not None and 0 < block.null_dim <= 2:
+    if block.band is not None and block.null_dim > 0:
         Q = block.null_space()
         c = c - Q @ (Q.T @ c)
     Sc = block.dense() @ c if block.band is None else _banded_matvec(block.band, c)
@@ -604,8 +628,9 @@ def _null_space_coordinates(stats, blocks):
         S[:, :n_null] = 0.0
         fixed = np.zeros_like(S)
         if block.redundant < 2 and n_null > 0:
-            # The line is the last of the free null-space columns.
-            fixed[n_null - 1, n_null - 1] = LINE_RIDGE
+            # The line follows the constant, unless that is redundant.
+            line = 1 - block.redundant
+            fixed[line, line] = LINE_RIDGE
         pieces.append((block.columns, Z))
         reduced.append(
             PenaltyBlock(start, None, null_dim=n_null, _dense=S, fixed=fixed)

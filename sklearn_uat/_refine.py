@@ -359,6 +359,30 @@ def levenberg_marquardt(
     )
 
 
+class _held_warnings:
+    """Hold the warnings of a refinement until the GCV test has kept it.
+
+    A refinement that the test rejects returns the constructive network, of
+    which a budget warning would say nothing true. ``release`` re-issues the
+    held warnings, attributed to the caller of the estimator's fit.
+    """
+
+    def __enter__(self):
+        self._catcher = warnings.catch_warnings(record=True)
+        self.caught = self._catcher.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc):
+        self._catcher.__exit__(*exc)
+        return False
+
+    def release(self):
+        for w in self.caught:
+            # refine_*_fit, the estimator's _fit, fit, its wrapper, the caller.
+            warnings.warn(w.message, w.category, stacklevel=6)
+
+
 def _warn_budget(result, max_iter, tol, what, stacklevel=7):
     if not result.converged:
         warnings.warn(
@@ -726,20 +750,22 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
             return _free_knot_fit(problem, fit, directions, max_iter, tol)
     redundant = [redundancy(i, problem.n_features) for i in range(len(fit.knots))]
     penalties = np.broadcast_to(np.asarray(fit.alpha, dtype=np.float64), len(fit.knots))
-    layer, result = refine_knots(
-        U,
-        problem.Y,
-        problem.w,
-        directions,
-        fit.knots,
-        penalties,
-        redundant,
-        problem.clamp,
-        max_iter,
-        tol,
-        isinstance(problem.alpha, str),
-    )
+    with _held_warnings() as held:
+        layer, result = refine_knots(
+            U,
+            problem.Y,
+            problem.w,
+            directions,
+            fit.knots,
+            penalties,
+            redundant,
+            problem.clamp,
+            max_iter,
+            tol,
+            isinstance(problem.alpha, str),
+        )
     if result.objective.size == 1:
+        held.release()
         return fit, directions, result
     n_free = sum(k.size for k in layer.knots)
     if len(layer.knots) > 1:
@@ -755,6 +781,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
     ):
         result.objective = result.objective[:1]
         return fit, directions, result
+    held.release()
     starts = np.concatenate([[0], np.cumsum([k.size for k in layer.knots])])
     values = [result.coef[a:b] for a, b in zip(starts[:-1], starts[1:])]
     max_error = float(np.max(np.abs(result.residual) * problem.y_std))
@@ -781,25 +808,28 @@ def refine_bump_fit(T, G, w, n_bumps, steepness, fit, refine, tol, reselect):
     max_iter = refine_budget(refine)
     centres = np.arange(n_bumps + 1.0)
     slopes = np.full(n_bumps + 1, float(steepness))
-    layer, result = refine_bumps(
-        T[:, 0],
-        G,
-        w,
-        centres,
-        slopes,
-        fit.penalties,
-        float(n_bumps),
-        max_iter,
-        tol,
-        reselect,
-    )
+    with _held_warnings() as held:
+        layer, result = refine_bumps(
+            T[:, 0],
+            G,
+            w,
+            centres,
+            slopes,
+            fit.penalties,
+            float(n_bumps),
+            max_iter,
+            tol,
+            reselect,
+        )
     if result.objective.size == 1:
+        held.release()
         return centres, slopes, fit, result
     if reselect and not _keeps_refined_levels(
         fit, result, w, T.shape[0], 2 * centres.size
     ):
         result.objective = result.objective[:1]
         return centres, slopes, fit, result
+    held.release()
     refined = replace(fit, coef=result.coef, edf=result.edf, penalties=result.penalties)
     return layer.centres, layer.steepness, refined, result
 

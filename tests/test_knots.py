@@ -433,7 +433,10 @@ def test_more_knots_than_the_default_do_not_change_the_fit_much():
     X, y = make_function("multiscale", 2000, noise=0.05, random_state=0)
     default = ReluKnotRegressor().fit(X, y)
     more = ReluKnotRegressor(n_knots=2 * default.n_knots_).fit(X, y)
-    assert default.n_knots_ == 1000
+    # GCV keeps 257 knots under a penalty of fifth differences; twice the
+    # knots are offered the same orders.
+    assert (default.n_knots_, default.penalty_order_) == (257, 5)
+    assert more.penalty_order_ > 2
     assert _truth_rmse(more, "multiscale") <= 1.02 * _truth_rmse(default, "multiscale")
 
 
@@ -595,3 +598,55 @@ def test_normal_equations_by_chunks_of_rows_equal_the_dense_design(
     )
     np.testing.assert_allclose(stats.yty, weights @ Y**2, rtol=1e-12)
     assert stats.weight_sum == pytest.approx(weights.sum(), rel=1e-12)
+
+
+def test_coarser_hats_take_their_normal_equations_from_finer_ones():
+    from sklearn_uat._knot_basis import (
+        _intervals,
+        coarser_hat_equations,
+        hat_normal_equations,
+    )
+
+    rng = np.random.default_rng(0)
+    x, Y, w = rng.uniform(size=500), rng.normal(size=(500, 2)), rng.uniform(size=500)
+
+    def direct(n_knots):
+        knots = np.linspace(0.0, 1.0, n_knots)
+        return hat_normal_equations(*_intervals(knots, x, uniform=True), Y, w, n_knots)
+
+    coarse = coarser_hat_equations(direct(129), 4)
+    expected = direct(33)
+    np.testing.assert_allclose(coarse.gram, expected.gram, atol=1e-12)
+    np.testing.assert_allclose(coarse.rhs, expected.rhs, atol=1e-12)
+
+
+def test_smoother_penalties_estimate_smooth_functions_with_noise(monkeypatch):
+    from sklearn_uat import _knot_layouts
+
+    X, y = make_function("sine", 2000, noise=0.01, random_state=0)
+    default = ReluKnotRegressor().fit(X, y)
+    assert default.penalty_order_ > 2 and default.n_knots_ < 1000
+    monkeypatch.setattr(_knot_layouts, "SMOOTH_ORDERS", ())
+    slope_changes = ReluKnotRegressor().fit(X, y)
+    assert (slope_changes.penalty_order_, slope_changes.n_knots_) == (2, 1000)
+    # Half the error of the slope-change penalty against the truth.
+    assert _truth_rmse(default, "sine") < 0.7 * _truth_rmse(slope_changes, "sine")
+    # The network is still a linear spline on the kept knots.
+    assert default.n_units_ == default.n_knots_
+
+
+def test_partial_fit_continues_the_choice_of_layout_exactly():
+    # The default knots' statistics and the finest smoother grid's are
+    # summed side by side, so the layout chosen after more chunks is the one
+    # a fit on all the rows chooses.
+    X, y = make_function("sine", 2000, noise=0.01, random_state=0)
+    domain = [(X.min(), X.max())]
+    head, tail = np.arange(1000), np.arange(1000, 2000)
+    continued = ReluKnotRegressor(domain=domain).fit(X[head], y[head])
+    for part in np.array_split(tail, 3):
+        continued.partial_fit(X[part], y[part])
+    one_shot = ReluKnotRegressor(domain=domain).fit(X, y)
+    assert one_shot.penalty_order_ > 2
+    assert continued.penalty_order_ == one_shot.penalty_order_
+    assert continued.n_knots_ == one_shot.n_knots_
+    np.testing.assert_allclose(continued.predict(X), one_shot.predict(X), rtol=1e-10)

@@ -1,0 +1,115 @@
+"""Smoother layouts of one row of knots, chosen by GCV.
+
+A linear spline whose slope changes are penalised smooths like a cubic
+smoothing spline. Penalties on higher differences of its knot values (the
+changes of curvature and beyond) smooth like higher-order splines, and on
+fewer knots they keep their conditioning. With one input, equally spaced
+knots and a penalty chosen from the data, ``ReluKnotRegressor`` solves the
+slope-change fit on its default knots and these smoother fits, and keeps
+the one of the lowest generalised cross-validation score.
+
+The smoother knots are nested: every ``r``-th knot of the finest grid. Its
+normal equations give theirs without another pass over the rows, so a fit
+chunk by chunk, or on a Dask collection, sums two sets of statistics side by
+side (the default knots' and the finest grid's) and chooses from the sums as
+``fit`` does.
+"""
+
+import warnings
+
+import numpy as np
+from scipy.linalg import LinAlgWarning
+from sklearn.exceptions import ConvergenceWarning
+
+from ._knot_basis import coarser_hat_equations
+from ._lstsq import NormalEquations, gcv_score
+
+# Equal intervals of the smoother layouts, when fewer than the default
+# count's, and the orders of the differences that their penalties square.
+SMOOTH_INTERVALS = (64, 128, 256)
+SMOOTH_ORDERS = (3, 4, 5)
+
+
+def fine_knots(lo, hi, n_knots, auto):
+    """The finest smoother grid, or None: only for ``n_knots="auto"``."""
+    counts = [c for c in SMOOTH_INTERVALS if c + 1 < n_knots]
+    if not auto or not counts:
+        return None
+    return np.linspace(lo, hi, counts[-1] + 1)
+
+
+def choose_layout(knots, stats, fine, fine_stats, solve):
+    """The layout and penalty order of the lowest GCV score.
+
+    Parameters
+    ----------
+    knots, stats : the default knots and their normal equations.
+    fine, fine_stats : the finest smoother grid and its equations, or None.
+    solve : callable ``(stats, knots, order) -> PenalisedFit``.
+
+    Returns
+    -------
+    (knots, stats, order, fit) of the choice. Smoother fits whose penalty
+    did not settle, or whose equations needed a ridge to be solved (a
+    high-order penalty across knots without data), are skipped without a
+    warning: they are candidates only.
+    """
+    layouts = [(knots, stats)]
+    if fine is not None:
+        intervals = fine.size - 1
+        for count in SMOOTH_INTERVALS:
+            if count <= intervals:
+                ratio = intervals // count
+                coarse = coarser_hat_equations(fine_stats, ratio)
+                layouts.append((fine[::ratio], coarse if ratio > 1 else fine_stats))
+    best = (knots, stats, 2, solve(stats, knots, 2))
+    best_score = gcv_score(best[3])
+    for row, equations in layouts:
+        # A high order on more knots than samples is decided by rounding.
+        if row.size > equations.weight_sum:
+            continue
+        for order in SMOOTH_ORDERS:
+            if row.size < 2 * order:
+                continue
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                fit = solve(equations, row, order)
+            trouble = any(
+                issubclass(w.category, (ConvergenceWarning, LinAlgWarning))
+                for w in caught
+            )
+            score = gcv_score(fit)
+            if not trouble and score < best_score:
+                best, best_score = (row, equations, order, fit), score
+    return best
+
+
+def side_by_side(first, second):
+    """Banded normal equations of two hat rows, one block after the other."""
+    gram = np.concatenate([first.gram, second.gram], axis=1)
+    gram[0, first.n_basis] = 0.0
+    return NormalEquations(
+        gram,
+        np.vstack([first.rhs, second.rhs]),
+        first.yty,
+        first.weight_sum,
+        banded=True,
+    )
+
+
+def split(equations, size):
+    """The two blocks of :func:`side_by_side`; the first has ``size`` columns."""
+    parts = []
+    for cols in (slice(None, size), slice(size, None)):
+        gram = equations.gram[:, cols].copy()
+        gram[0, 0] = 0.0
+        parts.append(
+            NormalEquations(
+                gram,
+                equations.rhs[cols],
+                equations.yty,
+                equations.weight_sum,
+                banded=True,
+            )
+        )
+    return parts
