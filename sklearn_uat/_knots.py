@@ -819,8 +819,8 @@ class ReluKnotRegressor(
     def _solver(self, n_features):
         """``(stats, knots, order) -> PenalisedFit`` for :func:`choose_layout`."""
 
-        def solve(stats, knots, order):
-            return _penalised(stats, [knots], self.alpha, n_features, order)
+        def solve(stats, knots, order, start):
+            return _penalised(stats, [knots], self.alpha, n_features, order, start)
 
         return solve
 
@@ -1124,21 +1124,24 @@ class _Problem:
     def with_alpha(self, alpha):
         return replace(self, alpha=alpha)
 
-    def fit(self, knots_list, order=2):
+    def fit(self, knots_list, order=2, solved=None):
         """The penalised least-squares fit on ``knots_list``, in scaled units.
 
         ``order`` is that of the differences of the values that the penalty
-        squares (2: the slope changes).
+        squares (2: the slope changes); ``solved``, the engine's fit on
+        these knots when it is known already.
         """
         P, Y, w = self.P, self.Y, self.w
         if len(knots_list) == 1:
             knots = knots_list[0]
             uniform = _equally_spaced(knots)
             j, s = _intervals(knots, P[:, 0], self.clamp, self.presorted, uniform)
-            stats = hat_normal_equations(j, s, Y, w, knots.size)
-        else:
+            if solved is None:
+                stats = hat_normal_equations(j, s, Y, w, knots.size)
+        elif solved is None:
             stats = directions_normal_equations(P, Y, w, knots_list, self.clamp)
-        solved = _penalised(stats, knots_list, self.alpha, self.n_features, order)
+        if solved is None:
+            solved = _penalised(stats, knots_list, self.alpha, self.n_features, order)
         starts = np.cumsum([k.size for k in knots_list])[:-1]
         values = np.split(solved.coef, starts)
         alpha, edf, stats = solved.penalties, solved.edf, solved.statistics
@@ -1190,17 +1193,18 @@ class _KnotLayer:
 def _smoothest(problem, fit, fine, fine_stats):
     """The fit of :func:`choose_layout` among ``fit`` and the smoother ones."""
 
-    def solve(stats, knots, order):
+    def solve(stats, knots, order, start):
         if order == 2 and knots is fit.knots[0]:
             return fit.solved
-        return _penalised(stats, [knots], problem.alpha, problem.n_features, order)
+        alpha, n_features = problem.alpha, problem.n_features
+        return _penalised(stats, [knots], alpha, n_features, order, start)
 
-    knots, _, order, _ = choose_layout(
+    knots, _, order, solved = choose_layout(
         fit.knots[0], fit.statistics, fine, fine_stats, solve
     )
     if order == 2 and knots is fit.knots[0]:
         return fit
-    return problem.fit([knots], order=order)
+    return problem.fit([knots], order=order, solved=solved)
 
 
 def _hat_equations(problem, knots):
@@ -1224,7 +1228,7 @@ def _solve_on_knots(stats, knots_list, alpha, n_features, order=2):
     return values, solved.penalties, solved.edf, solved.statistics
 
 
-def _penalised(stats, knots_list, alpha, n_features, order=2):
+def _penalised(stats, knots_list, alpha, n_features, order=2, start=None):
     """The engine's fit of the values at the knots.
 
     One second-difference penalty per direction, or, for one direction of
@@ -1245,7 +1249,7 @@ def _penalised(stats, knots_list, alpha, n_features, order=2):
         for i, (start, knots) in enumerate(zip(starts, knots_list))
     ]
     if isinstance(alpha, str):
-        solved = select_penalties(stats, blocks, criterion=alpha)
+        solved = select_penalties(stats, blocks, criterion=alpha, start=start)
     else:
         fixed = np.broadcast_to(np.asarray(alpha, dtype=float), len(blocks))
         solved = select_penalties(stats, blocks, fixed=fixed)

@@ -647,7 +647,7 @@ def _null_space_coordinates(stats, blocks):
     return rotated, reduced, T
 
 
-def select_penalties(stats, blocks, fixed=None, criterion="reml"):
+def select_penalties(stats, blocks, fixed=None, criterion="reml", start=None):
     """Penalties chosen by REML, one per block, and the fit they give.
 
     Parameters
@@ -660,6 +660,9 @@ def select_penalties(stats, blocks, fixed=None, criterion="reml"):
     criterion : {"reml", "gcv"}, default="reml"
         ``"gcv"``: REML's penalties times one common factor chosen by
         generalised cross-validation, ``n RSS / (n - edf)^2``.
+    start : array-like of shape (len(blocks),), default=None
+        Where the iteration starts, for a problem whose penalties are known
+        roughly (a related layout's); None: the rough end, 1e-6.
 
     Returns
     -------
@@ -684,7 +687,7 @@ def select_penalties(stats, blocks, fixed=None, criterion="reml"):
     """
     original = stats
     stats, blocks, T = _null_space_coordinates(stats, blocks)
-    fit = _select(stats, blocks, fixed)
+    fit = _select(stats, blocks, fixed, start)
     if fixed is None and criterion == "gcv":
         fit = _gcv_level(stats, blocks, fit)
     if fixed is None:
@@ -768,7 +771,7 @@ def _gcv_level(stats, blocks, reml):
     return fit
 
 
-def _select(stats, blocks, fixed):
+def _select(stats, blocks, fixed, start=None):
     lo, hi = PENALTY_RANGE
     n_blocks = len(blocks)
     if fixed is not None:
@@ -777,6 +780,8 @@ def _select(stats, blocks, fixed):
         coef = factor.solve(stats.rhs)
         return PenalisedFit(coef, penalties, factor.edf(), 0, True)
     penalties = np.full(n_blocks, _START)
+    if start is not None:
+        penalties = np.clip(np.asarray(start, dtype=np.float64), lo, hi)
     previous = None
     ranks = np.array([b.rank for b in blocks], dtype=np.float64)
     last_step, stride = np.zeros(len(blocks)), np.ones(len(blocks))
