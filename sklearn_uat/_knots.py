@@ -113,11 +113,11 @@ class ReluKnotRegressor(
         32 to 2048; with several directions about 512 unknowns in all, at
         most one per sample, 2 to 64 per direction. Enough units to follow
         the function and a penalty chosen by REML to control them (the
-        P-spline principle). With one input, equally spaced knots, no
-        ``domain`` and ``alpha`` a criterion, ``"auto"`` also tries 65, 129
-        and 257 knots (fewer than the default count) under the smoother
-        penalties of ``alpha``, and keeps the layout of the lowest GCV
-        score: ``n_knots_`` is then the count kept.
+        P-spline principle). With one input, equally spaced knots and
+        ``alpha`` a criterion, ``"auto"`` also tries 65, 129 and 257 knots
+        (fewer than the default count) under the smoother penalty of
+        ``alpha``, and keeps the layout of the lowest GCV score:
+        ``n_knots_`` is then the count kept.
 
     knots : {"uniform", "quantile", "adaptive"} or array-like, default="uniform"
         Where the knots go along each direction.
@@ -163,16 +163,17 @@ class ReluKnotRegressor(
         one penalty per direction. Its null space is the linear functions,
         so as it grows the fit tends to a line along each direction.
 
-        With one input, equally spaced knots, no ``domain`` and a criterion
-        for ``alpha``, ``fit`` also solves with penalties on the third to
-        fifth differences of the knot values (changes of curvature and
-        beyond, whose null spaces are the polynomials of degree 2 to 4 and
-        hold the line), and keeps the order of the lowest GCV score
-        (``penalty_order_``). A linear spline under the slope-change
-        penalty smooths like a cubic smoothing spline; under the higher
-        orders it follows smooth functions with noise as higher-order
-        smoothing splines do (figures in the user guide). ``partial_fit``
-        and fits on Dask collections keep the slope-change penalty.
+        With one input, equally spaced knots and a criterion for ``alpha``,
+        the fit also solves with a penalty on the fifth differences of the
+        knot values (the changes of curvature, and beyond; its null space,
+        the polynomials of degree 4, holds the line): on the given knots,
+        or for ``n_knots="auto"`` on 65, 129 and 257 knots, and keeps the
+        fit of the lowest GCV score (``penalty_order_``, ``n_knots_``). A
+        linear spline under the slope-change penalty smooths like a cubic
+        smoothing spline; under fifth differences it follows smooth
+        functions with noise as a smoothing spline of degree 9 does
+        (figures in the user guide). ``partial_fit`` and fits on Dask
+        collections sum the statistics of both layouts and choose alike.
 
         - ``"reml"``: the penalty of each direction is chosen by restricted
           maximum likelihood from the normal equations alone (no refit, no
@@ -291,8 +292,8 @@ class ReluKnotRegressor(
 
     penalty_order_ : int
         Order of the differences of the knot values that ``alpha_``
-        penalises: 2 (the changes of slope), or 3 to 5 where GCV preferred
-        a smoother penalty (see ``alpha``).
+        penalises: 2 (the changes of slope), or 5 where GCV preferred the
+        smoother penalty (see ``alpha``).
 
     edf_ : float
         Effective degrees of freedom of the fit, the trace of its influence
