@@ -31,6 +31,10 @@ from ._lstsq import NormalEquations, gcv_score
 # 0.3%), at a third of the cost: the counts already span the smoothness.
 SMOOTH_INTERVALS = (64, 128, 256)
 SMOOTH_ORDERS = (5,)
+# A given count of knots, finer than those, keeps its knots: there a fifth
+# difference penalty would need more than the engine's largest penalty, so
+# the third and fourth compete too.
+GIVEN_ORDERS = (3, 4, 5)
 
 
 def fine_knots(lo, hi, n_knots, auto):
@@ -60,25 +64,28 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
     """
     # A given count keeps its knots, under smoother orders too; the default
     # count competes with the nested smoother grids instead.
-    layouts = [(knots, stats)] if fine is None else []
+    layouts = [(knots, stats, GIVEN_ORDERS)] if fine is None else []
     if fine is not None:
         intervals = fine.size - 1
         for count in SMOOTH_INTERVALS:
             if count <= intervals:
                 ratio = intervals // count
-                coarse = coarser_hat_equations(fine_stats, ratio)
-                layouts.append((fine[::ratio], coarse if ratio > 1 else fine_stats))
+                coarse = fine_stats
+                if ratio > 1:
+                    coarse = coarser_hat_equations(fine_stats, ratio)
+                layouts.append((fine[::ratio], coarse, SMOOTH_ORDERS))
     best = (knots, stats, 2, solve(stats, knots, 2, None))
     best_score = gcv_score(best[3])
     # Coarse to fine, each order's iteration starts from its penalty on the
     # coarser grid, scaled as differences of that order shrink with the
     # spacing: a few steps instead of a climb from the rough end.
     starts = {}
-    for row, equations in layouts:
-        # A high order on more knots than samples is decided by rounding.
-        if row.size > equations.weight_sum:
+    for row, equations, orders in layouts:
+        # A high order on many more knots than samples is decided by
+        # rounding (2048 knots on 300 samples chose a bogus fit).
+        if row.size > 2 * equations.weight_sum:
             continue
-        for order in SMOOTH_ORDERS:
+        for order in orders:
             if row.size < 2 * order:
                 continue
             with warnings.catch_warnings(record=True) as caught:

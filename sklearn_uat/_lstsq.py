@@ -22,7 +22,9 @@ the data by restricted maximum likelihood (REML), one per block, with the
 generalised Fellner-Schall iteration [1]_, which needs one factorisation
 and one trace ``tr(A^-1 S_j)`` per step and no refit over the data. Banded
 systems get the trace from the selected inverse of their banded Cholesky
-factor [2]_, computed a block of rows at a time. Both paths share one
+factor [2]_, computed a block of rows at a time; their solves are refined
+with residuals whose penalty products are compensated, so that a large
+penalty does not round the data's part of the fit. Both paths share one
 fallback policy: when a factorisation fails, a ridge on the diagonal grows
 until it succeeds, with a :class:`~scipy.linalg.LinAlgWarning` that says so.
 
@@ -96,6 +98,8 @@ _FIT_TOL = 1e-4
 _MAX_STRIDE = 16.0
 # Fellner-Schall numerators below this fraction of the rank are rounding.
 _NUMERATOR_TOL = 1e-9
+# Steps of iterative refinement of each banded solve.
+_REFINE_STEPS = 2
 # Smallest residual variance, relative to the targets' mean square.
 _SIGMA2_FLOOR = 1e-10
 # Chosen penalties are rounded to this many steps per decade (0.23% apart).
@@ -391,9 +395,30 @@ class _Factor:
 
     def solve(self, rhs):
         if self.stats.banded:
-            return cho_solve_banded((self.factor, False), rhs, check_finite=False)
+            x = cho_solve_banded((self.factor, False), rhs, check_finite=False)
+            # A large penalty makes the factorisation round the data's part
+            # of the system (the penalty's null space) by eps times the
+            # penalty. Residuals with the penalty applied in compensated
+            # arithmetic correct that, two steps being plenty, so the
+            # solution follows the statistics, not the rounding.
+            for _ in range(_REFINE_STEPS):
+                residual = rhs - self._apply(x)
+                x = x + cho_solve_banded(
+                    (self.factor, False), residual, check_finite=False
+                )
+            return x
         e = self.equilibrium[:, None]
         return e * cho_solve(self.factor, e * rhs, check_finite=False)
+
+    def _apply(self, x):
+        """``A x`` for banded systems, each penalty's product compensated."""
+        scale = self.scale
+        out = _banded_matvec(self.stats.gram, x) + (self.ridge * scale) * x
+        for lam, block in zip(self.penalties, self.blocks):
+            out[block.columns] += (lam * scale) * _exact_band_matvec(
+                block.band, x[block.columns]
+            )
+        return out
 
     def penalty_shares(self):
         """``lambda_j tr(A^-1 S_j)`` for every block (times the scale)."""
@@ -585,6 +610,50 @@ def _banded_matvec(ab, x):
         out[:-d] += diag * x[d:]
         out[d:] += diag * x[:-d]
     return out
+
+
+def _exact_band_matvec(ab, x):
+    """:func:`_banded_matvec` in compensated arithmetic.
+
+    Each product is split exactly into a rounded part and its error
+    (Dekker's product), and each sum too (Knuth's sum), so that the result
+    is accurate to a few ulps of itself, however much its terms cancel: a
+    difference penalty applied to nearly polynomial coefficients.
+    """
+    p, m = ab.shape
+    total, error = _two_product(ab[-1][:, None], x)
+    for d in range(1, p):
+        diag = ab[p - 1 - d, d:][:, None]
+        for target, source in ((slice(None, -d), x[d:]), (slice(d, None), x[:-d])):
+            product, product_error = _two_product(diag, source)
+            total[target], sum_error = _two_sum(total[target], product)
+            error[target] += product_error + sum_error
+    return total + error
+
+
+def _split(a):
+    """Dekker's split of ``a`` into two halves of 26 bits."""
+    c = 134217729.0 * a
+    high = c - (c - a)
+    return high, a - high
+
+
+def _two_product(a, b):
+    """``a * b`` and its rounding error, exactly (Dekker's product)."""
+    product = a * b
+    a_high, a_low = _split(a)
+    b_high, b_low = _split(b)
+    error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + (
+        a_low * b_low
+    )
+    return product, error
+
+
+def _two_sum(a, b):
+    """``a + b`` and its rounding error, exactly (Knuth's sum)."""
+    total = a + b
+    b_part = total - a
+    return total, (a - (total - b_part)) + (b - b_part)
 
 
 def _quadratic_forms(block, coef, scale):
