@@ -8,7 +8,10 @@ from sklearn_uat import BumpNetRegressor, ReluKnotRegressor
 from sklearn_uat._lstsq import (
     NormalEquations,
     PenaltyBlock,
+    _band_to_dense,
+    _exact_band_matvec,
     _selected_inverse,
+    difference_penalty,
     second_difference_penalty,
     select_penalties,
 )
@@ -125,3 +128,63 @@ def test_pure_noise_gives_nearly_the_linear_fit(Estimator):
     # more (4.3).
     assert model.edf_ < 5
     assert np.sqrt(np.mean((model.predict(X) - line) ** 2)) < 0.1
+
+
+def _exact_solve(terms, b):
+    """Solution of ``sum(weight * M for weight, M in terms) x = b`` in rationals.
+
+    Each term is summed exactly, as the mathematical system is, before
+    Gaussian elimination; the solution is returned as floats.
+    """
+    from fractions import Fraction
+
+    n = len(b)
+    M = [[Fraction(0)] * n + [Fraction(float(b[i]))] for i in range(n)]
+    for weight, matrix in terms:
+        w = Fraction(weight)
+        for i in range(n):
+            for j in range(n):
+                if matrix[i, j]:
+                    M[i][j] += w * Fraction(float(matrix[i, j]))
+    for k in range(n):
+        for i in range(k + 1, n):
+            f = M[i][k] / M[k][k]
+            M[i] = [a - f * c for a, c in zip(M[i], M[k])]
+    x = [Fraction(0)] * n
+    for i in reversed(range(n)):
+        x[i] = (M[i][n] - sum(M[i][j] * x[j] for j in range(i + 1, n))) / M[i][i]
+    return np.array([float(v) for v in x])
+
+
+def test_compensated_penalty_products_are_exact():
+    from fractions import Fraction
+
+    S = difference_penalty(20, 5)
+    x = np.polyval([1.3, -2.0, 0.5, 3.0, 1.0], np.linspace(0.0, 1.0, 20))[:, None]
+    x += 1e-9 * np.random.default_rng(0).normal(size=x.shape)
+    dense = _band_to_dense(S)
+    exact = [
+        float(sum(Fraction(dense[i, j]) * Fraction(x[j, 0]) for j in range(20)))
+        for i in range(20)
+    ]
+    np.testing.assert_allclose(_exact_band_matvec(S, x)[:, 0], exact, rtol=1e-15)
+
+
+def test_banded_solves_keep_their_digits_under_a_large_high_order_penalty():
+    # Fifth differences at the largest penalty: the factorisation alone
+    # rounds the data's (polynomial) part by about 1e-7.
+    rng = np.random.default_rng(0)
+    knots = np.linspace(0.0, 1.0, 16)
+    x = rng.uniform(size=300)
+    Y = (np.sin(3 * x) + 0.01 * rng.normal(size=300))[:, None]
+    stats = _hat_stats(x, Y, knots, banded=True)
+    block = PenaltyBlock(0, difference_penalty(16, 5), null_dim=5, at=knots)
+    fit = select_penalties(stats, [block], fixed=[1e8])
+    scale = stats.scale
+    terms = [
+        (1, _band_to_dense(stats.gram)),
+        (1e8 * scale, _band_to_dense(block.band)),
+        (1e-12 * scale, np.eye(16)),
+    ]
+    exact = _exact_solve(terms, stats.rhs[:, 0])
+    np.testing.assert_allclose(fit.coef[:, 0], exact, rtol=1e-12)
