@@ -393,9 +393,11 @@ class _Factor:
             system[np.diag_indices_from(system)] += ridge * scale
         return system
 
-    def solve(self, rhs):
+    def solve(self, rhs, refine=True):
         if self.stats.banded:
             x = cho_solve_banded((self.factor, False), rhs, check_finite=False)
+            if not refine:
+                return x
             # A large penalty makes the factorisation round the data's part
             # of the system (the penalty's null space) by eps times the
             # penalty. Residuals with the penalty applied in compensated
@@ -859,7 +861,8 @@ def _select(stats, blocks, fixed, start=None):
     while steps < _MAX_STEPS:
         steps += 1
         factor = _Factor(stats, blocks, penalties)
-        coef = factor.solve(stats.rhs)
+        # Steps need no refinement: their penalties are rounded to the grid.
+        coef = factor.solve(stats.rhs, refine=False)
         shares = factor.penalty_shares()
         edf = factor.edf()
         dof = max(stats.weight_sum - edf, 1.0)
