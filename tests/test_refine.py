@@ -7,6 +7,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_uat import BumpNetRegressor, ReluKnotRegressor
+from sklearn_uat._lstsq import _banded_matvec
 from sklearn_uat._refine import (
     BumpLayer,
     KnotLayer,
@@ -278,6 +279,40 @@ def test_ridge_bump_derivatives_match_finite_differences():
         plus = model.design(model.move(layer, delta)) @ coef
         minus = model.design(model.move(layer, -delta)) @ coef
         np.testing.assert_allclose((plus - minus) / (2 * step), D[:, k], atol=1e-7)
+
+
+@pytest.mark.parametrize("n_features", [1, 3])
+def test_knot_penalty_gradient_matches_finite_differences(n_features):
+    # The roughness c.T S(knots) c moves with the knots' spacing; its exact
+    # derivative is half the gradient that Levenberg-Marquardt uses.
+    rng = np.random.default_rng(4)
+    U = rng.uniform(size=(40, n_features))
+    if n_features == 1:
+        directions = np.ones((1, 1))
+    else:
+        directions = rng.standard_normal((2, n_features))
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    knots = [np.sort(rng.uniform(-0.5, 1.5, 7)) for _ in directions]
+    model = _KnotModel(U, False, [0] * len(knots), n_features == 1)
+    layer = KnotLayer(directions, knots)
+    coef = rng.standard_normal((7 * len(knots), 2))
+    lambdas, scale = np.array([0.3, 20.0])[: len(knots)], 1.7
+
+    def roughness(layer):
+        blocks = model.blocks(layer)
+        return sum(
+            lam * scale * np.sum(c * _banded_matvec(b.band, c))
+            for lam, b, c in zip(lambdas, blocks, np.split(coef, len(knots)))
+        )
+
+    gradient = model.penalty_gradient(layer, coef, lambdas, scale)
+    step = 1e-6
+    for k in range(gradient.size):
+        delta = np.zeros(gradient.size)
+        delta[k] = step
+        plus, minus = model.move(layer, delta), model.move(layer, -delta)
+        numeric = (roughness(plus) - roughness(minus)) / (2 * step)
+        np.testing.assert_allclose(2 * gradient[k], numeric, rtol=1e-5, atol=1e-6)
 
 
 def test_gradient_directions_put_a_ridge_direction_first():
