@@ -383,3 +383,40 @@ def test_refined_knots_that_fit_noise_are_not_kept():
         kept = ReluKnotRegressor(n_knots=20, refine=20).fit(X, y_smooth)
     assert kept.refine_objective_.size > 1
     assert kept.refine_objective_[-1] < kept.refine_objective_[0]
+
+
+def noisy_ridge(seed, n=150):
+    # sin(6 v.x) along v at 30 degrees: between the start's directions.
+    rng = np.random.default_rng(seed)
+    X, Xt = rng.uniform(size=(n, 2)), rng.uniform(size=(2000, 2))
+    v = np.array([np.cos(np.pi / 6), np.sin(np.pi / 6)])
+    return X, np.sin(6 * X @ v) + 0.3 * rng.normal(size=n), Xt, np.sin(6 * Xt @ v)
+
+
+def test_refined_directions_are_kept_when_they_generalise():
+    # 150 noisy samples, eight directions of fifteen knots: GCV with one
+    # degree of freedom per knot and direction component counts more free
+    # parameters than samples and refused every refinement. Directions
+    # chosen by the K-fold rule predict the noise-free function better.
+    X, y, Xt, truth = noisy_ridge(2)
+    start = ReluKnotRegressor().fit(X, y)
+    refined = quiet_fit(ReluKnotRegressor(refine=30), X, y)
+    assert start.directions_.shape == (8, 2)
+    assert refined.refine_objective_.size > 1
+    assert rmse(refined, Xt, truth) < 0.8 * rmse(start, Xt, truth)
+    # Only the directions moved: each row's knots keep their spacing.
+    for before, after in zip(start.knots_, refined.knots_):
+        np.testing.assert_allclose(
+            np.diff(after) / (after[-1] - after[0]),
+            np.diff(before) / (before[-1] - before[0]),
+        )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_refined_directions_of_pure_noise_are_not_kept(seed):
+    rng = np.random.default_rng(seed)
+    X, y = rng.uniform(size=(150, 2)), rng.normal(size=150)
+    start = ReluKnotRegressor().fit(X, y)
+    refined = quiet_fit(ReluKnotRegressor(refine=30), X, y)
+    assert refined.refine_objective_.size == 1
+    np.testing.assert_array_equal(refined.predict(X), start.predict(X))
