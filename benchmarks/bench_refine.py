@@ -10,7 +10,9 @@ Takes a few minutes on a laptop CPU (most of it in pwlf's global search and
 the cross-validation of the real-data section). ``--noisy`` adds the noisy
 synthetic targets of ``bench_estimation.py`` (2,000 samples, noise 0.01 and
 0.1 of std(f)), about 40 minutes more: refinement of a thousand knots runs
-its iterations before the GCV test returns the constructive network.
+its iterations before the GCV test returns the constructive network, and
+with two inputs each fit refines its directions six times (once on all the
+rows, once per fold of the 5-fold choice that keeps or drops them).
 """
 
 import argparse

@@ -245,11 +245,17 @@ class ReluKnotRegressor(
         searched globally (a segmentation by dynamic programming, scans
         that move knots between basins, then the steps; an iteration is a
         scan or a step) rather than from the constructive knots alone.
-        With ``alpha="reml"`` (noisy data), the refined knots and
-        directions are kept only if they lower the GCV score
-        ``n RSS / (n - edf)^2`` with each knot and direction component
-        counted as one degree of freedom; otherwise the constructive
-        network is returned (hidden parameters fitted to noise overfit).
+        With a penalty chosen from the data (``alpha="reml"`` or
+        ``"gcv"``: noisy data) the refinement must also generalise,
+        otherwise the constructive network is returned. One input: the
+        refined knots are kept only if they lower the GCV score
+        ``n RSS / (n - edf)^2`` with each knot counted as one degree of
+        freedom (knots moved to fit noise overfit). Several inputs: only
+        the directions move (their knots keep their relative spacing),
+        and they are kept only if they lower the held-out error of a
+        5-fold cross-validation in which each fold is refined from the
+        same start on its own training rows, which costs five more
+        refinements.
 
     refine_tol : float, default=1e-6
         Refinement stops when five steps lower the training objective by less
