@@ -528,14 +528,21 @@ def _selected_inverse(factor, block=64):
     d = np.arange(p + 1)[:, None]
     r = np.arange(block)[None, :]
     Z_cc = np.zeros((0, 0))
+    full = None
     for s in range(((m - 1) // block) * block, -1, -block):
         e = min(s + block, m)
         c = min(e + p, m)
-        # Entry (r, r + d) of the block's rows of U, where it exists.
-        inside = s + r[:, : e - s] + d < m
-        rows = np.broadcast_to(r[:, : e - s], inside.shape)[inside]
-        diagonals = np.broadcast_to(d, inside.shape)[inside]
-        cols = rows + diagonals
+        if full is not None and e - s == block and c - s == block + p:
+            # Every block away from the end has the same pattern.
+            rows, diagonals, cols = full
+        else:
+            # Entry (r, r + d) of the block's rows of U, where it exists.
+            inside = s + r[:, : e - s] + d < m
+            rows = np.broadcast_to(r[:, : e - s], inside.shape)[inside]
+            diagonals = np.broadcast_to(d, inside.shape)[inside]
+            cols = rows + diagonals
+            if inside.all() and e - s == block and c - s == block + p:
+                full = rows, diagonals, cols
         U = np.zeros((e - s, c - s))
         U[rows, cols] = factor[p - diagonals, s + cols]
         U_inv, _ = dtrtri(U[:, : e - s], lower=0)
