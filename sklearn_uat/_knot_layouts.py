@@ -31,9 +31,9 @@ from ._lstsq import NormalEquations, gcv_score
 # 0.3%), at a third of the cost: the counts already span the smoothness.
 SMOOTH_INTERVALS = (64, 128, 256)
 SMOOTH_ORDERS = (5,)
-# A given count of knots, finer than those, keeps its knots: there a fifth
-# difference penalty would need more than the engine's largest penalty, so
-# the third and fourth compete too.
+# A given count of knots keeps its knots. On fine ones a fifth-difference
+# penalty would need more than the engine's largest penalty, so the third
+# and fourth compete too.
 GIVEN_ORDERS = (3, 4, 5)
 
 

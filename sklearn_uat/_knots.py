@@ -113,10 +113,10 @@ class ReluKnotRegressor(
         32 to 2048; with several directions about 512 unknowns in all, at
         most one per sample, 2 to 64 per direction. Enough units to follow
         the function and a penalty chosen by REML to control them (the
-        P-spline principle). With one input, equally spaced knots and
-        ``alpha`` a criterion, ``"auto"`` also tries 65, 129 and 257 knots
-        (fewer than the default count) under the smoother penalty of
-        ``alpha``, and keeps the layout of the lowest GCV score:
+        P-spline principle). With one input, equally spaced knots,
+        ``alpha`` a criterion and no ``refine``, ``"auto"`` also tries 65,
+        129 and 257 knots (fewer than the default count) under the smoother
+        penalty of ``alpha``, and keeps the layout of the lowest GCV score:
         ``n_knots_`` is then the count kept.
 
     knots : {"uniform", "quantile", "adaptive"} or array-like, default="uniform"
@@ -163,11 +163,13 @@ class ReluKnotRegressor(
         one penalty per direction. Its null space is the linear functions,
         so as it grows the fit tends to a line along each direction.
 
-        With one input, equally spaced knots and a criterion for ``alpha``,
-        the fit also solves with a penalty on the fifth differences of the
-        knot values (the changes of curvature, and beyond; its null space,
-        the polynomials of degree 4, holds the line): on the given knots,
-        or for ``n_knots="auto"`` on 65, 129 and 257 knots, and keeps the
+        With one input, equally spaced knots, a criterion for ``alpha`` and
+        no ``refine``, the fit also solves with a penalty on the fifth
+        differences of the knot values (the changes of curvature, and
+        beyond; its null space,
+        the polynomials of degree 4, holds the line): for
+        ``n_knots="auto"`` on 65, 129 and 257 knots, or on the given
+        knots, where third and fourth differences compete too; and keeps the
         fit of the lowest GCV score (``penalty_order_``, ``n_knots_``). A
         linear spline under the slope-change penalty smooths like a cubic
         smoothing spline; under fifth differences it follows smooth
@@ -298,8 +300,8 @@ class ReluKnotRegressor(
 
     penalty_order_ : int
         Order of the differences of the knot values that ``alpha_``
-        penalises: 2 (the changes of slope), or 5 where GCV preferred the
-        smoother penalty (see ``alpha``).
+        penalises: 2 (the changes of slope), or 5 (3 to 5 for a given
+        ``n_knots``) where GCV preferred a smoother penalty (see ``alpha``).
 
     edf_ : float
         Effective degrees of freedom of the fit, the trace of its influence
