@@ -74,11 +74,16 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
                 if ratio > 1:
                     coarse = coarser_hat_equations(fine_stats, ratio)
                 layouts.append((fine[::ratio], coarse, SMOOTH_ORDERS))
-    best = (knots, stats, 2, solve(stats, knots, 2, None))
+    # The finest grid's slope-change penalty, scaled, starts the default
+    # knots' iteration near its end.
+    start = None
+    if fine is not None:
+        pilot = solve(fine_stats, fine, 2, None).penalties
+        start = _scaled_start(pilot, fine.size, 2)(knots.size)
+    best = (knots, stats, 2, solve(stats, knots, 2, start))
     best_score = gcv_score(best[3])
     # Coarse to fine, each order's iteration starts from its penalty on the
-    # coarser grid, scaled as differences of that order shrink with the
-    # spacing: a few steps instead of a climb from the rough end.
+    # coarser grid, scaled: a few steps instead of a climb from the rough end.
     starts = {}
     for row, equations, orders in layouts:
         # A high order on many more knots than samples is decided by
@@ -105,10 +110,17 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
 
 
 def _scaled_start(penalties, size, order):
-    """Penalties for ``size2`` knots from those on ``size`` knots."""
+    """Penalties for ``size2`` knots from those on ``size`` knots.
+
+    Differences of order ``k`` of a smooth function shrink as the spacing
+    to the ``k``-th power, and a relative penalty multiplies the Gram
+    matrix's mean diagonal, which shrinks as the spacing: the same
+    smoothness takes a penalty that grows as the number of intervals to the
+    power ``2 k``.
+    """
 
     def start(size2):
-        return penalties * ((size2 - 1) / (size - 1)) ** (2 * (order - 2))
+        return penalties * ((size2 - 1) / (size - 1)) ** (2 * order)
 
     return start
 

@@ -534,7 +534,7 @@ class ReluKnotRegressor(
         )
         n_knots = self._resolve_n_knots(directions.shape[0], n_effective)
         auto = self.n_knots == "auto"
-        default, fine = None, None
+        base, fine = None, None
         n_start = explicit.size if explicit is not None else n_knots
         self._check_size(n_start, directions)
 
@@ -569,12 +569,14 @@ class ReluKnotRegressor(
         if explicit is not None:
             knots_list = [_strictly_increasing((explicit - offset[0]) / scale[0])]
             fit = problem.fit(knots_list)
+        elif self.tol is None and self._offers_smooth_layouts(directions.shape[0]):
+            knots = _uniform_knots(*ranges[0], n_knots)
+            fine = fine_knots(*ranges[0], n_knots, auto)
+            fine_stats = None if fine is None else _hat_equations(problem, fine)
+            base = [knots], _hat_equations(problem, knots)
+            fit = _smoothest(problem, knots, base[1], fine, fine_stats)
         elif self.tol is None:
             fit = self._fit_with_count(problem, ranges, n_knots)
-            if self._offers_smooth_layouts(directions.shape[0]):
-                fine = fine_knots(*ranges[0], n_knots, auto)
-                fine_stats = None if fine is None else _hat_equations(problem, fine)
-                default, fit = fit, _smoothest(problem, fit, fine, fine_stats)
         else:
             fit = self._grow(problem, ranges, directions, n_knots)
         refined = None
@@ -613,13 +615,12 @@ class ReluKnotRegressor(
         # What partial_fit continues from: the layer the statistics were
         # summed on (the default knots, and the finest smoother grid when
         # GCV chose among layouts) and those statistics.
-        base = fit if default is None else default
-        statistics = base.statistics
+        layer_knots, statistics = (fit.knots, fit.statistics) if base is None else base
         if fine is not None:
             statistics = side_by_side(statistics, fine_stats)
         layer = _KnotLayer(
             directions,
-            base.knots,
+            layer_knots,
             offset,
             offset + scale if domain is None else domain[1],
             scale,
@@ -628,11 +629,11 @@ class ReluKnotRegressor(
             "the training range of fit (pass domain= to widen it)"
             if domain is None
             else "domain",
-            smooth=default is not None,
+            smooth=base is not None,
             fine=fine,
         )
         statistics = TargetStatistics.from_standardised(
-            statistics, y_mean, y_std, np.max(np.abs(Y), axis=0), base.knots[0].size
+            statistics, y_mean, y_std, np.max(np.abs(Y), axis=0), layer_knots[0].size
         )
         self._keep_stream(layer, statistics, single_output)
         return self
@@ -1199,21 +1200,15 @@ class _KnotLayer:
     fine: np.ndarray = None
 
 
-def _smoothest(problem, fit, fine, fine_stats):
-    """The fit of :func:`choose_layout` among ``fit`` and the smoother ones."""
+def _smoothest(problem, knots, stats, fine, fine_stats):
+    """The fit that :func:`choose_layout` keeps, its residuals computed."""
 
     def solve(stats, knots, order, start):
-        if order == 2 and knots is fit.knots[0]:
-            return fit.solved
         alpha, n_features = problem.alpha, problem.n_features
         return _penalised(stats, [knots], alpha, n_features, order, start)
 
-    knots, _, order, solved = choose_layout(
-        fit.knots[0], fit.statistics, fine, fine_stats, solve
-    )
-    if order == 2 and knots is fit.knots[0]:
-        return fit
-    return problem.fit([knots], order=order, solved=solved)
+    row, _, order, solved = choose_layout(knots, stats, fine, fine_stats, solve)
+    return problem.fit([row], order=order, solved=solved)
 
 
 def _hat_equations(problem, knots):
