@@ -554,20 +554,6 @@ def _selected_inverse(factor, block=64):
     return Z
 
 
-def _band_trace(Z, ab):
-    """``tr(A^-1 S)`` from the band ``Z[d, i] = A^-1[i, i + d]`` and ``S``.
-
-    ``S`` is symmetric in upper banded storage, ``ab[q - 1 - d, i + d] =
-    S[i, i + d]``, with ``q`` at most the rows of ``Z``.
-    """
-    q, m = ab.shape
-    total = 0.0
-    for d in range(q):
-        along = float(Z[d, : m - d] @ ab[q - 1 - d, d:])
-        total += along if d == 0 else 2.0 * along
-    return total
-
-
 def _band_diagonal(Z, ab):
     """Diagonal of ``A^-1 S`` and of ``|A^-1| |S|``, shape (2, m).
 
@@ -626,8 +612,9 @@ def _exact_band_matvec(ab, x):
 
     Each product is split exactly into a rounded part and its error
     (Dekker's product), and each sum too (Knuth's sum), so that the result
-    is accurate to a few ulps of itself, however much its terms cancel: a
-    difference penalty applied to nearly polynomial coefficients.
+    is as accurate as if it were computed in twice the precision: enough for
+    a difference penalty applied to nearly polynomial coefficients, whose
+    terms cancel to a millionth of their size.
     """
     p, m = ab.shape
     total, error = _two_product(ab[-1][:, None], x)
@@ -635,7 +622,7 @@ def _exact_band_matvec(ab, x):
         diag = ab[p - 1 - d, d:][:, None]
         for target, source in ((slice(None, -d), x[d:]), (slice(d, None), x[:-d])):
             product, product_error = _two_product(diag, source)
-            total[target], sum_error = _two_sum(total[target], product)
+            total[target], sum_error = two_sum(total[target], product)
             error[target] += product_error + sum_error
     return total + error
 
@@ -658,8 +645,8 @@ def _two_product(a, b):
     return product, error
 
 
-def _two_sum(a, b):
-    """``a + b`` and its rounding error, exactly (Knuth's sum)."""
+def two_sum(a, b):
+    """``a + b`` and its rounding error, exactly (Knuth's TwoSum)."""
     total = a + b
     b_part = total - a
     return total, (a - (total - b_part)) + (b - b_part)

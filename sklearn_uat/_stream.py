@@ -24,7 +24,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import validate_data
 
 from ._base import restored_on_error
-from ._lstsq import NormalEquations
+from ._lstsq import NormalEquations, two_sum
 from ._validation import as_target_columns, positive_weight_rows
 
 __all__ = ["StreamingMixin", "TargetStatistics", "check_domain"]
@@ -96,7 +96,7 @@ class TargetStatistics:
         for a, b, error_a, error_b in zip(
             self._sums(), other._sums(), self._rounding(), other._rounding()
         ):
-            total, error = _two_sum(a, b)
+            total, error = two_sum(a, b)
             totals.append(total)
             rounding.append(error + (error_a + error_b))
         gram, rhs, yty, weight_sum, target_sum = totals
@@ -191,14 +191,6 @@ class TargetStatistics:
             mean,
             std,
         )
-
-
-def _two_sum(a, b):
-    """``a + b`` and its rounding error, exactly (Knuth's TwoSum)."""
-    total = a + b
-    b_part = total - a
-    a_part = total - b_part
-    return total, (a - a_part) + (b - b_part)
 
 
 def _banded_row_sums(ab):
