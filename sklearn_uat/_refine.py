@@ -356,7 +356,7 @@ def levenberg_marquardt(
     )
 
 
-class _held_warnings:
+class _HeldWarnings:
     """Hold the warnings of a refinement until the GCV test has kept it.
 
     A refinement that the test rejects returns the constructive network, of
@@ -859,7 +859,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
     knots_move = one_input or not noisy
     redundant = [redundancy(i, problem.n_features) for i in range(len(fit.knots))]
     penalties = np.broadcast_to(np.asarray(fit.alpha, dtype=np.float64), len(fit.knots))
-    with _held_warnings() as held:
+    with _HeldWarnings() as held:
         layer, result = refine_knots(
             U,
             problem.Y,
@@ -923,7 +923,7 @@ def refine_bump_fit(T, G, w, n_bumps, steepness, fit, refine, tol, reselect):
     max_iter = refine_budget(refine)
     centres = np.arange(n_bumps + 1.0)
     slopes = np.full(n_bumps + 1, float(steepness))
-    with _held_warnings() as held:
+    with _HeldWarnings() as held:
         layer, result = refine_bumps(
             T[:, 0],
             G,
