@@ -10,8 +10,9 @@ network come.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix, diags
 
-from ._lstsq import NormalEquations, _band_to_dense
+from ._lstsq import NormalEquations
 from ._network import FeedForwardNetwork
 
 # Knots placed by curvature or error come no closer than this fraction of
@@ -220,29 +221,39 @@ def hat_normal_equations(j, s, Y, w, n_knots):
     )
 
 
-def coarser_hat_equations(fine, ratio):
-    """:func:`hat_normal_equations` of every ``ratio``-th knot, from finer ones.
+def coarser_hat_equations(fine, fine_knots, coarse_knots):
+    """:func:`hat_normal_equations` of the hats of ``coarse_knots``, resampled.
 
-    On equally spaced knots, the hat of a coarse knot is a combination of
-    the fine hats around it, with weights ``1 - |d| / ratio`` at ``d`` fine
-    steps away: its normal equations follow from the fine ones without the
-    rows, exactly.
+    Each coarse hat is replaced by the linear spline on ``fine_knots`` that
+    takes its values there, a combination ``R`` of the fine hats; its normal
+    equations are ``R.T G R`` and ``R.T rhs``, from the fine ones without
+    the rows. Where every coarse knot is a fine one (every ``r``-th of
+    equally spaced knots) the resampled hats are the coarse hats exactly;
+    elsewhere they are the fine network's nearest copy of them, and a fit
+    on them is a fit of the fine network with fewer degrees of freedom.
     """
-    m = fine.n_basis
-    coarse = (m - 1) // ratio + 1
-    R = np.zeros((m, coarse))
-    steps = np.arange(-ratio + 1, ratio)
+    m, coarse = fine_knots.size, coarse_knots.size
+    R = np.empty((m, coarse))
+    unit = np.eye(coarse)
     for i in range(coarse):
-        rows = i * ratio + steps
-        inside = (rows >= 0) & (rows < m)
-        R[rows[inside], i] = 1.0 - np.abs(steps[inside]) / ratio
-    gram = R.T @ _band_to_dense(fine.gram) @ R
-    band = np.zeros((2, coarse))
-    band[1] = np.diag(gram)
-    band[0, 1:] = np.diag(gram, 1)
+        R[:, i] = np.interp(fine_knots, coarse_knots, unit[i])
+    R = csr_matrix(R)
+    gram = (R.T @ _band_to_sparse(fine.gram) @ R).tocoo()
+    width = int(np.max(gram.col - gram.row, initial=0)) + 1
+    band = np.zeros((width, coarse))
+    for offset in range(width):
+        band[width - 1 - offset, offset:] = gram.diagonal(offset)
     return NormalEquations(
         band, R.T @ fine.rhs, fine.yty.copy(), fine.weight_sum, banded=True
     )
+
+
+def _band_to_sparse(ab):
+    """A symmetric matrix in upper banded storage, as a sparse matrix."""
+    p, m = ab.shape
+    offsets = [d for d in range(-(p - 1), p)]
+    diagonals = [ab[p - 1 - abs(d), abs(d) :] for d in offsets]
+    return diags(diagonals, offsets, shape=(m, m), format="csr")
 
 
 def hat_normal_equations_of_rows(knots, x, Y, w, clamp, offset=0.0, scale=1.0):

@@ -168,9 +168,10 @@ class ReluKnotRegressor(
         differences of the knot values (the changes of curvature, and
         beyond; its null space,
         the polynomials of degree 4, holds the line): for
-        ``n_knots="auto"`` on 65, 129 and 257 knots, or on the given
-        knots, where third and fourth differences compete too; and keeps the
-        fit of the lowest GCV score (``penalty_order_``, ``n_knots_``). A
+        ``n_knots="auto"`` on 65, 129 and 257 knots; for a given
+        ``n_knots`` on its knots and on those grids resampled onto them,
+        so that more knots keep the fit. It keeps the fit of the lowest
+        GCV score (``penalty_order_``, ``n_knots_``). A
         linear spline under the slope-change penalty smooths like a cubic
         smoothing spline; under fifth differences it follows smooth
         functions with noise as a smoothing spline of degree 9 does
