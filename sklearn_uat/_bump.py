@@ -69,8 +69,10 @@ _AUTO_BUMPS_ONE_INPUT = (32, 512)
 _SOFT, _SHARP, _SMOOTH = 0.5, 2.0, 0.25
 _AUTO_BUMPS_SHARP = 2048
 _AUTO_BUMPS_SMOOTH = (16, 32, 64, 128)
-# ... and with a given n_bumps, the smooth layouts of the same width in the
-# input, up to this many pieces (a dense band beyond).
+# ... and with a given n_bumps, those smooth layouts whose count divides it,
+# written on the given bumps once chosen (their steps are every r-th of the
+# given ones), and for the others pieces as wide in the input, up to this
+# many (a dense band beyond).
 _SMOOTH_MAX_WIDTH = 258
 _AUTO_BUMPS_PER_INPUT = 32
 _AUTO_UNKNOWNS = 512
@@ -138,10 +140,13 @@ class BumpNetRegressor(
         bumps (0.5, ``n_bumps``), sharper ones (2.0), which follow functions
         whose smoothness varies such as ``doppler``, and, with
         ``n_bumps="auto"``, up to 2048 sharp bumps and 16 to 128 smooth ones
-        (0.25), which suit smooth functions under noise; with up to 256
-        given ``n_bumps``, pieces as wide as those smooth ones (steepness
-        ``0.25 k / n_bumps`` for ``k`` of 16 to 128), so that more bumps do
-        not make the default rougher. For several inputs
+        (0.25), which suit smooth functions under noise. With a given
+        ``n_bumps``, the smooth layouts of 16 to 128 bumps too, so that more
+        bumps keep the default's fit: those whose count ``k`` divides
+        ``n_bumps`` as themselves, written on the given bumps once chosen
+        (their steps are every ``n_bumps / k``-th step at steepness
+        ``0.25 k / n_bumps``, the others get zero weight), and for up to 256
+        bumps the others as pieces as wide. For several inputs
         (additive rows, ``n_bumps="auto"``): the default rows, and 16 soft or
         smooth bumps per direction. Otherwise 0.5. The layout kept is
         ``n_bumps_`` and ``steepness_``.
@@ -519,7 +524,7 @@ class BumpNetRegressor(
         d = directions.shape[0]
         n = self._resolve_n_bumps(d, n_effective)
         layouts = self._layouts(d, n_effective)
-        for n, s in layouts:
+        for n, s, *_ in layouts:
             # Per direction: the first layer, and the banded normal equations
             # with the copies their solve makes.
             band = min(2 * _band_half_width(s) + 2, n + 2)
@@ -531,7 +536,7 @@ class BumpNetRegressor(
         domain = self._stream_domain(X.shape[1])
         if domain is not None:
             check_inside(X, *domain, source="domain")
-        layers = [self._layer(X, domain, directions, n, s) for n, s in layouts]
+        layers = [self._layer(X, domain, directions, *layout) for layout in layouts]
         layer = layers[0]
 
         # The target of the output units' pre-activation.
@@ -554,13 +559,12 @@ class BumpNetRegressor(
                 for c in layers
             ]
             best = int(np.argmin([gcv_score(fit) for *_, fit in candidates]))
-            layer = layers[best]
+            levels, bias, fit = candidates[best]
+            layer, levels = layers[best].on_given(levels)
         n, s = layer.n_bumps, layer.steepness
         T = layer.project(X)
         if d == 1 or self.layout == "additive":
-            if candidates is not None:
-                levels, bias, fit = candidates[best]
-            else:
+            if candidates is None:
                 levels, bias, fit = self._fit_additive(T, G, sample_weight, n, s)
             if self.refine is not False and d > 1:
                 U = (X - layer.offset) / layer.scale
@@ -653,7 +657,7 @@ class BumpNetRegressor(
             self.random_state,
         )
 
-    def _layer(self, X, domain, directions, n, s, source=None):
+    def _layer(self, X, domain, directions, n, s, given=None, *, source=None):
         """The first hidden layer on the range of ``X``, or on ``domain``.
 
         With a domain the projections' range is that of the domain's box,
@@ -684,6 +688,7 @@ class BumpNetRegressor(
             directions,
             p_offset,
             p_scale,
+            given,
         )
 
     def _set_model(
@@ -789,7 +794,7 @@ class BumpNetRegressor(
         n_features = domain[0].size
         directions = self._directions(n_features, n_effective)
         layouts = self._layouts(directions.shape[0], n_effective)
-        layers = [self._layer(None, domain, directions, n, s) for n, s in layouts]
+        layers = [self._layer(None, domain, directions, *layout) for layout in layouts]
         ranges = None
         if data_ranges is not None and directions.shape[0] > n_features:
             # One pass over the data for the projections' range, shared by
@@ -827,8 +832,8 @@ class BumpNetRegressor(
             )
             fits = [self._solve_levels(*part) for part in parts]
             best = int(np.argmin([gcv_score(fit) for *_, fit in fits]))
-            layer = layer.layers[best]
             levels, bias, fit = fits[best]
+            layer, levels = layer.layers[best].on_given(levels)
         else:
             levels, bias, fit = self._solve_levels(layer, stats, statistics.mass)
         coefs, intercepts, heights, outer = _additive_layers(
@@ -900,14 +905,16 @@ class BumpNetRegressor(
             )
 
     def _layouts(self, n_directions, n_samples):
-        """The ``(n_bumps, steepness)`` of the first layer, or its candidates.
+        """The ``(n_bumps, steepness[, given])`` of the first layer, or its candidates.
 
         ``steepness="auto"`` gives candidates with least-squares heights and
         a penalty chosen from the data (GCV picks one at the solve), else
         the soft layout. One input: ``n_bumps`` soft and sharp bumps, and
         with ``n_bumps="auto"`` up to 2048 sharp ones and 16, 32, 64 and 128
-        smooth ones (fewer than the soft ones); with a given ``n_bumps`` (up
-        to 256), pieces as wide as those smooth ones. Several (additive rows,
+        smooth ones (fewer than the soft ones); with a given ``n_bumps``,
+        those smooth ones whose count divides it (to be written on the
+        ``given`` bumps once chosen) and, up to 256 bumps, pieces as wide as
+        the others. Several (additive rows,
         ``n_bumps="auto"``): also 16 soft and 16 smooth bumps per direction.
         """
         n = self._resolve_n_bumps(n_directions, n_samples)
@@ -923,13 +930,16 @@ class BumpNetRegressor(
             few = _AUTO_BUMPS_SMOOTH[0]
             return [(n, _SOFT)] + ([(few, _SOFT), (few, _SMOOTH)] if few < n else [])
         if self.n_bumps != "auto":
-            # The smooth layouts of the default, as wide in the input: so
-            # that more bumps than the default's do not make it rougher.
-            smooth = [
-                (n, _SMOOTH * k / n)
-                for k in _AUTO_BUMPS_SMOOTH
-                if k <= n and n + 2 <= _SMOOTH_MAX_WIDTH
-            ]
+            # The smooth layouts of the default: so that more bumps than the
+            # default's keep its fit. Those whose count divides n are nested
+            # in n bumps and are fitted as themselves; the others as pieces
+            # as wide in the input.
+            smooth = []
+            for k in _AUTO_BUMPS_SMOOTH:
+                if k < n and n % k == 0 and self.refine is False:
+                    smooth.append((k, _SMOOTH, n))
+                elif k <= n and n + 2 <= _SMOOTH_MAX_WIDTH:
+                    smooth.append((n, _SMOOTH * k / n))
             return [(n, _SOFT), (n, _SHARP), *smooth]
         low = _AUTO_BUMPS_ONE_INPUT[0]
         sharp = int(np.clip(int(n_samples) // 2, low, _AUTO_BUMPS_SHARP))

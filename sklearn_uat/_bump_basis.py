@@ -8,7 +8,7 @@ cell between bump edges), :class:`_BumpLayer`, the first hidden layer that
 fit and the streamed fits share, and the fast banded forward pass.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.linalg import block_diag
@@ -544,6 +544,26 @@ class _BumpLayer:
     directions: np.ndarray
     p_offset: np.ndarray
     p_scale: np.ndarray
+    #: The given ``n_bumps``, a multiple of this candidate's, that the
+    #: candidate is written on once chosen (None: its own).
+    given: int = None
+
+    def on_given(self, levels):
+        """This layer and its ``levels`` as the given number of bumps.
+
+        The steps of ``n`` bumps of steepness ``s`` are every ``r``-th step
+        of ``r n`` bumps of steepness ``s / r``: the same units. On the
+        given layer each level repeats ``r`` times and the other steps get
+        zero output weight; the network computes the same function.
+        """
+        if self.given is None:
+            return self, levels
+        n, r = self.n_bumps, self.given // self.n_bumps
+        pieces = np.concatenate([[0], np.repeat(np.arange(1, n + 1), r), [n + 1]])
+        layer = replace(
+            self, n_bumps=self.given, steepness=self.steepness / r, given=None
+        )
+        return layer, levels[:, pieces]
 
     def project(self, X):
         """Inputs in units of one bump width along each direction."""

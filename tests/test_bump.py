@@ -641,8 +641,8 @@ def test_auto_steepness_is_soft_with_several_inputs_or_given_steepness():
 
 
 def test_more_bumps_than_the_default_keep_its_smoothness():
-    # The default keeps few smooth bumps on a smooth noisy target; twice as
-    # many, given explicitly, are offered pieces just as wide.
+    # The default keeps few smooth bumps on a smooth noisy target; two and
+    # four times as many, given explicitly, are offered those bumps.
     rng = np.random.default_rng([0, 2000])
     f = get_function("sine")
     a, b = f.domain[0]
@@ -654,6 +654,26 @@ def test_more_bumps_than_the_default_keep_its_smoothness():
         return np.sqrt(np.mean((model.predict(grid) - f(grid)) ** 2))
 
     default = BumpNetRegressor().fit(X, y)
-    more = BumpNetRegressor(n_bumps=2 * default.n_bumps_).fit(X, y)
-    assert default.steepness_ == 0.25
-    assert error(more) <= 1.05 * error(default)
+    assert (default.n_bumps_, default.steepness_) == (32, 0.25)
+    for factor in (2, 4):
+        more = BumpNetRegressor(n_bumps=factor * default.n_bumps_).fit(X, y)
+        assert more.n_bumps_ == factor * default.n_bumps_
+        # Pieces as wide as the default's, in its own 32 bumps (before, as
+        # 64 soft pieces of that width: 1.05 times the default's error).
+        assert error(more) <= 1.02 * error(default)
+
+
+def test_a_nested_smooth_layout_is_written_on_the_given_bumps():
+    # 32 smooth bumps are every other step of 64 bumps at half the
+    # steepness: chosen for n_bumps=64, they are written on its 65 steps
+    # and predict as the 32-bump fit does.
+    X, y = make_function("sine", 2000, noise=0.3, random_state=0)
+    more = BumpNetRegressor(n_bumps=64).fit(X, y)
+    smooth = BumpNetRegressor(n_bumps=32, steepness=0.25).fit(X, y)
+    assert (more.n_bumps_, more.steepness_) == (64, 0.125)
+    assert more.coefs_[0].shape == (1, 65)
+    grid = np.linspace(X.min(), X.max(), 1000)[:, None]
+    np.testing.assert_allclose(more.predict(grid), smooth.predict(grid), atol=1e-12)
+    np.testing.assert_allclose(more.alpha_, smooth.alpha_)
+    # Every other step carries no output weight.
+    np.testing.assert_array_equal(more.coefs_[1][1::2], 0.0)

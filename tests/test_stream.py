@@ -34,7 +34,9 @@ ESTIMATORS = [
         3,
         id="relu-directions",
     ),
-    pytest.param(BumpNetRegressor(n_bumps=30), 1, id="bump-one-input"),
+    # Candidates summed side by side; the one kept, 16 smooth bumps, is
+    # written on the 32 given.
+    pytest.param(BumpNetRegressor(n_bumps=32), 1, id="bump-one-input"),
     # Soft bumps along many random directions are nearly collinear: their
     # REML penalties then follow rounding to about 1e-4, the predictions to
     # about 3e-6; along the axes they agree to 1e-10.
