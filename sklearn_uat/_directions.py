@@ -8,6 +8,8 @@ least-squares engine which null-space functions of a row other rows already
 represent.
 """
 
+from math import comb
+
 import numpy as np
 from sklearn.utils import check_random_state
 
@@ -57,13 +59,23 @@ def draw_directions(directions, n_features, n_samples, random_state):
     return np.vstack([axes, drawn])
 
 
-def redundancy(i, n_features):
+def redundancy(i, n_features, null_dim=2):
     """Null-space functions of direction ``i`` that earlier directions represent.
 
-    The first axis keeps its constant and line; the other axes repeat the
-    constant; random directions (after the ``n_features`` axes) repeat the
-    constant and a line that the axes span.
+    A row's penalty leaves the polynomials of degree below ``null_dim`` in
+    its position free: the constant, the line, the quadratic and so on.
+    The first axis keeps them all; the other axes repeat the constant. A
+    random direction (after the ``n_features`` axes) repeats its powers of
+    degree ``j`` once the earlier rows number at least the dimension of the
+    homogeneous polynomials of degree ``j`` in ``n_features`` variables,
+    ``C(j + n_features - 1, j)``: in general position their ``j``-th powers
+    span those. Returns how many of the leading functions repeat.
     """
     if i == 0:
         return 0
-    return 1 if i < n_features else 2
+    if i < n_features:
+        return 1
+    count = 0
+    while count < null_dim and i >= comb(count + n_features - 1, count):
+        count += 1
+    return count

@@ -36,7 +36,13 @@ from ._knot_basis import (
     hat_normal_equations,
     hat_normal_equations_of_rows,
 )
-from ._knot_layouts import choose_layout, fine_knots, side_by_side, split
+from ._knot_layouts import (
+    choose_layout,
+    choose_row_order,
+    fine_knots,
+    side_by_side,
+    split,
+)
 from ._lstsq import (
     PENALTY_RANGE,
     NormalEquations,
@@ -177,6 +183,9 @@ class ReluKnotRegressor(
         functions with noise as a smoothing spline of degree 9 does
         (figures in the user guide). ``partial_fit`` and fits on Dask
         collections sum the statistics of both layouts and choose alike.
+        With several inputs on equally spaced knots and a criterion for
+        ``alpha``, every row's penalty on third differences competes with
+        the changes of slope, on the same knots and normal equations.
 
         - ``"reml"``: the penalty of each direction is chosen by restricted
           maximum likelihood from the normal equations alone (no refit, no
@@ -301,8 +310,9 @@ class ReluKnotRegressor(
 
     penalty_order_ : int
         Order of the differences of the knot values that ``alpha_``
-        penalises: 2 (the changes of slope), or 5 (3 to 5 for a given
-        ``n_knots``) where GCV preferred a smoother penalty (see ``alpha``).
+        penalises: 2 (the changes of slope), or, where GCV preferred a
+        smoother penalty (see ``alpha``), 5 with one input and 3 for the
+        rows of several.
 
     edf_ : float
         Effective degrees of freedom of the fit, the trace of its influence
@@ -792,20 +802,22 @@ class ReluKnotRegressor(
     def _stream_solve(self, layer, statistics, single_output):
         stats, y_mean, y_std = statistics.standardised()
         n_features = layer.directions.shape[1]
+        solve = _solver(self.alpha, n_features)
         knots, order = layer.knots, 2
         if layer.smooth:
             fine_stats = None
             if layer.fine is not None:
                 stats, fine_stats = split(stats, knots[0].size)
             row, _, order, solved = choose_layout(
-                knots[0], stats, layer.fine, fine_stats, self._solver(n_features)
+                knots[0], stats, layer.fine, fine_stats, solve
             )
-            knots, values = [row], [solved.coef]
-            alpha, edf = solved.penalties, solved.edf
+            knots = [row]
+        elif self._offers_row_orders(len(knots)):
+            order, solved = choose_row_order(stats, knots, solve)
         else:
-            values, alpha, edf, _ = _solve_on_knots(
-                stats, knots, self.alpha, n_features
-            )
+            solved = solve(stats, knots, 2, None)
+        values = np.split(solved.coef, np.cumsum([k.size for k in knots])[:-1])
+        alpha, edf = solved.penalties, solved.edf
         rows = KnotRows(
             directions=layer.directions,
             knots=knots,
@@ -827,13 +839,20 @@ class ReluKnotRegressor(
             order=order,
         )
 
-    def _solver(self, n_features):
-        """``(stats, knots, order) -> PenalisedFit`` for :func:`choose_layout`."""
+    def _offers_row_orders(self, n_directions):
+        """Whether several rows of knots compare the orders of their penalty.
 
-        def solve(stats, knots, order, start):
-            return _penalised(stats, [knots], self.alpha, n_features, order, start)
-
-        return solve
+        Equally spaced knots along several directions and a criterion for
+        the penalties: one set of normal equations, solved under each order
+        of :data:`~sklearn_uat._knot_layouts.ROW_ORDERS`. (``refine`` then
+        moves only the directions, and the knots keep their spacing.)
+        """
+        return (
+            n_directions > 1
+            and isinstance(self.knots, str)
+            and self.knots == "uniform"
+            and isinstance(self.alpha, str)
+        )
 
     def _offers_smooth_layouts(self, n_directions):
         """Whether the fit compares smoother layouts with the default one.
@@ -911,7 +930,15 @@ class ReluKnotRegressor(
     def _fit_with_count(self, problem, ranges, n_knots):
         P, w = problem.P, problem.w
         if self.knots == "uniform":
-            return problem.fit([_uniform_knots(lo, hi, n_knots) for lo, hi in ranges])
+            knots_list = [_uniform_knots(lo, hi, n_knots) for lo, hi in ranges]
+            if not self._offers_row_orders(len(knots_list)):
+                return problem.fit(knots_list)
+            stats = directions_normal_equations(
+                problem.P, problem.Y, problem.w, knots_list, problem.clamp
+            )
+            solve = _solver(problem.alpha, problem.n_features)
+            order, solved = choose_row_order(stats, knots_list, solve)
+            return problem.fit(knots_list, order=order, solved=solved)
         if self.knots == "quantile":
             return problem.fit(
                 [
@@ -1203,13 +1230,23 @@ class _KnotLayer:
 
 def _smoothest(problem, knots, stats, fine, fine_stats):
     """The fit that :func:`choose_layout` keeps, its residuals computed."""
-
-    def solve(stats, knots, order, start):
-        alpha, n_features = problem.alpha, problem.n_features
-        return _penalised(stats, [knots], alpha, n_features, order, start)
-
+    solve = _solver(problem.alpha, problem.n_features)
     row, _, order, solved = choose_layout(knots, stats, fine, fine_stats, solve)
     return problem.fit([row], order=order, solved=solved)
+
+
+def _solver(alpha, n_features):
+    """``(stats, knots, order, start) -> PenalisedFit`` for the layout choices.
+
+    ``knots`` is one row of knots or a list of rows; ``start`` the penalties
+    the criterion starts from, or None.
+    """
+
+    def solve(stats, knots, order, start):
+        knots_list = knots if isinstance(knots, list) else [knots]
+        return _penalised(stats, knots_list, alpha, n_features, order, start)
+
+    return solve
 
 
 def _hat_equations(problem, knots):
@@ -1225,33 +1262,25 @@ def _box_ranges(directions):
     return np.stack([lo, hi], axis=1)
 
 
-def _solve_on_knots(stats, knots_list, alpha, n_features, order=2):
-    """Values at the knots, penalties, edf and statistics of :func:`_penalised`."""
-    solved = _penalised(stats, knots_list, alpha, n_features, order)
-    starts = np.cumsum([k.size for k in knots_list])[:-1]
-    values = np.split(solved.coef, starts)
-    return values, solved.penalties, solved.edf, solved.statistics
-
-
 def _penalised(stats, knots_list, alpha, n_features, order=2, start=None):
     """The engine's fit of the values at the knots.
 
-    One second-difference penalty per direction, or, for one direction of
-    equally spaced knots, differences of a higher ``order``; ``alpha`` is a
-    number or the criterion that chooses the penalties.
+    One second-difference penalty per direction, or, on equally spaced
+    knots, differences of a higher ``order``; ``alpha`` is a number or the
+    criterion that chooses the penalties.
     """
     starts = np.concatenate([[0], np.cumsum([k.size for k in knots_list])])
     blocks = [
         PenaltyBlock(
-            int(start),
+            int(first),
             second_difference_penalty(knots)
             if order == 2
             else difference_penalty(knots.size, order),
             null_dim=order,
-            redundant=redundancy(i, n_features),
+            redundant=redundancy(i, n_features, order),
             at=knots,
         )
-        for i, (start, knots) in enumerate(zip(starts, knots_list))
+        for i, (first, knots) in enumerate(zip(starts, knots_list))
     ]
     if isinstance(alpha, str):
         solved = select_penalties(stats, blocks, criterion=alpha, start=start)

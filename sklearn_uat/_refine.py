@@ -59,6 +59,7 @@ from ._lstsq import (
     _null_space_coordinates,
     _quadratic_forms,
     _residual_sum,
+    difference_penalty,
     second_difference_penalty,
     select_penalties,
 )
@@ -441,10 +442,13 @@ class _KnotModel:
     network's extrapolation.
     """
 
-    def __init__(self, U, clamp, redundant, one_input, knots_move=True):
+    def __init__(self, U, clamp, redundant, one_input, knots_move=True, order=2):
         self.U, self.clamp = U, clamp
         self.redundant, self.one_input = redundant, one_input
         self.knots_move = knots_move or one_input
+        # Differences of a higher order only where the knots keep their
+        # (equal) spacing.
+        self.order = order
 
     def _intervals(self, knots, p):
         j = np.clip(np.searchsorted(knots, p, side="right") - 1, 0, knots.size - 2)
@@ -478,7 +482,10 @@ class _KnotModel:
         return [
             PenaltyBlock(
                 int(start),
-                second_difference_penalty(knots),
+                second_difference_penalty(knots)
+                if self.order == 2
+                else difference_penalty(knots.size, self.order),
+                null_dim=self.order,
                 redundant=self.redundant[i],
                 at=knots,
             )
@@ -609,6 +616,7 @@ def refine_knots(
     reselect,
     knots_move=True,
     warn=True,
+    order=2,
 ):
     """Refine a knot network by variable projection.
 
@@ -630,6 +638,13 @@ def refine_knots(
     tol : float
     reselect : bool
         Let REML lower the penalties as the layer moves.
+    knots_move : bool, default=True
+        Whether the knots move, or only the directions.
+    warn : bool, default=True
+        Whether a budget spent warns.
+    order : int, default=2
+        Order of the differences that the penalties square (above 2 only
+        with ``knots_move=False``: equally spaced knots stay so).
 
     Returns
     -------
@@ -646,7 +661,7 @@ def refine_knots(
         what=f"refining {n_cols} knots on {U.shape[0]} samples",
         fix="lower n_knots or directions, or refine on fewer samples",
     )
-    model = _KnotModel(U, clamp, redundant, one_input, knots_move)
+    model = _KnotModel(U, clamp, redundant, one_input, knots_move, order)
     start = KnotLayer(np.array(directions, dtype=np.float64), [k.copy() for k in knots])
     result = levenberg_marquardt(model, start, Y, w, penalties, max_iter, tol, reselect)
     if warn:
@@ -807,7 +822,7 @@ def _lowers_held_out_error(problem, fit, U, directions, redundant, max_iter, tol
     for k in range(_SELECTION_FOLDS):
         train, test = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         rows = problem.rows(train)
-        start = rows.fit(fit.knots)
+        start = rows.fit(fit.knots, order=fit.order)
         penalties = np.broadcast_to(
             np.asarray(start.alpha, dtype=np.float64), len(fit.knots)
         )
@@ -825,6 +840,7 @@ def _lowers_held_out_error(problem, fit, U, directions, redundant, max_iter, tol
             reselect=False,
             knots_move=False,
             warn=False,
+            order=fit.order,
         )
         held_out = _KnotModel(U[test], problem.clamp, redundant, False)
         weights = 1.0 if problem.w is None else problem.w[test][:, None]
@@ -857,7 +873,9 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
     # keep their spacing) and REML's penalties of the start stay:
     # moved knots, and penalties lowered on the moving layer, fitted noise.
     knots_move = one_input or not noisy
-    redundant = [redundancy(i, problem.n_features) for i in range(len(fit.knots))]
+    redundant = [
+        redundancy(i, problem.n_features, fit.order) for i in range(len(fit.knots))
+    ]
     penalties = np.broadcast_to(np.asarray(fit.alpha, dtype=np.float64), len(fit.knots))
     with _HeldWarnings() as held:
         layer, result = refine_knots(
@@ -873,6 +891,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
             tol,
             noisy and one_input,
             knots_move,
+            order=fit.order,
         )
     if result.objective.size == 1:
         held.release()

@@ -468,6 +468,41 @@ def test_default_captures_interactions_of_two_inputs(name):
     assert model.alpha_.shape == (14,) and np.all(model.alpha_ > 0)
 
 
+@pytest.mark.parametrize("noise, gain", [(0.01, 0.7), (0.1, 0.8)])
+def test_rows_of_several_inputs_compare_orders_of_differences(monkeypatch, noise, gain):
+    # One set of normal equations for the fourteen rows; GCV keeps third
+    # differences on poly_tan, and the error against the truth falls to
+    # 0.68 (noise 0.01) and 0.76 (noise 0.1) of second differences'.
+    from sklearn_uat import _knot_layouts
+
+    X, y = make_function("poly_tan", 2000, noise=noise, random_state=0)
+    X_test, y_test = make_function("poly_tan", 2000, random_state=1)
+    model = ReluKnotRegressor().fit(X, y)
+    assert model.penalty_order_ == 3
+    monkeypatch.setattr(_knot_layouts, "ROW_ORDERS", (2,))
+    second = ReluKnotRegressor().fit(X, y)
+    assert second.penalty_order_ == 2
+
+    def rmse(m):
+        return np.sqrt(np.mean((m.predict(X_test) - y_test) ** 2))
+
+    assert rmse(model) < gain * rmse(second)
+    # Still a network of ReLUs at the knots: the penalty changed, not the layer.
+    assert model.n_units_ == second.n_units_
+
+
+def test_rows_repeat_the_powers_that_earlier_rows_span():
+    from sklearn_uat._directions import redundancy
+
+    # Two inputs: the constant of every row after the first, the line of
+    # every direction after the axes, the quadratic once three rows (x1^2,
+    # x2^2 and one direction's) span all quadratics.
+    assert [redundancy(i, 2) for i in range(5)] == [0, 1, 2, 2, 2]
+    assert [redundancy(i, 2, 3) for i in range(5)] == [0, 1, 2, 3, 3]
+    # Three inputs: six quadratics.
+    assert [redundancy(i, 3, 3) for i in range(8)] == [0, 1, 1, 2, 2, 2, 3, 3]
+
+
 def test_penalties_and_degrees_of_freedom_are_fitted_attributes():
     X, y = make_function("sine", 500, noise=0.3, random_state=0)
     model = ReluKnotRegressor().fit(X, y)

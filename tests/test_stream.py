@@ -34,6 +34,9 @@ ESTIMATORS = [
         3,
         id="relu-directions",
     ),
+    # Fifteen rows, their orders of differences compared by GCV from the
+    # summed statistics (third differences kept).
+    pytest.param(ReluKnotRegressor(), 3, id="relu-default-directions"),
     # Candidates summed side by side; the one kept, 16 smooth bumps, is
     # written on the 32 given.
     pytest.param(BumpNetRegressor(n_bumps=32), 1, id="bump-one-input"),
@@ -77,6 +80,8 @@ def test_chunked_fit_equals_one_shot_fit(estimator, n_features, multi_output):
     if hasattr(one_shot, "steepness_"):
         assert chunked.steepness_ == one_shot.steepness_
         assert chunked.n_bumps_ == one_shot.n_bumps_
+    else:
+        assert chunked.penalty_order_ == one_shot.penalty_order_
     np.testing.assert_allclose(chunked.edf_, one_shot.edf_, rtol=1e-8)
 
 
