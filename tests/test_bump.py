@@ -654,12 +654,13 @@ def test_more_bumps_than_the_default_keep_its_smoothness():
         return np.sqrt(np.mean((model.predict(grid) - f(grid)) ** 2))
 
     default = BumpNetRegressor().fit(X, y)
-    assert (default.n_bumps_, default.steepness_) == (32, 0.25)
+    assert (default.n_bumps_, default.steepness_) == (16, 0.125)
     for factor in (2, 4):
         more = BumpNetRegressor(n_bumps=factor * default.n_bumps_).fit(X, y)
-        assert more.n_bumps_ == factor * default.n_bumps_
-        # Pieces as wide as the default's, in its own 32 bumps (before, as
-        # 64 soft pieces of that width: 1.05 times the default's error).
+        assert (more.n_bumps_, more.steepness_) == (16 * factor, 0.125 / factor)
+        # The default's own layout, written on the given bumps (as pieces
+        # just as wide, 32 given bumps were 1.05 times the error of the
+        # default's 32 then).
         assert error(more) <= 1.02 * error(default)
 
 
