@@ -156,10 +156,11 @@ class BumpNetRegressor(
         ``n_bumps``: that many soft (0.5) and
         sharp bumps, and the smooth layouts too, so that more bumps keep
         the default's fit: those whose count ``k`` divides ``n_bumps`` as
-        themselves, written on the given bumps once chosen (their steps are
-        every ``n_bumps / k``-th step at ``k / n_bumps`` of their
-        steepness, the others get zero weight), and for up to 256 bumps the
-        others as pieces as wide. For several inputs
+        themselves (for ``k`` below ``n_bumps`` and without ``refine``),
+        written on the given bumps once chosen (their steps are every
+        ``n_bumps / k``-th step at ``k / n_bumps`` of their steepness, the
+        others get zero weight), and for up to 256 bumps the others as
+        pieces as wide. For several inputs
         (additive rows, ``n_bumps="auto"``): the default rows, and 16 soft or
         smooth bumps per direction. Otherwise 0.5. The layout kept is
         ``n_bumps_`` and ``steepness_``.
@@ -318,7 +319,11 @@ class BumpNetRegressor(
         Bumps per direction (``n_bumps`` with ``"auto"`` resolved).
     steepness_ : float
         Input weight of the sigmoids per bump width (``steepness`` with
-        ``"auto"`` resolved).
+        ``"auto"`` resolved). A smooth layout of ``k`` bumps written on a
+        given ``n_bumps`` reports those bumps and ``k / n_bumps`` of its
+        steepness; its ``alpha_`` and ``edf_`` stay those of its own ``k``
+        levels, so ``BumpNetRegressor(n_bumps, steepness_)`` is another,
+        freer model.
     input_offset_ : ndarray of shape (`n_features_in_`,)
         Minimum of each input over the samples of positive weight (or the
         low end of ``domain``).
@@ -535,7 +540,6 @@ class BumpNetRegressor(
             self._check_refine(X.shape[1])
         directions = self._directions(X.shape[1], n_effective)
         d = directions.shape[0]
-        n = self._resolve_n_bumps(d, n_effective)
         layouts = self._layouts(d, n_effective)
         for n, s, *_ in layouts:
             # Per direction: the first layer, and the banded normal equations
@@ -670,7 +674,7 @@ class BumpNetRegressor(
             self.random_state,
         )
 
-    def _layer(self, X, domain, directions, n, s, given=None, *, source=None):
+    def _layer(self, X, domain, directions, n, s, given=None):
         """The first hidden layer on the range of ``X``, or on ``domain``.
 
         With a domain the projections' range is that of the domain's box,
@@ -681,7 +685,7 @@ class BumpNetRegressor(
             lo, hi = X.min(axis=0), X.max(axis=0)
             offset, scale = minmax_scaling(X)
             p_lo, p_scale = minmax_scaling((X - offset) / scale @ directions.T)
-            source = source or "the training range of fit (pass domain= to widen it)"
+            source = "the training range of fit (pass domain= to widen it)"
         else:
             lo, hi = domain
             offset, scale = minmax_scaling(np.stack([lo, hi]))

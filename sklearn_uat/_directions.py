@@ -28,8 +28,8 @@ def draw_directions(directions, n_features, n_samples, random_state):
 
     ``directions`` is ``"axes"``, ``"auto"`` (one direction per 25 samples,
     at most 12, the same for every fit, so the default needs no random
-    state: equally spaced angles between the axes for two inputs, a fixed
-    draw for more) or the number of random directions, drawn with
+    state: equally spaced angles between the axes for two inputs, never on
+    an axis, a fixed draw for more) or the number of random directions, drawn with
     ``random_state``; one input has only itself. ``n_samples`` counts
     frequency weights.
     """
@@ -41,7 +41,11 @@ def draw_directions(directions, n_features, n_samples, random_state):
         if n_drawn == 0:
             return axes
         if n_features == 2:
-            angles = np.pi * (np.arange(n_drawn) + 0.5) / n_drawn
+            # An even number of equally spaced angles misses the axes; an
+            # odd one would put one on the second axis, so it takes the
+            # first angles of one more.
+            spaced = n_drawn + n_drawn % 2
+            angles = np.pi * (np.arange(n_drawn) + 0.5) / spaced
             drawn = np.stack([np.cos(angles), np.sin(angles)], axis=1)
         else:
             rng = np.random.default_rng(_AUTO_SEED)

@@ -233,11 +233,19 @@ def coarser_hat_equations(fine, fine_knots, coarse_knots):
     on them is a fit of the fine network with fewer degrees of freedom.
     """
     m, coarse = fine_knots.size, coarse_knots.size
-    R = np.empty((m, coarse))
-    unit = np.eye(coarse)
-    for i in range(coarse):
-        R[:, i] = np.interp(fine_knots, coarse_knots, unit[i])
-    R = csr_matrix(R)
+    # Row f of R: the two coarse hats around fine knot f, at that knot.
+    j = np.searchsorted(coarse_knots, fine_knots, side="right") - 1
+    j = np.clip(j, 0, coarse - 2)
+    s = (fine_knots - coarse_knots[j]) / (coarse_knots[j + 1] - coarse_knots[j])
+    s = np.clip(s, 0.0, 1.0)
+    R = csr_matrix(
+        (
+            np.column_stack([1.0 - s, s]).ravel(),
+            np.column_stack([j, j + 1]).ravel(),
+            np.arange(0, 2 * m + 1, 2),
+        ),
+        shape=(m, coarse),
+    )
     gram = (R.T @ _band_to_sparse(fine.gram) @ R).tocoo()
     width = int(np.max(gram.col - gram.row, initial=0)) + 1
     band = np.zeros((width, coarse))

@@ -35,13 +35,13 @@ from ._lstsq import NormalEquations, gcv_score
 # 0.3%), at a third of the cost: the counts already span the smoothness.
 SMOOTH_INTERVALS = (64, 128, 256)
 SMOOTH_ORDERS = (5,)
-# A given count of knots keeps its knots: fifth differences on them, and the
-# smoother grids resampled onto them. On fine knots fifth differences alone
-# would need more than the engine's largest penalty; the resampled grids
-# take their place, so that more knots than the default's keep its fit
-# (third and fourth differences on the knots themselves, the earlier
-# stand-ins, made 4 x 129 knots 1.27 times less accurate on noisy sine).
-GIVEN_ORDERS = (5,)
+# A given count of knots keeps its knots: the same orders on them, and the
+# smoother grids with fewer knots resampled onto them. On fine knots fifth
+# differences alone would need more than the engine's largest penalty; the
+# resampled grids take their place, so that more knots than the default's
+# keep its fit (third and fourth differences on the knots themselves, the
+# earlier stand-ins, made 4 x 129 knots 1.27 times less accurate on the
+# noisy sine of `bench_smoothing.py --only more`).
 
 
 # Several rows of equally spaced knots (directions): the orders compared on
@@ -52,6 +52,18 @@ GIVEN_ORDERS = (5,)
 # times). Fourth differences too were no better on the benchmark and worse
 # on small sets (up to 1.14 times).
 ROW_ORDERS = (2, 3)
+
+
+# A candidate replaces the fit kept so far only if its GCV score is lower by
+# more than this fraction (plus this much of a thousandth of the targets'
+# variance): fits that interpolate score zero up to rounding, and rounding
+# must not choose between them.
+_GCV_TIE = 1e-9
+
+
+def _lower(score, best):
+    """Whether a GCV ``score`` is clearly below the ``best`` so far."""
+    return score < best - _GCV_TIE * (best + 1e-3)
 
 
 def fine_knots(lo, hi, n_knots, auto):
@@ -74,10 +86,13 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
 
     Returns
     -------
-    (knots, stats, order, fit) of the choice. Smoother fits whose penalty
-    did not settle, or whose equations needed a ridge to be solved (a
-    high-order penalty across knots without data), are skipped without a
-    warning: they are candidates only.
+    (knots, order, fit) of the choice. For a given count, ``knots`` are
+    always its own; a smoother grid resampled onto them keeps its own
+    penalty and effective degrees of freedom in ``fit``, its coefficients
+    written at ``knots``. Smoother fits whose penalty did not settle, or
+    whose equations needed a ridge to be solved (a high-order penalty across
+    knots without data), are skipped without a warning: they are candidates
+    only.
     """
     # A default count competes with the nested smoother grids; a given
     # count keeps its knots, under smoother orders and with the smoother
@@ -98,15 +113,15 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
                 row = np.linspace(knots[0], knots[-1], count + 1)
                 coarse = coarser_hat_equations(stats, knots, row)
                 layouts.append((row, coarse, SMOOTH_ORDERS, knots))
-        layouts.append((knots, stats, GIVEN_ORDERS, None))
+        layouts.append((knots, stats, SMOOTH_ORDERS, None))
     # The finest grid's slope-change penalty, scaled, starts the default
     # knots' iteration near its end.
     start = None
     if fine is not None:
         pilot = solve(fine_stats, fine, 2, None).penalties
         start = _scaled_start(pilot, fine.size, 2)(knots.size)
-    best = (knots, stats, 2, solve(stats, knots, 2, start))
-    best_score = gcv_score(best[3])
+    best = (knots, 2, solve(stats, knots, 2, start))
+    best_score = gcv_score(best[2])
     # Coarse to fine, each order's iteration starts from its penalty on the
     # coarser grid, scaled: a few steps instead of a climb from the rough end.
     starts = {}
@@ -125,11 +140,11 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
             score = gcv_score(fit)
             if not trouble:
                 starts[order] = _scaled_start(fit.penalties, row.size, order)
-            if not trouble and score < best_score:
+            if not trouble and _lower(score, best_score):
                 best_score = score
-                best = (row, equations, order, fit)
+                best = (row, order, fit)
                 if onto is not None:
-                    best = (onto, stats, order, _resampled(fit, row, onto))
+                    best = (onto, order, _resampled(fit, row, onto))
     return best
 
 
@@ -151,7 +166,7 @@ def choose_row_order(stats, knots_list, solve):
             continue
         fit, trouble = _candidate(solve, stats, knots_list, order, None)
         score = gcv_score(fit)
-        if not trouble and score < best_score:
+        if not trouble and _lower(score, best_score):
             best, best_score = (order, fit), score
     return best
 
@@ -168,7 +183,11 @@ def _candidate(solve, *args):
 
 
 def _resampled(fit, row, knots):
-    """A fit on the hats of ``row`` as values at ``knots`` (their nearest copy)."""
+    """A fit on the hats of ``row`` as values at ``knots`` (their nearest copy).
+
+    Its penalties and effective degrees of freedom stay those of ``row``;
+    it keeps no statistics (those of ``knots`` are the caller's).
+    """
     coef = np.stack([np.interp(knots, row, column) for column in fit.coef.T], axis=1)
     return replace(fit, coef=coef, statistics=None)
 

@@ -175,14 +175,17 @@ class ReluKnotRegressor(
         beyond; its null space,
         the polynomials of degree 4, holds the line): for
         ``n_knots="auto"`` on 65, 129 and 257 knots; for a given
-        ``n_knots`` on its knots and on those grids resampled onto them,
-        so that more knots keep the fit. It keeps the fit of the lowest
-        GCV score (``penalty_order_``, ``n_knots_``). A
+        ``n_knots`` on its knots and on those of these grids with fewer
+        knots, resampled onto them, so that more knots keep the fit. It
+        keeps the fit of the lowest GCV score (``penalty_order_``,
+        ``n_knots_``). A
         linear spline under the slope-change penalty smooths like a cubic
         smoothing spline; under fifth differences it follows smooth
         functions with noise as a smoothing spline of degree 9 does
         (figures in the user guide). ``partial_fit`` and fits on Dask
-        collections sum the statistics of both layouts and choose alike.
+        collections choose alike: for ``n_knots="auto"`` they sum the
+        statistics of the default knots and of the finest grid side by side;
+        a given count's candidates all come from its own.
         With several inputs on equally spaced knots and a criterion for
         ``alpha``, every row's penalty on third differences competes with
         the changes of slope, on the same knots and normal equations.
@@ -306,7 +309,10 @@ class ReluKnotRegressor(
         projection ``directions_[i] @ (x - input_offset_) / input_scale_``.
 
     alpha_ : ndarray of shape (n_directions,)
-        The penalty of each direction: chosen by REML, or ``alpha``.
+        The penalty of each direction: chosen by REML, or ``alpha``. With a
+        given ``n_knots``, where GCV kept a smoother grid resampled onto the
+        knots, it is that grid's penalty (with ``penalty_order_`` and
+        ``edf_``): ``alpha=alpha_`` on the given knots is another fit.
 
     penalty_order_ : int
         Order of the differences of the knot values that ``alpha_``
@@ -808,7 +814,7 @@ class ReluKnotRegressor(
             fine_stats = None
             if layer.fine is not None:
                 stats, fine_stats = split(stats, knots[0].size)
-            row, _, order, solved = choose_layout(
+            row, order, solved = choose_layout(
                 knots[0], stats, layer.fine, fine_stats, solve
             )
             knots = [row]
@@ -842,29 +848,22 @@ class ReluKnotRegressor(
     def _offers_row_orders(self, n_directions):
         """Whether several rows of knots compare the orders of their penalty.
 
-        Equally spaced knots along several directions and a criterion for
-        the penalties: one set of normal equations, solved under each order
-        of :data:`~sklearn_uat._knot_layouts.ROW_ORDERS`. (``refine`` then
-        moves only the directions, and the knots keep their spacing.)
+        Several directions (:data:`~sklearn_uat._knot_layouts.ROW_ORDERS`
+        on the same normal equations; ``refine`` then moves only the
+        directions, and the knots keep their spacing).
         """
-        return (
-            n_directions > 1
-            and isinstance(self.knots, str)
-            and self.knots == "uniform"
-            and isinstance(self.alpha, str)
-        )
+        return n_directions > 1 and self._compares_penalties()
 
     def _offers_smooth_layouts(self, n_directions):
-        """Whether the fit compares smoother layouts with the default one.
+        """Whether one input compares smoother layouts with the default one."""
+        return n_directions == 1 and self._compares_penalties() and self.refine is False
 
-        One input on equally spaced knots, and a criterion for the penalty.
-        """
+    def _compares_penalties(self):
+        """Equally spaced knots and a criterion for the penalties."""
         return (
-            n_directions == 1
-            and isinstance(self.knots, str)
+            isinstance(self.knots, str)
             and self.knots == "uniform"
             and isinstance(self.alpha, str)
-            and self.refine is False
         )
 
     def _resolve_n_knots(self, n_directions, n_samples):
@@ -1223,7 +1222,8 @@ class _KnotLayer:
     source: str
     #: Whether smoother layouts compete (one row of equally spaced knots),
     #: and the finest of their grids, whose statistics are summed beside
-    #: the knots' own (None: only the knots' own, under smoother orders).
+    #: the knots' own (None: a given count, whose candidates all come from
+    #: its own statistics).
     smooth: bool = False
     fine: np.ndarray = None
 
@@ -1231,7 +1231,7 @@ class _KnotLayer:
 def _smoothest(problem, knots, stats, fine, fine_stats):
     """The fit that :func:`choose_layout` keeps, its residuals computed."""
     solve = _solver(problem.alpha, problem.n_features)
-    row, _, order, solved = choose_layout(knots, stats, fine, fine_stats, solve)
+    row, order, solved = choose_layout(knots, stats, fine, fine_stats, solve)
     return problem.fit([row], order=order, solved=solved)
 
 

@@ -661,6 +661,11 @@ def refine_knots(
         what=f"refining {n_cols} knots on {U.shape[0]} samples",
         fix="lower n_knots or directions, or refine on fewer samples",
     )
+    if order > 2 and (knots_move or one_input):
+        raise ValueError(
+            f"Differences of order {order} need equally spaced knots that keep "
+            "their spacing: refine only the directions (knots_move=False)."
+        )
     model = _KnotModel(U, clamp, redundant, one_input, knots_move, order)
     start = KnotLayer(np.array(directions, dtype=np.float64), [k.copy() for k in knots])
     result = levenberg_marquardt(model, start, Y, w, penalties, max_iter, tol, reselect)
@@ -842,7 +847,9 @@ def _lowers_held_out_error(problem, fit, U, directions, redundant, max_iter, tol
             warn=False,
             order=fit.order,
         )
-        held_out = _KnotModel(U[test], problem.clamp, redundant, False)
+        held_out = _KnotModel(
+            U[test], problem.clamp, redundant, False, False, fit.order
+        )
         weights = 1.0 if problem.w is None else problem.w[test][:, None]
         predictions = [
             held_out.design(start_layer) @ np.concatenate(start.values),

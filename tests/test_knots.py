@@ -446,9 +446,9 @@ def test_more_knots_than_the_default_do_not_change_the_fit_much():
 def test_more_knots_keep_the_smooth_fit_of_noisy_sine(factor):
     # The default keeps fifth differences on 129 knots. On 4 x 129 knots
     # they would need a penalty past the engine's bound; the 129-knot fit
-    # resampled onto them does not. With only the knots' own orders 3 to 5
-    # the error was 1.05 (x2) and 1.14 (x4) times the default's; now 1.006
-    # and 1.001.
+    # resampled onto them does not. On this data, with only the knots' own
+    # orders 3 to 5, the error was 1.05 (x2) and 1.14 (x4) times the
+    # default's; now 1.006 and 1.001.
     X, y = make_function("sine", 2000, noise=0.05, random_state=3)
     default = ReluKnotRegressor().fit(X, y)
     assert (default.n_knots_, default.penalty_order_) == (129, 5)
@@ -489,6 +489,21 @@ def test_rows_of_several_inputs_compare_orders_of_differences(monkeypatch, noise
     assert rmse(model) < gain * rmse(second)
     # Still a network of ReLUs at the knots: the penalty changed, not the layer.
     assert model.n_units_ == second.n_units_
+
+
+@pytest.mark.parametrize("n_samples", [25, 50, 75, 150, 275, 300, 1000])
+def test_auto_directions_of_two_inputs_miss_the_axes(n_samples):
+    # One direction per 25 samples, at most 12; an odd count used to put one
+    # on the second axis, a copy of that axis's row.
+    from sklearn_uat._directions import draw_directions
+
+    directions = draw_directions("auto", 2, n_samples, None)
+    drawn = directions[2:]
+    assert drawn.shape[0] == min(12, n_samples // 25)
+    assert np.all(np.abs(drawn) > 0.1)
+    # Pairwise distinct lines through the origin.
+    cosines = np.abs(drawn @ drawn.T)[np.triu_indices(len(drawn), 1)]
+    assert np.all(cosines < 0.999)
 
 
 def test_rows_repeat_the_powers_that_earlier_rows_span():

@@ -29,6 +29,8 @@ def _streamed(estimator, X, y, n_chunks, sample_weight=None, order=None):
 
 ESTIMATORS = [
     pytest.param(ReluKnotRegressor(n_knots=40), 1, id="relu-one-input"),
+    # A given count with the smoother grids resampled onto its knots.
+    pytest.param(ReluKnotRegressor(n_knots=300), 1, id="relu-resampled-grids"),
     pytest.param(
         ReluKnotRegressor(n_knots=8, directions=3, random_state=0),
         3,
