@@ -153,17 +153,16 @@ class BumpNetRegressor(
         follow functions whose smoothness varies such as ``doppler``, and
         smooth ones, which suit smooth functions under noise: 16 bumps at
         0.125 and 16 to 128 at 0.25 (fewer than ``n_bumps``). With a given
-        ``n_bumps``: that many soft (0.5) and
-        sharp bumps, and the smooth layouts too, so that more bumps keep
-        the default's fit: those whose count ``k`` divides ``n_bumps`` as
-        themselves (for ``k`` below ``n_bumps`` and without ``refine``),
-        written on the given bumps once chosen (their steps are every
-        ``n_bumps / k``-th step at ``k / n_bumps`` of their steepness, the
-        others get zero weight), and for up to 256 bumps the others as
-        pieces as wide. For several inputs
-        (additive rows, ``n_bumps="auto"``): the default rows, and 16 soft or
-        smooth bumps per direction. Otherwise 0.5. The layout kept is
-        ``n_bumps_`` and ``steepness_``.
+        ``n_bumps``: that many soft (0.5) and sharp bumps, and the smooth
+        layouts too, so that more bumps keep the default's fit: those whose
+        count ``k`` divides ``n_bumps`` as themselves (for ``k`` below
+        ``n_bumps`` and without ``refine``), written on the given bumps once
+        chosen (their steps are every ``n_bumps / k``-th step at
+        ``k / n_bumps`` of their steepness, the others get zero weight), and
+        for up to 256 bumps the others as pieces as wide. For several
+        inputs (additive rows, ``n_bumps="auto"``): the default rows, and 16
+        soft or smooth bumps per direction. Otherwise 0.5. The layout kept
+        is ``n_bumps_`` and ``steepness_``.
         Values up to 1e6 are safe: nothing overflows or warns.
     heights : {"lstsq", "mean"}, default="lstsq"
         ``"mean"``: each bump's height is the (weighted) mean target of the
@@ -929,11 +928,11 @@ class BumpNetRegressor(
         the soft layout. One input: with ``n_bumps="auto"`` the soft one
         below its cap, up to 2048 sharp bumps and the smooth layouts of
         ``_AUTO_SMOOTH`` with fewer bumps than ``n_bumps``; with a given
-        ``n_bumps``, that many soft and sharp
-        bumps, the smooth layouts whose count divides it (to be written on
-        the ``given`` bumps once chosen) and, up to 256 bumps, pieces as wide
-        as the others. Several (additive rows, ``n_bumps="auto"``): also 16
-        soft and 16 smooth bumps per direction.
+        ``n_bumps``, that many soft and sharp bumps, the smooth layouts
+        whose count divides it (to be written on the ``given`` bumps once
+        chosen) and, up to 256 bumps, pieces as wide as the others. Several
+        (additive rows, ``n_bumps="auto"``): also 16 soft and 16 smooth
+        bumps per direction.
         """
         n = self._resolve_n_bumps(n_directions, n_samples)
         if self.steepness != "auto":

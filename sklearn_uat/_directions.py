@@ -29,9 +29,9 @@ def draw_directions(directions, n_features, n_samples, random_state):
     ``directions`` is ``"axes"``, ``"auto"`` (one direction per 25 samples,
     at most 12, the same for every fit, so the default needs no random
     state: equally spaced angles between the axes for two inputs, never on
-    an axis, a fixed draw for more) or the number of random directions, drawn with
-    ``random_state``; one input has only itself. ``n_samples`` counts
-    frequency weights.
+    an axis, a fixed draw for more) or the number of random directions,
+    drawn with ``random_state``; one input has only itself. ``n_samples``
+    counts frequency weights.
     """
     axes = np.eye(n_features)
     if directions == "axes" or n_features == 1:

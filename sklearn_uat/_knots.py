@@ -172,21 +172,19 @@ class ReluKnotRegressor(
         With one input, equally spaced knots, a criterion for ``alpha`` and
         no ``refine``, the fit also solves with a penalty on the fifth
         differences of the knot values (the changes of curvature, and
-        beyond; its null space,
-        the polynomials of degree 4, holds the line): for
-        ``n_knots="auto"`` on 65, 129 and 257 knots; for a given
+        beyond; its null space, the polynomials of degree 4, holds the
+        line): for ``n_knots="auto"`` on 65, 129 and 257 knots; for a given
         ``n_knots`` on its knots and on those of these grids with fewer
         knots, resampled onto them, so that more knots keep the fit. It
         keeps the fit of the lowest GCV score (``penalty_order_``,
-        ``n_knots_``). A
-        linear spline under the slope-change penalty smooths like a cubic
-        smoothing spline; under fifth differences it follows smooth
-        functions with noise as a smoothing spline of degree 9 does
-        (figures in the user guide). ``partial_fit`` and fits on Dask
+        ``n_knots_``). A linear spline under the slope-change penalty
+        smooths like a cubic smoothing spline; under fifth differences it
+        follows smooth functions with noise as a smoothing spline of degree
+        9 does (figures in the user guide). ``partial_fit`` and fits on Dask
         collections choose alike: for ``n_knots="auto"`` they sum the
-        statistics of the default knots and of the finest grid side by side;
-        a given count's candidates all come from its own.
-        With several inputs on equally spaced knots and a criterion for
+        statistics of the default knots and of the finest grid side by
+        side; a given count's candidates all come from its own. With
+        several inputs on equally spaced knots and a criterion for
         ``alpha``, every row's penalty on third differences competes with
         the changes of slope, on the same knots and normal equations.
 
