@@ -43,6 +43,7 @@ from ._lstsq import (
     NormalEquations,
     PenaltyBlock,
     gcv_score,
+    lowest_gcv,
 )
 from ._network import FeedForwardNetwork
 from ._refine import refine_bump_fit
@@ -574,7 +575,7 @@ class BumpNetRegressor(
                 )
                 for c in layers
             ]
-            best = int(np.argmin([gcv_score(fit) for *_, fit in candidates]))
+            best = lowest_gcv([gcv_score(fit) for *_, fit in candidates])
             levels, bias, fit = candidates[best]
             layer, levels = layers[best].on_given(levels)
         n, s = layer.n_bumps, layer.steepness
@@ -847,7 +848,7 @@ class BumpNetRegressor(
                 layer.split(statistics.mass),
             )
             fits = [self._solve_levels(*part) for part in parts]
-            best = int(np.argmin([gcv_score(fit) for *_, fit in fits]))
+            best = lowest_gcv([gcv_score(fit) for *_, fit in fits])
             levels, bias, fit = fits[best]
             layer, levels = layer.layers[best].on_given(levels)
         else:

@@ -26,7 +26,7 @@ from scipy.linalg import LinAlgWarning
 from sklearn.exceptions import ConvergenceWarning
 
 from ._knot_basis import coarser_hat_equations
-from ._lstsq import NormalEquations, gcv_score
+from ._lstsq import NormalEquations, gcv_lower, gcv_score
 
 # Equal intervals of the smoother layouts, when fewer than the default
 # count's, and the orders of the differences that their penalties square.
@@ -52,18 +52,6 @@ SMOOTH_ORDERS = (5,)
 # times). Fourth differences too were no better on the benchmark and worse
 # on small sets (up to 1.14 times).
 ROW_ORDERS = (2, 3)
-
-
-# A candidate replaces the fit kept so far only if its GCV score is lower by
-# more than this fraction (plus this much of a thousandth of the targets'
-# variance): fits that interpolate score zero up to rounding, and rounding
-# must not choose between them.
-_GCV_TIE = 1e-9
-
-
-def _lower(score, best):
-    """Whether a GCV ``score`` is clearly below the ``best`` so far."""
-    return score < best - _GCV_TIE * (best + 1e-3)
 
 
 def fine_knots(lo, hi, n_knots, auto):
@@ -140,7 +128,7 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
             score = gcv_score(fit)
             if not trouble:
                 starts[order] = _scaled_start(fit.penalties, row.size, order)
-            if not trouble and _lower(score, best_score):
+            if not trouble and gcv_lower(score, best_score):
                 best_score = score
                 best = (row, order, fit)
                 if onto is not None:
@@ -166,7 +154,7 @@ def choose_row_order(stats, knots_list, solve):
             continue
         fit, trouble = _candidate(solve, stats, knots_list, order, None)
         score = gcv_score(fit)
-        if not trouble and _lower(score, best_score):
+        if not trouble and gcv_lower(score, best_score):
             best, best_score = (order, fit), score
     return best
 

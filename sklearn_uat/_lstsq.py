@@ -58,7 +58,9 @@ __all__ = [
     "NormalEquations",
     "PenaltyBlock",
     "difference_penalty",
+    "gcv_lower",
     "gcv_score",
+    "lowest_gcv",
     "second_difference_penalty",
     "select_penalties",
 ]
@@ -787,6 +789,26 @@ def gcv_score(fit):
     n = stats.weight_sum
     rss = float(np.sum(_residual_sum(stats, fit.coef)))
     return n * rss / max(n - fit.edf, 1.0) ** 2
+
+
+#: GCV scores closer than this fraction (plus as much of a thousandth of the
+#: standardised targets' variance) tie: fits that interpolate score zero up
+#: to rounding, and rounding must not choose between layouts.
+GCV_TIE = 1e-9
+
+
+def gcv_lower(score, best):
+    """Whether a GCV ``score`` is clearly below ``best`` (not a tie)."""
+    return score < best - GCV_TIE * (best + 1e-3)
+
+
+def lowest_gcv(scores):
+    """Index of the lowest score; of scores that tie, the first."""
+    best = 0
+    for i, score in enumerate(scores):
+        if gcv_lower(score, scores[best]):
+            best = i
+    return best
 
 
 def _gcv(stats, blocks, penalties):

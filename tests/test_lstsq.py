@@ -188,3 +188,14 @@ def test_banded_solves_keep_their_digits_under_a_large_high_order_penalty():
     ]
     exact = _exact_solve(terms, stats.rhs[:, 0])
     np.testing.assert_allclose(fit.coef[:, 0], exact, rtol=1e-12)
+
+
+def test_gcv_ties_keep_the_first_candidate():
+    # Layouts that interpolate score zero up to rounding: rounding must not
+    # choose between them (integer weights and repeated rows would then
+    # choose differently); a clearly lower score wins.
+    from sklearn_uat._lstsq import lowest_gcv
+
+    assert lowest_gcv([1e-15, 0.0, 3e-16]) == 0
+    assert lowest_gcv([0.5, 0.5 * (1 - 1e-12), 0.6]) == 0
+    assert lowest_gcv([0.5, 0.49, 0.6, 0.49 * (1 - 1e-12)]) == 1
