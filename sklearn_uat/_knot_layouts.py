@@ -145,10 +145,16 @@ def choose_row_order(stats, knots_list, solve):
     kept. ``solve(stats, knots_list, order, start)`` returns the engine's
     fit.
     Returns ``(order, fit)``; as in :func:`choose_layout`, higher orders
-    whose penalty did not settle or that needed a ridge are skipped.
+    whose penalty did not settle or that needed a ridge are skipped. With
+    more unknowns than samples the fits interpolate, GCV cannot tell them
+    apart, and the slope changes are kept (64 knots on 18 rows of 640
+    noise-free sinc samples: third differences, kept by GCV, had 4 times
+    the held-out error).
     """
     best = (2, solve(stats, knots_list, 2, None))
     best_score = gcv_score(best[1])
+    if stats.n_basis > stats.weight_sum:
+        return best
     for order in ROW_ORDERS:
         if order == 2 or min(k.size for k in knots_list) < 2 * order:
             continue
