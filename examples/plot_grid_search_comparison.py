@@ -75,13 +75,13 @@ for record in result.records:
 # ------------------------
 # Held-out test RMSE on a log scale (lower is better). The soft bumps of
 # :class:`~sklearn_uat.BumpNetRegressor` with least-squares heights are the
-# most accurate model on both functions: on ``multiscale`` by more than two
-# orders of magnitude (the cubic spline comes next), on ``sinc`` by a factor
-# of two or more. The ReLU knots, a piecewise-linear fit with at most 64
-# knots per direction, are level with k-nearest neighbours and the random
-# forest on ``multiscale`` and behind the cubic spline, a smoother basis of
-# the same kind; on ``sinc`` they need random directions besides the axes
-# (the grid picks them: an additive model cannot represent
+# most accurate model on both functions: on ``multiscale`` by nearly two
+# orders of magnitude (the cubic spline comes next), on ``sinc`` by more
+# than two. The ReLU knots, a piecewise-linear fit with at most 64 knots
+# per direction, are ahead of k-nearest neighbours and the random forest on
+# ``multiscale`` (by a factor of about two) and behind the cubic spline, a
+# smoother basis of the same kind; on ``sinc`` they need random directions
+# besides the axes (the grid picks them: an additive model cannot represent
 # ``sinc(x1 + x2)``) and then come second. The two trained networks, with
 # thousands of parameters, trail the constructive ones of similar size.
 frame = result.to_frame()
