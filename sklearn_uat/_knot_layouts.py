@@ -35,13 +35,6 @@ from ._lstsq import NormalEquations, gcv_lower, gcv_score
 # 0.3%), at a third of the cost: the counts already span the smoothness.
 SMOOTH_INTERVALS = (64, 128, 256)
 SMOOTH_ORDERS = (5,)
-# A given count of knots keeps its knots: the same orders on them, and the
-# smoother grids with fewer knots resampled onto them. On fine knots fifth
-# differences alone would need more than the engine's largest penalty; the
-# resampled grids take their place, so that more knots than the default's
-# keep its fit (third and fourth differences on the knots themselves, the
-# earlier stand-ins, made 4 x 129 knots 1.27 times less accurate on the
-# noisy sine of `bench_smoothing.py --only more`).
 
 
 # Several rows of equally spaced knots (directions): the orders compared on
@@ -82,9 +75,14 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
     knots without data), are skipped without a warning: they are candidates
     only.
     """
-    # A default count competes with the nested smoother grids; a given
-    # count keeps its knots, under smoother orders and with the smoother
-    # grids resampled onto them.
+    # A default count competes with the nested smoother grids. A given
+    # count keeps its knots: the same orders on them, and the smoother grids
+    # with fewer knots resampled onto them. On fine knots fifth differences
+    # alone would need more than the engine's largest penalty; the resampled
+    # grids take their place, so that more knots than the default's keep its
+    # fit (third and fourth differences on the knots themselves, the earlier
+    # stand-ins, made 4 x 129 knots 1.27 times less accurate on the noisy
+    # sine of `bench_smoothing.py --only more`).
     layouts = []
     if fine is not None:
         intervals = fine.size - 1
