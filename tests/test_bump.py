@@ -658,9 +658,9 @@ def test_more_bumps_than_the_default_keep_its_smoothness():
     for factor in (2, 4):
         more = BumpNetRegressor(n_bumps=factor * default.n_bumps_).fit(X, y)
         assert (more.n_bumps_, more.steepness_) == (16 * factor, 0.125 / factor)
-        # The default's own layout, written on the given bumps (as pieces
-        # just as wide, 32 given bumps were 1.05 times the error of the
-        # default's 32 then).
+        # The default's own layout, written on the given bumps. (When the
+        # default kept 32 bumps at 0.25, 64 given bumps offered only pieces
+        # as wide had 1.05 times its error.)
         assert error(more) <= 1.02 * error(default)
 
 
