@@ -10,7 +10,7 @@ network come.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix, diags
+from scipy.sparse import block_diag, csr_matrix, diags
 
 from ._lstsq import NormalEquations
 from ._network import FeedForwardNetwork
@@ -19,6 +19,12 @@ from ._network import FeedForwardNetwork
 # their mean spacing: the slope-change penalty grows as the square of the
 # ratio of neighbouring gaps, and must stay factorisable at large penalties.
 _PLACED_MIN_GAP = 1e-2
+
+# Rows of several inputs whose values follow a cubic spline: ReLU knots per
+# interval of the spline's equally spaced coefficients, and the fewest
+# coefficients a row needs for it (third differences need six).
+SPLINE_KNOTS_PER_INTERVAL = 4
+SPLINE_MIN_COEFFICIENTS = 6
 
 # Rows evaluated at once by predict and accumulated at once by the
 # several-input fit: bounds every (n, .) temporary to a few MiB.
@@ -397,6 +403,95 @@ def directions_normal_equations(P, Y, w, knots_list, clamp, projection=None):
     gram += np.triu(gram, 1).T
     n = Y.shape[0] if w is None else float(np.sum(w))
     return NormalEquations(gram, rhs, yty, float(n))
+
+
+def spline_coefficients(n_knots):
+    """Coefficients of the cubic spline of a row of ``n_knots``, or None (too few)."""
+    n_coef = -(-(n_knots - 1) // SPLINE_KNOTS_PER_INTERVAL) + 1
+    return n_coef if n_coef >= SPLINE_MIN_COEFFICIENTS else None
+
+
+def spline_knots(n_coef):
+    """Knots of a row whose cubic spline has ``n_coef`` coefficients."""
+    return SPLINE_KNOTS_PER_INTERVAL * (n_coef - 1) + 1
+
+
+def _cubic_spline_map(knots, n_coef):
+    """Values at ``knots`` of the ``n_coef`` uniform cubic B-splines on their span.
+
+    The B-splines' knots are equally spaced, ``n_coef - 3`` intervals from
+    ``knots[0]`` to ``knots[-1]``; a sparse (knots.size, n_coef) matrix with
+    four non-zeros per row, whose rows sum to one.
+    """
+    lo, hi = knots[0], knots[-1]
+    n_intervals = n_coef - 3
+    u = (knots - lo) * (n_intervals / (hi - lo))
+    first = np.clip(np.floor(u).astype(np.intp), 0, n_intervals - 1)
+    f = np.clip(u - first, 0.0, 1.0)
+    g = 1.0 - f
+    weights = np.stack(
+        [
+            g**3 / 6.0,
+            (3.0 * f**3 - 6.0 * f**2 + 4.0) / 6.0,
+            (3.0 * g**3 - 6.0 * g**2 + 4.0) / 6.0,
+            f**3 / 6.0,
+        ],
+        axis=1,
+    )
+    rows = np.repeat(np.arange(knots.size), 4)
+    cols = (first[:, None] + np.arange(4)).ravel()
+    return csr_matrix((weights.ravel(), (rows, cols)), shape=(knots.size, n_coef))
+
+
+@dataclass
+class SplineRows:
+    """Rows of knots whose values follow cubic splines of fewer coefficients.
+
+    Each row's values at its knots are ``R_i c_i``: the uniform cubic
+    B-splines of ``c_i`` (a P-spline's coefficients) evaluated at the knots,
+    so between knots the network interpolates a cubic spline linearly. The
+    statistics stay those of the knots' hats (the network's own units);
+    :meth:`equations` turns them into the coefficients'.
+    """
+
+    maps: list
+    #: The coefficients' positions (their B-splines' centres), equally
+    #: spaced: the penalty's differences and null space live on them.
+    positions: list
+
+    @classmethod
+    def on(cls, knots_list):
+        """The splines of rows of equally spaced knots, or None (a row too short)."""
+        counts = [spline_coefficients(knots.size) for knots in knots_list]
+        if any(count is None for count in counts):
+            return None
+        maps, positions = [], []
+        for knots, n_coef in zip(knots_list, counts):
+            maps.append(_cubic_spline_map(knots, n_coef))
+            step = (knots[-1] - knots[0]) / (n_coef - 3)
+            positions.append(np.linspace(knots[0] - step, knots[-1] + step, n_coef))
+        return cls(maps, positions)
+
+    def stacked(self):
+        """The block-diagonal map from all coefficients to all knot values."""
+        return block_diag(self.maps, format="csr")
+
+    def equations(self, stats):
+        """Normal equations of the coefficients from those of the hats."""
+        T = self.stacked()
+        TtG = np.asarray(T.T @ stats.gram)
+        gram = np.asarray(T.T @ TtG.T)
+        return NormalEquations(
+            0.5 * (gram + gram.T),
+            np.asarray(T.T @ stats.rhs),
+            stats.yty,
+            stats.weight_sum,
+        )
+
+    def values(self, coef):
+        """The rows' values at their knots, from the stacked coefficients."""
+        starts = np.cumsum([p.size for p in self.positions])[:-1]
+        return [R @ c for R, c in zip(self.maps, np.split(coef, starts))]
 
 
 def _hat_ends(knots, p, clamp, uniform, w):

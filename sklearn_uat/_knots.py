@@ -22,7 +22,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import NetworkRegressorMixin, restored_on_error
 from ._directions import draw_directions, redundancy
 from ._knot_basis import (
+    SPLINE_MIN_COEFFICIENTS,
     KnotRows,
+    SplineRows,
     _curvature_knots,
     _equally_spaced,
     _error_knots,
@@ -35,6 +37,7 @@ from ._knot_basis import (
     directions_normal_equations,
     hat_normal_equations,
     hat_normal_equations_of_rows,
+    spline_knots,
 )
 from ._knot_layouts import (
     choose_layout,
@@ -807,7 +810,7 @@ class ReluKnotRegressor(
         stats, y_mean, y_std = statistics.standardised()
         n_features = layer.directions.shape[1]
         solve = _solver(self.alpha, n_features)
-        knots, order = layer.knots, 2
+        knots, order, spline = layer.knots, 2, None
         if layer.smooth:
             fine_stats = None
             if layer.fine is not None:
@@ -817,10 +820,15 @@ class ReluKnotRegressor(
             )
             knots = [row]
         elif self._offers_row_orders(len(knots)):
-            order, solved = choose_row_order(stats, knots, solve)
+            order, solved, spline = _row_fit(
+                stats, knots, self.alpha, n_features, self._spline_rows(knots)
+            )
         else:
             solved = solve(stats, knots, 2, None)
-        values = np.split(solved.coef, np.cumsum([k.size for k in knots])[:-1])
+        if spline is not None:
+            values = spline.values(solved.coef)
+        else:
+            values = np.split(solved.coef, np.cumsum([k.size for k in knots])[:-1])
         alpha, edf = solved.penalties, solved.edf
         rows = KnotRows(
             directions=layer.directions,
@@ -852,6 +860,26 @@ class ReluKnotRegressor(
         """
         return n_directions > 1 and self._compares_penalties()
 
+    def _offers_spline_rows(self, n_directions):
+        """Whether the default rows of several inputs follow cubic splines.
+
+        ``n_knots="auto"``, no ``tol``, and the rows compare the orders of
+        their penalty: each row's values at its knots are a cubic spline of
+        a quarter as many coefficients
+        (:class:`~sklearn_uat._knot_basis.SplineRows`).
+        """
+        return (
+            self._offers_row_orders(n_directions)
+            and self.n_knots == "auto"
+            and self.tol is None
+        )
+
+    def _spline_rows(self, knots_list):
+        """The splines of the default rows of several inputs, or None."""
+        if not self._offers_spline_rows(len(knots_list)):
+            return None
+        return SplineRows.on(knots_list)
+
     def _offers_smooth_layouts(self, n_directions):
         """Whether one input compares smoother layouts with the default one."""
         return n_directions == 1 and self._compares_penalties() and self.refine is False
@@ -870,7 +898,11 @@ class ReluKnotRegressor(
         if n_directions == 1:
             return int(np.clip(n_samples // 2, *_AUTO_KNOTS_ONE_INPUT))
         unknowns = min(_AUTO_UNKNOWNS, n_samples)
-        return int(np.clip(unknowns // n_directions, _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX))
+        count = int(np.clip(unknowns // n_directions, _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX))
+        if self._offers_spline_rows(n_directions) and count >= SPLINE_MIN_COEFFICIENTS:
+            # As many cubic-spline coefficients, written on finer knots.
+            return spline_knots(count)
+        return count
 
     def _explicit_knots(self, n_features):
         if isinstance(self.knots, str):
@@ -933,9 +965,16 @@ class ReluKnotRegressor(
             stats = directions_normal_equations(
                 problem.P, problem.Y, problem.w, knots_list, problem.clamp
             )
-            solve = _solver(problem.alpha, problem.n_features)
-            order, solved = choose_row_order(stats, knots_list, solve)
-            return problem.fit(knots_list, order=order, solved=solved)
+            order, solved, spline = _row_fit(
+                stats,
+                knots_list,
+                problem.alpha,
+                problem.n_features,
+                self._spline_rows(knots_list),
+            )
+            return problem.fit(
+                knots_list, order=order, solved=solved, spline=spline, statistics=stats
+            )
         if self.knots == "quantile":
             return problem.fit(
                 [
@@ -1132,6 +1171,9 @@ class _KnotFit:
     order: int = 2
     #: The engine's fit it came from.
     solved: object = None
+    #: The cubic splines that the values follow (rows of several inputs),
+    #: or None: the values are the unknowns.
+    spline: SplineRows = None
 
 
 @dataclass
@@ -1159,12 +1201,14 @@ class _Problem:
     def with_alpha(self, alpha):
         return replace(self, alpha=alpha)
 
-    def fit(self, knots_list, order=2, solved=None):
+    def fit(self, knots_list, order=2, solved=None, spline=None, statistics=None):
         """The penalised least-squares fit on ``knots_list``, in scaled units.
 
         ``order`` is that of the differences of the values that the penalty
         squares (2: the slope changes); ``solved``, the engine's fit on
-        these knots when it is known already.
+        these knots when it is known already; ``spline``, the cubic splines
+        that the values follow (the penalty then acts on their
+        coefficients), with ``statistics`` the knots' normal equations.
         """
         P, Y, w = self.P, self.Y, self.w
         if len(knots_list) == 1:
@@ -1175,11 +1219,24 @@ class _Problem:
                 stats = hat_normal_equations(j, s, Y, w, knots.size)
         elif solved is None:
             stats = directions_normal_equations(P, Y, w, knots_list, self.clamp)
-        if solved is None:
+        if solved is None and spline is not None:
+            statistics = stats
+            solved = _penalised(
+                spline.equations(stats),
+                spline.positions,
+                self.alpha,
+                self.n_features,
+                order,
+            )
+        elif solved is None:
             solved = _penalised(stats, knots_list, self.alpha, self.n_features, order)
-        starts = np.cumsum([k.size for k in knots_list])[:-1]
-        values = np.split(solved.coef, starts)
+        if spline is not None:
+            values = spline.values(solved.coef)
+        else:
+            values = np.split(solved.coef, np.cumsum([k.size for k in knots_list])[:-1])
         alpha, edf, stats = solved.penalties, solved.edf, solved.statistics
+        if statistics is not None:
+            stats = statistics
         if len(knots_list) == 1:
             residual = Y - values[0][j]
             residual -= s[:, None] * np.diff(values[0], axis=0)[j]
@@ -1191,7 +1248,16 @@ class _Problem:
             residual = Y - fitted
         max_error = float(np.max(np.abs(residual) * self.y_std))
         return _KnotFit(
-            knots_list, values, alpha, edf, max_error, residual, stats, order, solved
+            knots_list,
+            values,
+            alpha,
+            edf,
+            max_error,
+            residual,
+            stats,
+            order,
+            solved,
+            spline,
         )
 
     def interval_errors(self, fit):
@@ -1245,6 +1311,20 @@ def _solver(alpha, n_features):
         return _penalised(stats, knots_list, alpha, n_features, order, start)
 
     return solve
+
+
+def _row_fit(stats, knots_list, alpha, n_features, spline):
+    """Rows of several inputs: the order of their penalty, chosen by GCV.
+
+    The penalty acts on the differences of the knot values, or, given the
+    ``spline`` (:class:`~sklearn_uat._knot_basis.SplineRows`) that they
+    follow, of its coefficients. Returns ``(order, fit, spline)``.
+    """
+    solve = _solver(alpha, n_features)
+    if spline is None:
+        return (*choose_row_order(stats, knots_list, solve), None)
+    order, solved = choose_row_order(spline.equations(stats), spline.positions, solve)
+    return order, solved, spline
 
 
 def _hat_equations(problem, knots):

@@ -442,13 +442,17 @@ class _KnotModel:
     network's extrapolation.
     """
 
-    def __init__(self, U, clamp, redundant, one_input, knots_move=True, order=2):
+    def __init__(
+        self, U, clamp, redundant, one_input, knots_move=True, order=2, spline=None
+    ):
         self.U, self.clamp = U, clamp
         self.redundant, self.one_input = redundant, one_input
         self.knots_move = knots_move or one_input
-        # Differences of a higher order only where the knots keep their
-        # (equal) spacing.
+        # Differences of a higher order, and values that follow cubic
+        # splines, only where the knots keep their (equal) spacing.
         self.order = order
+        self.spline = spline
+        self._map = None if spline is None else spline.stacked()
 
     def _intervals(self, knots, p):
         j = np.clip(np.searchsorted(knots, p, side="right") - 1, 0, knots.size - 2)
@@ -472,13 +476,25 @@ class _KnotModel:
             cols += [start + j, start + j + 1]
             vals += [1.0 - s, s]
             start += knots.size
-        return sparse.csr_matrix(
+        hats = sparse.csr_matrix(
             (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
             shape=(n, start),
         )
+        return hats if self._map is None else hats @ self._map
+
+    def _rows(self, layer):
+        """Positions of each row's unknowns: its knots, or its spline's coefficients."""
+        return layer.knots if self.spline is None else self.spline.positions
+
+    def _values(self, coef, layer):
+        """Each row's values at its knots."""
+        if self.spline is not None:
+            return self.spline.values(coef)
+        return np.split(coef, np.cumsum([k.size for k in layer.knots])[:-1])
 
     def blocks(self, layer):
-        starts = np.concatenate([[0], np.cumsum([k.size for k in layer.knots])])
+        rows = self._rows(layer)
+        starts = np.concatenate([[0], np.cumsum([k.size for k in rows])])
         return [
             PenaltyBlock(
                 int(start),
@@ -489,17 +505,17 @@ class _KnotModel:
                 redundant=self.redundant[i],
                 at=knots,
             )
-            for i, (start, knots) in enumerate(zip(starts, layer.knots))
+            for i, (start, knots) in enumerate(zip(starts, rows))
         ]
 
     def derivatives(self, layer, coef):
         P = self._projections(layer)
         n = P.shape[0]
         rows = np.arange(n)
-        columns, start = [], 0
-        for i, knots in enumerate(layer.knots):
-            values = coef[start : start + knots.size]
-            start += knots.size
+        columns = []
+        for i, (knots, values) in enumerate(
+            zip(layer.knots, self._values(coef, layer))
+        ):
             slopes = np.diff(values) / np.diff(knots)
             j, s = self._intervals(knots, P[:, i])
             # d f / d t_j = -slope_j (1 - s) and d f / d t_{j+1} = -slope_j s.
@@ -531,6 +547,9 @@ class _KnotModel:
         unchanged, so a turn of a direction (which rescales its knots) has
         no roughness gradient.
         """
+        if not self.knots_move:
+            # Only the directions move: the roughness stays.
+            return np.zeros(layer.directions.size - layer.directions.shape[0])
         columns, start = [], 0
         for lam, knots in zip(lambdas, layer.knots):
             c = coef[start : start + knots.size]
@@ -617,6 +636,7 @@ def refine_knots(
     knots_move=True,
     warn=True,
     order=2,
+    spline=None,
 ):
     """Refine a knot network by variable projection.
 
@@ -645,13 +665,17 @@ def refine_knots(
     order : int, default=2
         Order of the differences that the penalties square (above 2 only
         with ``knots_move=False``: equally spaced knots stay so).
+    spline : SplineRows, default=None
+        The cubic splines that the rows' values follow (only with
+        ``knots_move=False``); the penalties then act on their coefficients.
 
     Returns
     -------
     layer : KnotLayer
         The refined directions and knots.
     result : RefineResult
-        ``coef`` holds the values of the fit at the knots, stacked.
+        ``coef`` holds the values of the fit at the knots, stacked (or
+        the splines' coefficients).
     """
     one_input = directions.shape == (1, 1)
     n_cols = sum(k.size for k in knots)
@@ -661,12 +685,13 @@ def refine_knots(
         what=f"refining {n_cols} knots on {U.shape[0]} samples",
         fix="lower n_knots or directions, or refine on fewer samples",
     )
-    if order > 2 and (knots_move or one_input):
+    if (order > 2 or spline is not None) and (knots_move or one_input):
         raise ValueError(
-            f"Differences of order {order} need equally spaced knots that keep "
-            "their spacing: refine only the directions (knots_move=False)."
+            f"Differences of order {order}, and values that follow splines, need "
+            "equally spaced knots that keep their spacing: refine only the "
+            "directions (knots_move=False)."
         )
-    model = _KnotModel(U, clamp, redundant, one_input, knots_move, order)
+    model = _KnotModel(U, clamp, redundant, one_input, knots_move, order, spline)
     start = KnotLayer(np.array(directions, dtype=np.float64), [k.copy() for k in knots])
     result = levenberg_marquardt(model, start, Y, w, penalties, max_iter, tol, reselect)
     if warn:
@@ -827,7 +852,7 @@ def _lowers_held_out_error(problem, fit, U, directions, redundant, max_iter, tol
     for k in range(_SELECTION_FOLDS):
         train, test = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
         rows = problem.rows(train)
-        start = rows.fit(fit.knots, order=fit.order)
+        start = rows.fit(fit.knots, order=fit.order, spline=fit.spline)
         penalties = np.broadcast_to(
             np.asarray(start.alpha, dtype=np.float64), len(fit.knots)
         )
@@ -846,13 +871,14 @@ def _lowers_held_out_error(problem, fit, U, directions, redundant, max_iter, tol
             knots_move=False,
             warn=False,
             order=fit.order,
+            spline=fit.spline,
         )
         held_out = _KnotModel(
-            U[test], problem.clamp, redundant, False, False, fit.order
+            U[test], problem.clamp, redundant, False, False, fit.order, fit.spline
         )
         weights = 1.0 if problem.w is None else problem.w[test][:, None]
         predictions = [
-            held_out.design(start_layer) @ np.concatenate(start.values),
+            held_out.design(start_layer) @ start.solved.coef,
             held_out.design(layer) @ result.coef,
         ]
         before, after = ((problem.Y[test] - p) ** 2 for p in predictions)
@@ -899,6 +925,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
             noisy and one_input,
             knots_move,
             order=fit.order,
+            spline=fit.spline,
         )
     if result.objective.size == 1:
         held.release()
@@ -923,8 +950,11 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
         result.objective = result.objective[:1]
         return fit, directions, result
     held.release()
-    starts = np.concatenate([[0], np.cumsum([k.size for k in layer.knots])])
-    values = [result.coef[a:b] for a, b in zip(starts[:-1], starts[1:])]
+    if fit.spline is not None:
+        values = fit.spline.values(result.coef)
+    else:
+        starts = np.cumsum([k.size for k in layer.knots])[:-1]
+        values = np.split(result.coef, starts)
     max_error = float(np.max(np.abs(result.residual) * problem.y_std))
     refined = replace(
         fit,
