@@ -109,7 +109,9 @@ class ReluKnotRegressor(
     banded basis of hat functions. The knots are equally spaced, placed by
     data density, placed by curvature, or given; with ``tol`` their number
     grows until the training error is small enough, which answers "how many
-    ReLUs do I need?". Several inputs use one row of knots per direction.
+    ReLUs do I need?". Several inputs use one row of knots per direction;
+    by default each row's values follow a cubic spline of fewer
+    coefficients (see ``n_knots``).
 
     Read more in the package README.
 
@@ -122,7 +124,13 @@ class ReluKnotRegressor(
         32 to 2048; with several directions about 512 unknowns in all, at
         most one per sample, 2 to 64 per direction. Enough units to follow
         the function and a penalty chosen by REML to control them (the
-        P-spline principle). With one input, equally spaced knots,
+        P-spline principle). With several directions, equally spaced knots,
+        ``alpha`` a criterion and no ``tol``, the ``k`` unknowns of a
+        direction are the coefficients of a cubic spline along it, and the
+        network takes its values at ``4 (k - 1) + 1`` knots (141 for 36
+        coefficients): a cubic spline's accuracy with as many unknowns, in
+        a network of ReLUs. Rows of fewer than 6 coefficients, and a given
+        ``n_knots``, penalise the values at their knots. With one input, equally spaced knots,
         ``alpha`` a criterion and no ``refine``, ``"auto"`` also tries 65,
         129 and 257 knots (fewer than the default count) under the smoother
         penalty of ``alpha``, and keeps the layout of the lowest GCV score:
@@ -189,7 +197,10 @@ class ReluKnotRegressor(
         side; a given count's candidates all come from its own. With
         several inputs on equally spaced knots and a criterion for
         ``alpha``, every row's penalty on third differences competes with
-        the changes of slope, on the same knots and normal equations.
+        second differences, on the same normal equations; for
+        ``n_knots="auto"`` they are differences of the rows' cubic-spline
+        coefficients (see ``n_knots``), whose statistics are the knots'
+        own, so ``partial_fit`` and Dask collections choose alike.
 
         - ``"reml"``: the penalty of each direction is chosen by restricted
           maximum likelihood from the normal equations alone (no refit, no
@@ -319,11 +330,13 @@ class ReluKnotRegressor(
         Order of the differences of the knot values that ``alpha_``
         penalises: 2 (the changes of slope), or, where GCV preferred a
         smoother penalty (see ``alpha``), 5 with one input and 3 for the
-        rows of several.
+        rows of several (of their cubic-spline coefficients, for
+        ``n_knots="auto"``).
 
     edf_ : float
         Effective degrees of freedom of the fit, the trace of its influence
-        matrix: from 2 (a line) per direction up to the number of knots.
+        matrix: from 2 (a line) per direction up to the number of unknowns
+        (the knots, or the rows' cubic-spline coefficients).
 
     n_knots_ : int
         Number of knots per direction that the fit used (the largest, if
