@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._base import NetworkRegressorMixin, restored_on_error
 from ._bump_basis import (
     _CHUNK_ELEMENTS,
+    SMOOTH_LAYOUTS,
     _additive_layers,
     _additive_levels,
     _additive_normal_equations,
@@ -74,13 +75,7 @@ _AUTO_BUMPS_ONE_INPUT = (32, 512)
 # a quarter of the fit.
 _SOFT, _SHARP, _SMOOTH = 0.5, 2.0, 0.25
 _AUTO_BUMPS_SHARP = 2048
-_AUTO_SMOOTH = (
-    (16, 0.125),
-    (16, _SMOOTH),
-    (32, _SMOOTH),
-    (64, _SMOOTH),
-    (128, _SMOOTH),
-)
+_AUTO_SMOOTH = SMOOTH_LAYOUTS
 # ... and with a given n_bumps, those smooth layouts whose count divides it,
 # written on the given bumps once chosen (their steps are every r-th of the
 # given ones), and for the others pieces as wide in the input, up to this

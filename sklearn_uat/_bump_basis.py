@@ -42,6 +42,19 @@ _CHUNK_ELEMENTS = 1 << 21
 _EXPANSION_RTOL = 1e-13
 
 
+#: Smooth layouts of one row of bumps, ``(n_bumps, steepness)``: few soft
+#: bumps under a penalty on their levels' second differences smooth like a
+#: smoothing spline of a high order. ``BumpNetRegressor`` offers them for
+#: one input, and ``ReluKnotRegressor`` takes their values at its knots.
+SMOOTH_LAYOUTS = ((16, 0.125), (16, 0.25), (32, 0.25), (64, 0.25), (128, 0.25))
+
+
+def smooth_layout_values(t, n_bumps, steepness):
+    """Values (t.size, n_bumps + 2) of a row's pieces at ``t`` (in bump widths)."""
+    t = np.asarray(t, dtype=np.float64)
+    return _pieces(t, n_bumps, steepness, np.zeros(t.size, dtype=np.intp), n_bumps + 2)
+
+
 def _pieces(t, n_bumps, steepness, first, width):
     """Values of the partition-of-unity pieces ``first .. first + width - 1``.
 

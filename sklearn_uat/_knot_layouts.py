@@ -25,8 +25,9 @@ import numpy as np
 from scipy.linalg import LinAlgWarning
 from sklearn.exceptions import ConvergenceWarning
 
+from ._bump_basis import SMOOTH_LAYOUTS, smooth_layout_values
 from ._knot_basis import coarser_hat_equations
-from ._lstsq import NormalEquations, gcv_lower, gcv_score
+from ._lstsq import NormalEquations, _banded_matvec, gcv_lower, gcv_score
 
 # Equal intervals of the smoother layouts, when fewer than the default
 # count's, and the orders of the differences that their penalties square.
@@ -45,6 +46,21 @@ SMOOTH_ORDERS = (5,)
 # times). Fourth differences too were no better on the benchmark and worse
 # on small sets (up to 1.14 times).
 ROW_ORDERS = (2, 3)
+
+# One row of knots also takes the values of two smooth layouts of bumps
+# (``BumpNetRegressor``'s soft sigmoid pieces: 32 and 64 bumps of
+# steepness 0.25) at its knots, if at least this many knot intervals fall
+# on each bump, with the bumps reaching this fraction of the knots' span
+# beyond either end (the open end pieces then do not pin the ends).
+# Against the default with the slope changes and the smoother grids alone
+# (5-fold error against the truth, 2,000 samples): multiscale with noise
+# 0.01 0.77 times, 0.1 0.88; sine 0.93 and 0.93; doppler, GAGurine and co2
+# unchanged, faithful 1.006. Without the margin sine was 1.05 and 1.04
+# times; the other layouts of BumpNet (16 bumps, and 128) were never kept
+# or no better, at up to twice the cost.
+BUMP_LAYOUTS = SMOOTH_LAYOUTS[2:4]
+BUMP_INTERVALS = 2
+BUMP_MARGIN = 0.05
 
 
 def fine_knots(lo, hi, n_knots, auto):
@@ -67,13 +83,15 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
 
     Returns
     -------
-    (knots, order, fit) of the choice. For a given count, ``knots`` are
-    always its own; a smoother grid resampled onto them keeps its own
+    (knots, order, fit, bumps) of the choice. For a given count, ``knots``
+    are always its own; a smoother grid resampled onto them keeps its own
     penalty and effective degrees of freedom in ``fit``, its coefficients
-    written at ``knots``. Smoother fits whose penalty did not settle, or
-    whose equations needed a ridge to be solved (a high-order penalty across
-    knots without data), are skipped without a warning: they are candidates
-    only.
+    written at ``knots``. ``bumps`` is None, or the ``(n_bumps, steepness)``
+    of a smooth layout of bumps whose values ``fit`` takes at ``knots``
+    (its penalty on the second differences of their levels). Smoother fits
+    whose penalty did not settle, or whose equations needed a ridge to be
+    solved (a high-order penalty across knots without data), are skipped
+    without a warning: they are candidates only.
     """
     # A default count competes with the nested smoother grids. A given
     # count keeps its knots: the same orders on them, and the smoother grids
@@ -131,7 +149,39 @@ def choose_layout(knots, stats, fine, fine_stats, solve):
                 best = (row, order, fit)
                 if onto is not None:
                     best = (onto, order, _resampled(fit, row, onto))
+    best = (*best, None)
+    start = None
+    for n_bumps, steepness in BUMP_LAYOUTS:
+        if knots.size - 1 < BUMP_INTERVALS * n_bumps:
+            continue
+        values = _bump_values(knots, n_bumps, steepness)
+        levels = np.arange(-1.0, n_bumps + 1.0)
+        fit, trouble = _candidate(
+            solve, _mapped(stats, values), levels, 2, start and start(levels.size)
+        )
+        if not trouble:
+            start = _scaled_start(fit.penalties, levels.size, 2)
+        score = gcv_score(fit)
+        if not trouble and gcv_lower(score, best_score):
+            best_score = score
+            fit = replace(fit, coef=values @ fit.coef, statistics=None)
+            best = (knots, 2, fit, (n_bumps, steepness))
     return best
+
+
+def _bump_values(knots, n_bumps, steepness):
+    """Values at ``knots`` of the pieces of ``n_bumps`` smooth bumps over their span."""
+    span = knots[-1] - knots[0]
+    t = (knots - knots[0] + BUMP_MARGIN * span) / ((1.0 + 2.0 * BUMP_MARGIN) * span)
+    return smooth_layout_values(t * n_bumps, n_bumps, steepness)
+
+
+def _mapped(stats, values):
+    """Dense normal equations of coefficients whose knot values are ``values @ c``."""
+    gram = values.T @ _banded_matvec(stats.gram, values)
+    return NormalEquations(
+        0.5 * (gram + gram.T), values.T @ stats.rhs, stats.yty.copy(), stats.weight_sum
+    )
 
 
 def choose_row_order(stats, knots_list, solve):

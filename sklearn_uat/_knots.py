@@ -130,8 +130,9 @@ class ReluKnotRegressor(
         network takes its values at ``4 (k - 1) + 1`` knots (141 for 36
         coefficients): a cubic spline's accuracy with as many unknowns, in
         a network of ReLUs. Rows of fewer than 6 coefficients, and a given
-        ``n_knots``, penalise the values at their knots. With one input, equally spaced knots,
-        ``alpha`` a criterion and no ``refine``, ``"auto"`` also tries 65,
+        ``n_knots``, penalise the values at their knots. With one input,
+        equally spaced knots, ``alpha`` a criterion and no ``refine``,
+        ``"auto"`` also tries 65,
         129 and 257 knots (fewer than the default count) under the smoother
         penalty of ``alpha``, and keeps the layout of the lowest GCV score:
         ``n_knots_`` is then the count kept.
@@ -191,7 +192,12 @@ class ReluKnotRegressor(
         ``n_knots_``). A linear spline under the slope-change penalty
         smooths like a cubic smoothing spline; under fifth differences it
         follows smooth functions with noise as a smoothing spline of degree
-        9 does (figures in the user guide). ``partial_fit`` and fits on Dask
+        9 does (figures in the user guide). The knots may also take the
+        values of a few soft bumps (the smooth layouts of
+        :class:`BumpNetRegressor`: 16 to 128 bumps, steepness 0.125 or
+        0.25, reaching 5% beyond the knots' span), under second differences
+        of the bumps' levels; where GCV keeps one, ``bump_layout_`` says
+        which. ``partial_fit`` and fits on Dask
         collections choose alike: for ``n_knots="auto"`` they sum the
         statistics of the default knots and of the finest grid side by
         side; a given count's candidates all come from its own. With
@@ -332,6 +338,13 @@ class ReluKnotRegressor(
         smoother penalty (see ``alpha``), 5 with one input and 3 for the
         rows of several (of their cubic-spline coefficients, for
         ``n_knots="auto"``).
+
+    bump_layout_ : tuple or None
+        With one input, the ``(n_bumps, steepness)`` of the smooth layout of
+        bumps whose values the knots took, where GCV kept one (see
+        ``alpha``; ``alpha_`` and ``edf_`` are then its own, and
+        ``penalty_order_`` is 2, the second differences of its levels);
+        otherwise None.
 
     edf_ : float
         Effective degrees of freedom of the fit, the trace of its influence
@@ -639,6 +652,7 @@ class ReluKnotRegressor(
             single_output,
             refined,
             fit.order,
+            fit.bumps,
         )
         if refined is not None:
             # A refined layer is no longer the one the statistics were summed on.
@@ -679,6 +693,7 @@ class ReluKnotRegressor(
         single_output,
         refined=None,
         order=2,
+        bumps=None,
     ):
         """Assign every fitted attribute at once, from the one fitted model."""
         network = rows.network()
@@ -703,6 +718,7 @@ class ReluKnotRegressor(
         self.n_units_ = int(network.coefs[0].shape[1])
         self.alpha_ = alpha
         self.penalty_order_ = order
+        self.bump_layout_ = bumps
         self.edf_ = edf
         self.train_max_error_ = max_error
         self.refine_objective_ = None if refined is None else refined.objective
@@ -823,12 +839,12 @@ class ReluKnotRegressor(
         stats, y_mean, y_std = statistics.standardised()
         n_features = layer.directions.shape[1]
         solve = _solver(self.alpha, n_features)
-        knots, order, spline = layer.knots, 2, None
+        knots, order, spline, bumps = layer.knots, 2, None, None
         if layer.smooth:
             fine_stats = None
             if layer.fine is not None:
                 stats, fine_stats = split(stats, knots[0].size)
-            row, order, solved = choose_layout(
+            row, order, solved, bumps = choose_layout(
                 knots[0], stats, layer.fine, fine_stats, solve
             )
             knots = [row]
@@ -862,6 +878,7 @@ class ReluKnotRegressor(
             float("nan"),
             single_output,
             order=order,
+            bumps=bumps,
         )
 
     def _offers_row_orders(self, n_directions):
@@ -1187,6 +1204,9 @@ class _KnotFit:
     #: The cubic splines that the values follow (rows of several inputs),
     #: or None: the values are the unknowns.
     spline: SplineRows = None
+    #: The smooth layout of bumps whose values the knots take (one input),
+    #: or None.
+    bumps: tuple = None
 
 
 @dataclass
@@ -1308,8 +1328,8 @@ class _KnotLayer:
 def _smoothest(problem, knots, stats, fine, fine_stats):
     """The fit that :func:`choose_layout` keeps, its residuals computed."""
     solve = _solver(problem.alpha, problem.n_features)
-    row, order, solved = choose_layout(knots, stats, fine, fine_stats, solve)
-    return problem.fit([row], order=order, solved=solved)
+    row, order, solved, bumps = choose_layout(knots, stats, fine, fine_stats, solve)
+    return replace(problem.fit([row], order=order, solved=solved), bumps=bumps)
 
 
 def _solver(alpha, n_features):

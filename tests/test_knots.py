@@ -429,26 +429,40 @@ def _truth_rmse(model, name, n_test=2000):
     return np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))
 
 
-def test_more_knots_than_the_default_do_not_change_the_fit_much():
+def test_more_knots_than_the_default_do_not_change_the_fit_much(monkeypatch):
+    from sklearn_uat import _knot_layouts
+
     X, y = make_function("multiscale", 2000, noise=0.05, random_state=0)
     default = ReluKnotRegressor().fit(X, y)
     more = ReluKnotRegressor(n_knots=2 * default.n_knots_).fit(X, y)
-    # GCV keeps 257 knots under a penalty of fifth differences; twice the
-    # knots keep their count and are offered the same smoother fits,
-    # resampled onto them.
+    # GCV keeps the values of 64 soft bumps at the 1,000 default knots;
+    # twice the knots take the same bumps' values.
+    assert default.bump_layout_ == more.bump_layout_ == (64, 0.25)
+    assert (more.n_knots_, more.n_units_) == (2000, 2000)
+    assert _truth_rmse(more, "multiscale") <= 1.02 * _truth_rmse(default, "multiscale")
+    # Without the bumps GCV keeps 257 knots under a penalty of fifth
+    # differences; twice the knots keep their count and are offered the
+    # same smoother fits, resampled onto them.
+    monkeypatch.setattr(_knot_layouts, "BUMP_LAYOUTS", ())
+    default = ReluKnotRegressor().fit(X, y)
+    more = ReluKnotRegressor(n_knots=2 * default.n_knots_).fit(X, y)
+    assert default.bump_layout_ is None
     assert (default.n_knots_, default.penalty_order_) == (257, 5)
     assert (more.n_knots_, more.penalty_order_) == (514, 5)
-    assert more.n_units_ == 514
     assert _truth_rmse(more, "multiscale") <= 1.02 * _truth_rmse(default, "multiscale")
 
 
 @pytest.mark.parametrize("factor", [2, 4])
-def test_more_knots_keep_the_smooth_fit_of_noisy_sine(factor):
-    # The default keeps fifth differences on 129 knots. On 4 x 129 knots
-    # they would need a penalty past the engine's bound; the 129-knot fit
-    # resampled onto them does not. On this data, with only the knots' own
-    # orders 3 to 5, the error was 1.05 (x2) and 1.14 (x4) times the
-    # default's; now 1.006 and 1.001.
+def test_more_knots_keep_the_smooth_fit_of_noisy_sine(monkeypatch, factor):
+    # Without the bumps' values (GCV keeps 64 soft bumps here, at any
+    # count of knots), the default keeps fifth differences on 129 knots.
+    # On 4 x 129 knots they would need a penalty past the engine's bound;
+    # the 129-knot fit resampled onto them does not. On this data, with
+    # only the knots' own orders 3 to 5, the error was 1.05 (x2) and 1.14
+    # (x4) times the default's; now 1.006 and 1.001.
+    from sklearn_uat import _knot_layouts
+
+    monkeypatch.setattr(_knot_layouts, "BUMP_LAYOUTS", ())
     X, y = make_function("sine", 2000, noise=0.05, random_state=3)
     default = ReluKnotRegressor().fit(X, y)
     assert (default.n_knots_, default.penalty_order_) == (129, 5)
@@ -760,9 +774,27 @@ def test_coarser_hats_take_their_normal_equations_from_finer_ones(n_fine):
         assert coarse.gram.shape == (3, 33)  # one more band than the hats' own
 
 
+def test_knots_take_the_values_of_smooth_bumps(monkeypatch):
+    # GCV keeps the values of 32 soft bumps at the 1,000 default knots:
+    # 0.84 times the error against the truth of the smoother grids alone
+    # (65 knots under fifth differences here).
+    from sklearn_uat import _knot_layouts
+
+    X, y = make_function("sine", 2000, noise=0.01, random_state=0)
+    default = ReluKnotRegressor().fit(X, y)
+    assert default.bump_layout_ == (32, 0.25) and default.penalty_order_ == 2
+    assert default.n_knots_ == default.n_units_ == 1000
+    assert_network_equal(default, X)
+    monkeypatch.setattr(_knot_layouts, "BUMP_LAYOUTS", ())
+    grids = ReluKnotRegressor().fit(X, y)
+    assert grids.bump_layout_ is None and grids.penalty_order_ == 5
+    assert _truth_rmse(default, "sine") < 0.9 * _truth_rmse(grids, "sine")
+
+
 def test_smoother_penalties_estimate_smooth_functions_with_noise(monkeypatch):
     from sklearn_uat import _knot_layouts
 
+    monkeypatch.setattr(_knot_layouts, "BUMP_LAYOUTS", ())
     X, y = make_function("sine", 2000, noise=0.01, random_state=0)
     default = ReluKnotRegressor().fit(X, y)
     assert default.penalty_order_ > 2 and default.n_knots_ < 1000
@@ -786,7 +818,8 @@ def test_partial_fit_continues_the_choice_of_layout_exactly():
     for part in np.array_split(tail, 3):
         continued.partial_fit(X[part], y[part])
     one_shot = ReluKnotRegressor(domain=domain).fit(X, y)
-    assert one_shot.penalty_order_ > 2
+    assert one_shot.bump_layout_ == (32, 0.25)
+    assert continued.bump_layout_ == one_shot.bump_layout_
     assert continued.penalty_order_ == one_shot.penalty_order_
     assert continued.n_knots_ == one_shot.n_knots_
     np.testing.assert_allclose(continued.predict(X), one_shot.predict(X), rtol=1e-10)

@@ -84,7 +84,11 @@ def test_chunked_fit_equals_one_shot_fit(estimator, n_features, multi_output):
         assert chunked.n_bumps_ == one_shot.n_bumps_
     else:
         assert chunked.penalty_order_ == one_shot.penalty_order_
-    np.testing.assert_allclose(chunked.edf_, one_shot.edf_, rtol=1e-8)
+    # The effective degrees of freedom of soft bumps (nearly collinear
+    # pieces, smoothed by their penalty) agree to about 2e-8.
+    np.testing.assert_allclose(chunked.edf_, one_shot.edf_, rtol=1e-7)
+    if hasattr(one_shot, "bump_layout_"):
+        assert chunked.bump_layout_ == one_shot.bump_layout_
 
 
 @pytest.mark.parametrize(
