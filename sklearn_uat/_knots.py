@@ -454,16 +454,16 @@ class ReluKnotRegressor(
     (900, 38)
 
     On noisy data the penalty chosen by REML smooths: the effective degrees
-    of freedom fall far below the number of knots. Here GCV prefers 65
-    knots under a penalty of higher differences to the default 250 knots
-    under the slope-change penalty.
+    of freedom fall far below the number of knots. Here GCV prefers the
+    values of 32 soft bumps at the default 250 knots to the slope-change
+    penalty and to the smoother grids.
 
     >>> rng = np.random.default_rng(0)
     >>> x = rng.uniform(0, 6, size=(500, 1))
     >>> noisy = np.sin(x[:, 0]) + 0.3 * rng.normal(size=500)
     >>> smooth = ReluKnotRegressor().fit(x, noisy)
-    >>> smooth.n_knots_, smooth.penalty_order_ > 2, bool(smooth.edf_ < 10)
-    (65, True, True)
+    >>> smooth.n_knots_, smooth.bump_layout_, bool(smooth.edf_ < 10)
+    (250, (32, 0.25), True)
     >>> np.allclose(parts.sum(axis=1) + model.intercepts_[-1][0], model.predict(X))
     True
     """
