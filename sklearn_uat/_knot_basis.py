@@ -494,6 +494,13 @@ class SplineRows:
         return [R @ c for R, c in zip(self.maps, np.split(coef, starts))]
 
 
+def row_values(coef, knots_list, spline=None):
+    """Each row's values at its knots, from the stacked unknowns of a fit."""
+    if spline is not None:
+        return spline.values(coef)
+    return np.split(coef, np.cumsum([k.size for k in knots_list])[:-1])
+
+
 def _hat_ends(knots, p, clamp, uniform, w):
     """Interval and the two hat values of each row, also times the weights."""
     j, right = _intervals(knots, p, clamp, uniform=uniform)

@@ -37,6 +37,7 @@ from ._knot_basis import (
     directions_normal_equations,
     hat_normal_equations,
     hat_normal_equations_of_rows,
+    row_values,
     spline_knots,
 )
 from ._knot_layouts import (
@@ -85,7 +86,8 @@ _MAX_GROWN_UNKNOWNS = 4096
 
 # n_knots="auto": knots for one input (one per two samples, within these
 # bounds); for several directions, about this many unknowns in all (at most
-# one per sample), within these bounds per direction.
+# one per sample), within these bounds per direction: knots, or the
+# coefficients of the rows' cubic splines (four times as many knots).
 _AUTO_KNOTS_ONE_INPUT = (32, 2048)
 _AUTO_UNKNOWNS = 512
 _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX = 2, 64
@@ -122,7 +124,7 @@ class ReluKnotRegressor(
         included. Ignored when ``knots`` is an array; the starting count
         when ``tol`` is set. ``"auto"``: one per two samples for one input,
         32 to 2048; with several directions about 512 unknowns in all, at
-        most one per sample, 2 to 64 per direction. Enough units to follow
+        most one per sample, 2 to 64 unknowns per direction. Enough units to follow
         the function and a penalty chosen by REML to control them (the
         P-spline principle). With several directions, equally spaced knots,
         ``alpha`` a criterion and no ``tol``, the ``k`` unknowns of a
@@ -194,8 +196,8 @@ class ReluKnotRegressor(
         follows smooth functions with noise as a smoothing spline of degree
         9 does (figures in the user guide). The knots may also take the
         values of a few soft bumps (the smooth layouts of
-        :class:`BumpNetRegressor`: 16 to 128 bumps, steepness 0.125 or
-        0.25, reaching 5% beyond the knots' span), under second differences
+        :class:`BumpNetRegressor`: 32 or 64 bumps of steepness 0.25,
+        reaching 5% beyond the knots' span), under second differences
         of the bumps' levels; where GCV keeps one, ``bump_layout_`` says
         which. ``partial_fit`` and fits on Dask
         collections choose alike: for ``n_knots="auto"`` they sum the
@@ -205,8 +207,10 @@ class ReluKnotRegressor(
         ``alpha``, every row's penalty on third differences competes with
         second differences, on the same normal equations; for
         ``n_knots="auto"`` they are differences of the rows' cubic-spline
-        coefficients (see ``n_knots``), whose statistics are the knots'
-        own, so ``partial_fit`` and Dask collections choose alike.
+        coefficients (see ``n_knots``), and fourth differences compete too
+        (their null space, the cubics along the rows, spans the cubic
+        interactions of the inputs). The statistics are the knots' own, so
+        ``partial_fit`` and Dask collections choose alike.
 
         - ``"reml"``: the penalty of each direction is chosen by restricted
           maximum likelihood from the normal equations alone (no refit, no
@@ -336,7 +340,7 @@ class ReluKnotRegressor(
         Order of the differences of the knot values that ``alpha_``
         penalises: 2 (the changes of slope), or, where GCV preferred a
         smoother penalty (see ``alpha``), 5 with one input and 3 for the
-        rows of several (of their cubic-spline coefficients, for
+        rows of several (3 or 4 of their cubic-spline coefficients, for
         ``n_knots="auto"``).
 
     bump_layout_ : tuple or None
@@ -854,10 +858,7 @@ class ReluKnotRegressor(
             )
         else:
             solved = solve(stats, knots, 2, None)
-        if spline is not None:
-            values = spline.values(solved.coef)
-        else:
-            values = np.split(solved.coef, np.cumsum([k.size for k in knots])[:-1])
+        values = row_values(solved.coef, knots, spline)
         alpha, edf = solved.penalties, solved.edf
         rows = KnotRows(
             directions=layer.directions,
@@ -884,9 +885,10 @@ class ReluKnotRegressor(
     def _offers_row_orders(self, n_directions):
         """Whether several rows of knots compare the orders of their penalty.
 
-        Several directions (:data:`~sklearn_uat._knot_layouts.ROW_ORDERS`
-        on the same normal equations; ``refine`` then moves only the
-        directions, and the knots keep their spacing).
+        Several directions (:data:`~sklearn_uat._knot_layouts.ROW_ORDERS`,
+        or ``SPLINE_ROW_ORDERS`` for the default's cubic splines, on the
+        same normal equations; ``refine`` then moves only the directions,
+        and the knots keep their spacing).
         """
         return n_directions > 1 and self._compares_penalties()
 
@@ -1252,6 +1254,8 @@ class _Problem:
                 stats = hat_normal_equations(j, s, Y, w, knots.size)
         elif solved is None:
             stats = directions_normal_equations(P, Y, w, knots_list, self.clamp)
+        if spline is not None and solved is not None and statistics is None:
+            raise ValueError("a solved spline fit needs the knots' statistics")
         if solved is None and spline is not None:
             statistics = stats
             solved = _penalised(
@@ -1263,10 +1267,7 @@ class _Problem:
             )
         elif solved is None:
             solved = _penalised(stats, knots_list, self.alpha, self.n_features, order)
-        if spline is not None:
-            values = spline.values(solved.coef)
-        else:
-            values = np.split(solved.coef, np.cumsum([k.size for k in knots_list])[:-1])
+        values = row_values(solved.coef, knots_list, spline)
         alpha, edf, stats = solved.penalties, solved.edf, solved.statistics
         if statistics is not None:
             stats = statistics
@@ -1356,7 +1357,9 @@ def _row_fit(stats, knots_list, alpha, n_features, spline):
     solve = _solver(alpha, n_features)
     if spline is None:
         return (*choose_row_order(stats, knots_list, solve), None)
-    order, solved = choose_row_order(spline.equations(stats), spline.positions, solve)
+    order, solved = choose_row_order(
+        spline.equations(stats), spline.positions, solve, splines=True
+    )
     return order, solved, spline
 
 

@@ -52,6 +52,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._directions import redundancy
 from ._free_knots import SortedMoments, free_knot_search
+from ._knot_basis import row_values
 from ._lstsq import (
     NormalEquations,
     PenaltyBlock,
@@ -486,12 +487,6 @@ class _KnotModel:
         """Positions of each row's unknowns: its knots, or its spline's coefficients."""
         return layer.knots if self.spline is None else self.spline.positions
 
-    def _values(self, coef, layer):
-        """Each row's values at its knots."""
-        if self.spline is not None:
-            return self.spline.values(coef)
-        return np.split(coef, np.cumsum([k.size for k in layer.knots])[:-1])
-
     def blocks(self, layer):
         rows = self._rows(layer)
         starts = np.concatenate([[0], np.cumsum([k.size for k in rows])])
@@ -514,7 +509,7 @@ class _KnotModel:
         rows = np.arange(n)
         columns = []
         for i, (knots, values) in enumerate(
-            zip(layer.knots, self._values(coef, layer))
+            zip(layer.knots, row_values(coef, layer.knots, self.spline))
         ):
             slopes = np.diff(values) / np.diff(knots)
             j, s = self._intervals(knots, P[:, i])
@@ -686,10 +681,14 @@ def refine_knots(
         fix="lower n_knots or directions, or refine on fewer samples",
     )
     if (order > 2 or spline is not None) and (knots_move or one_input):
+        what = (
+            "Values that follow splines"
+            if spline is not None
+            else (f"Differences of order {order}")
+        )
         raise ValueError(
-            f"Differences of order {order}, and values that follow splines, need "
-            "equally spaced knots that keep their spacing: refine only the "
-            "directions (knots_move=False)."
+            f"{what} need equally spaced knots that keep their spacing: refine "
+            "only the directions (knots_move=False)."
         )
     model = _KnotModel(U, clamp, redundant, one_input, knots_move, order, spline)
     start = KnotLayer(np.array(directions, dtype=np.float64), [k.copy() for k in knots])
@@ -950,11 +949,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol):
         result.objective = result.objective[:1]
         return fit, directions, result
     held.release()
-    if fit.spline is not None:
-        values = fit.spline.values(result.coef)
-    else:
-        starts = np.cumsum([k.size for k in layer.knots])[:-1]
-        values = np.split(result.coef, starts)
+    values = row_values(result.coef, layer.knots, fit.spline)
     max_error = float(np.max(np.abs(result.residual) * problem.y_std))
     refined = replace(
         fit,
