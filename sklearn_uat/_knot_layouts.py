@@ -214,7 +214,7 @@ def choose_row_order(stats, knots_list, solve, splines=False):
     """
     best = (2, solve(stats, knots_list, 2, None))
     best_score = gcv_score(best[1])
-    if stats.n_basis >= stats.weight_sum:
+    if stats.n_basis > stats.weight_sum:
         return best
     for order in SPLINE_ROW_ORDERS if splines else ROW_ORDERS:
         if order == 2 or min(k.size for k in knots_list) < 2 * order:

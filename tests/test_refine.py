@@ -398,19 +398,18 @@ def noisy_ridge(seed, n=150, noise=0.3):
 
 def test_refined_directions_are_kept_when_they_generalise():
     # 150 noisy samples of a ridge function, the axes and one random
-    # direction: the default rows follow cubic splines (as many
-    # coefficients as samples, so under second differences). GCV with one
-    # degree of freedom per knot and direction component would count more
-    # free parameters than samples and refuse every refinement; the
-    # direction chosen by the K-fold rule turns onto the ridge and predicts
-    # the noise-free function better (here 0.38 times the error of the
-    # start).
+    # direction: the default rows follow cubic splines, under fourth
+    # differences here. GCV with one degree of freedom per knot and
+    # direction component would count more free parameters than samples
+    # and refuse every refinement; the direction chosen by the K-fold rule
+    # turns onto the ridge and predicts the noise-free function better
+    # (here 0.44 times the error of the start).
     X, y, Xt, truth = noisy_ridge(1, noise=0.1)
     params = dict(directions=1, random_state=0)
     start = ReluKnotRegressor(**params).fit(X, y)
     refined = quiet_fit(ReluKnotRegressor(refine=30, **params), X, y)
     assert start.directions_.shape == (3, 2)
-    assert refined.penalty_order_ == start.penalty_order_ == 2
+    assert refined.penalty_order_ == start.penalty_order_ == 4
     assert refined.refine_objective_.size > 1
     assert rmse(refined, Xt, truth) < 0.5 * rmse(start, Xt, truth)
     # Only the directions moved: each row's knots keep their spacing.
