@@ -853,9 +853,8 @@ class ReluKnotRegressor(
             )
             knots = [row]
         elif self._offers_row_orders(len(knots)):
-            order, solved, spline = _row_fit(
-                stats, knots, self.alpha, n_features, self._spline_rows(knots)
-            )
+            spline = self._spline_rows(knots)
+            order, solved = _row_fit(stats, knots, self.alpha, n_features, spline)
         else:
             solved = solve(stats, knots, 2, None)
         values = row_values(solved.coef, knots, spline)
@@ -997,12 +996,9 @@ class ReluKnotRegressor(
             stats = directions_normal_equations(
                 problem.P, problem.Y, problem.w, knots_list, problem.clamp
             )
-            order, solved, spline = _row_fit(
-                stats,
-                knots_list,
-                problem.alpha,
-                problem.n_features,
-                self._spline_rows(knots_list),
+            spline = self._spline_rows(knots_list)
+            order, solved = _row_fit(
+                stats, knots_list, problem.alpha, problem.n_features, spline
             )
             return problem.fit(
                 knots_list, order=order, solved=solved, spline=spline, statistics=stats
@@ -1352,15 +1348,14 @@ def _row_fit(stats, knots_list, alpha, n_features, spline):
 
     The penalty acts on the differences of the knot values, or, given the
     ``spline`` (:class:`~sklearn_uat._knot_basis.SplineRows`) that they
-    follow, of its coefficients. Returns ``(order, fit, spline)``.
+    follow, of its coefficients. Returns ``(order, fit)``.
     """
     solve = _solver(alpha, n_features)
     if spline is None:
-        return (*choose_row_order(stats, knots_list, solve), None)
-    order, solved = choose_row_order(
+        return choose_row_order(stats, knots_list, solve)
+    return choose_row_order(
         spline.equations(stats), spline.positions, solve, splines=True
     )
-    return order, solved, spline
 
 
 def _hat_equations(problem, knots):
