@@ -225,6 +225,7 @@ class PenaltyBlock:
     at: np.ndarray = None
     _dense: np.ndarray = field(default=None, repr=False)
     fixed: np.ndarray = 0.0
+    _null: np.ndarray = field(default=None, repr=False)
 
     @property
     def size(self):
@@ -754,27 +755,32 @@ def select_penalties(stats, blocks, fixed=None, criterion="reml", start=None):
     """
     original = stats
     stats, blocks, T = _null_space_coordinates(stats, blocks)
-    fit = _select(stats, blocks, fixed, start)
-    if fixed is None and criterion == "gcv":
-        fit = _gcv_level(stats, blocks, fit)
     if fixed is None:
-        fit = _on_grid(stats, blocks, fit)
+        penalties, n_steps, converged = _reml_penalties(stats, blocks, start)
+        if criterion == "gcv":
+            penalties = _gcv_level(stats, blocks, penalties)
+        fit = _solved(stats, blocks, _on_grid(penalties))
+        fit.n_steps, fit.converged = n_steps, converged
+    else:
+        fit = _solved(stats, blocks, np.asarray(fixed, dtype=np.float64))
     if T is not None:
         fit.coef = T @ fit.coef
     fit.statistics = original
     return fit
 
 
-def _on_grid(stats, blocks, fit):
-    """The fit with its penalties rounded to ``_PENALTY_GRID`` steps a decade."""
+def _on_grid(penalties):
+    """``penalties`` rounded to ``_PENALTY_GRID`` steps a decade."""
     lo, hi = PENALTY_RANGE
-    log = np.round(np.log10(fit.penalties) * _PENALTY_GRID) / _PENALTY_GRID
-    penalties = np.clip(10.0**log, lo, hi)
-    if np.array_equal(penalties, fit.penalties):
-        return fit
-    rounded = _select(stats, blocks, penalties)
-    rounded.n_steps, rounded.converged = fit.n_steps, fit.converged
-    return rounded
+    log = np.round(np.log10(penalties) * _PENALTY_GRID) / _PENALTY_GRID
+    return np.clip(10.0**log, lo, hi)
+
+
+def _solved(stats, blocks, penalties):
+    """The fit of fixed ``penalties`` and its effective degrees of freedom."""
+    factor = _Factor(stats, blocks, penalties)
+    coef = factor.solve(stats.rhs)
+    return PenalisedFit(coef, penalties, factor.edf(), 0, True)
 
 
 def gcv_score(fit):
@@ -821,15 +827,15 @@ def _gcv(stats, blocks, penalties):
     return n * rss / max(n - edf, 1.0) ** 2, PenalisedFit(coef, penalties, edf, 0, True)
 
 
-def _gcv_level(stats, blocks, reml):
+def _gcv_level(stats, blocks, base):
     """Scale REML's penalties by one factor chosen by GCV.
 
     REML sets how smooth each term is relative to the others; generalised
     cross-validation then sets the overall level: a search over the common
-    factor on a grid of half decades, refined by golden sections.
+    factor on a grid of half decades, refined by golden sections. Returns
+    the penalties.
     """
     lo, hi = PENALTY_RANGE
-    base = reml.penalties
 
     def score(log_c):
         penalties = np.clip(base * 10.0**log_c, lo, hi)
@@ -852,20 +858,13 @@ def _gcv_level(stats, blocks, reml):
             d = a + golden * (b - a)
             fd = score(d)[0]
     best = min([(scores[k], grid[k]), (fc, c), (fd, d)])[1]
-    fit = score(best)[1]
-    fit.n_steps = reml.n_steps
-    fit.converged = reml.converged
-    return fit
+    return np.clip(base * 10.0**best, lo, hi)
 
 
-def _select(stats, blocks, fixed, start=None):
+def _reml_penalties(stats, blocks, start=None):
+    """Fellner-Schall steps: the penalties, the number of steps, whether settled."""
     lo, hi = PENALTY_RANGE
     n_blocks = len(blocks)
-    if fixed is not None:
-        penalties = np.asarray(fixed, dtype=np.float64)
-        factor = _Factor(stats, blocks, penalties)
-        coef = factor.solve(stats.rhs)
-        return PenalisedFit(coef, penalties, factor.edf(), 0, True)
     penalties = np.full(n_blocks, _START)
     if start is not None:
         penalties = np.clip(np.asarray(start, dtype=np.float64), lo, hi)
@@ -933,6 +932,4 @@ def _select(stats, blocks, fixed, start=None):
             ConvergenceWarning,
             stacklevel=3,
         )
-    factor = _Factor(stats, blocks, penalties)
-    coef = factor.solve(stats.rhs)
-    return PenalisedFit(coef, penalties, factor.edf(), steps, converged)
+    return penalties, steps, converged
