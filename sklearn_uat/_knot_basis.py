@@ -10,9 +10,9 @@ network come.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import block_diag, csr_matrix, diags
+from scipy.sparse import block_diag, csr_matrix
 
-from ._lstsq import NormalEquations
+from ._lstsq import NormalEquations, _banded_matvec
 from ._network import FeedForwardNetwork
 
 # Knots placed by curvature or error come no closer than this fraction of
@@ -244,30 +244,19 @@ def coarser_hat_equations(fine, fine_knots, coarse_knots):
     j = np.clip(j, 0, coarse - 2)
     s = (fine_knots - coarse_knots[j]) / (coarse_knots[j + 1] - coarse_knots[j])
     s = np.clip(s, 0.0, 1.0)
-    R = csr_matrix(
-        (
-            np.column_stack([1.0 - s, s]).ravel(),
-            np.column_stack([j, j + 1]).ravel(),
-            np.arange(0, 2 * m + 1, 2),
-        ),
-        shape=(m, coarse),
-    )
-    gram = (R.T @ _band_to_sparse(fine.gram) @ R).tocoo()
-    width = int(np.max(gram.col - gram.row, initial=0)) + 1
+    R = np.zeros((m, coarse))
+    rows = np.arange(m)
+    R[rows, j] = 1.0 - s
+    R[rows, j + 1] += s
+    gram = np.triu(R.T @ _banded_matvec(fine.gram, R))
+    offsets = np.subtract(*np.nonzero(gram)[::-1])
+    width = int(np.max(offsets, initial=0)) + 1
     band = np.zeros((width, coarse))
     for offset in range(width):
-        band[width - 1 - offset, offset:] = gram.diagonal(offset)
+        band[width - 1 - offset, offset:] = np.diagonal(gram, offset)
     return NormalEquations(
         band, R.T @ fine.rhs, fine.yty.copy(), fine.weight_sum, banded=True
     )
-
-
-def _band_to_sparse(ab):
-    """A symmetric matrix in upper banded storage, as a sparse matrix."""
-    p, m = ab.shape
-    offsets = [d for d in range(-(p - 1), p)]
-    diagonals = [ab[p - 1 - abs(d), abs(d) :] for d in offsets]
-    return diags(diagonals, offsets, shape=(m, m), format="csr")
 
 
 def hat_normal_equations_of_rows(knots, x, Y, w, clamp, offset=0.0, scale=1.0):

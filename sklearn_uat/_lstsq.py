@@ -91,7 +91,7 @@ PENALTY_RANGE = (1e-12, 1e8)
 # this relative amount ...
 _START = 1e-6
 _MAX_STEPS = 100
-_STEP_TOL = 1e-3
+_STEP_TOL = 1e-2
 # ... or when the fit stops moving: relative changes of the effective degrees
 # of freedom and of the residual variance below this.
 _FIT_TOL = 1e-4

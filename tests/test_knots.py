@@ -440,32 +440,32 @@ def test_more_knots_than_the_default_do_not_change_the_fit_much(monkeypatch):
     assert default.bump_layout_ == more.bump_layout_ == (64, 0.25)
     assert (more.n_knots_, more.n_units_) == (2000, 2000)
     assert _truth_rmse(more, "multiscale") <= 1.02 * _truth_rmse(default, "multiscale")
-    # Without the bumps GCV keeps 257 knots under a penalty of fifth
-    # differences; twice the knots keep their count and are offered the
-    # same smoother fits, resampled onto them.
+    # Without the bumps GCV keeps 65 knots under a penalty of fifth
+    # differences; twice the default's 1,000 knots keep their count and are
+    # offered the same smoother fit, resampled onto them.
     monkeypatch.setattr(_knot_layouts, "BUMP_LAYOUTS", ())
     default = ReluKnotRegressor().fit(X, y)
-    more = ReluKnotRegressor(n_knots=2 * default.n_knots_).fit(X, y)
+    more = ReluKnotRegressor(n_knots=2000).fit(X, y)
     assert default.bump_layout_ is None
-    assert (default.n_knots_, default.penalty_order_) == (257, 5)
-    assert (more.n_knots_, more.penalty_order_) == (514, 5)
+    assert (default.n_knots_, default.penalty_order_) == (65, 5)
+    assert (more.n_knots_, more.penalty_order_) == (2000, 5)
     assert _truth_rmse(more, "multiscale") <= 1.02 * _truth_rmse(default, "multiscale")
 
 
 @pytest.mark.parametrize("factor", [2, 4])
 def test_more_knots_keep_the_smooth_fit_of_noisy_sine(monkeypatch, factor):
     # Without the bumps' values (GCV keeps 64 soft bumps here, at any
-    # count of knots), the default keeps fifth differences on 129 knots.
-    # On 4 x 129 knots they would need a penalty past the engine's bound;
-    # the 129-knot fit resampled onto them does not. On this data, with
-    # only the knots' own orders 3 to 5, the error was 1.05 (x2) and 1.14
-    # (x4) times the default's; now 1.006 and 1.001.
+    # count of knots), the default keeps fifth differences on 65 knots.
+    # On many more knots they would need a penalty past the engine's bound;
+    # the 65-knot fit resampled onto them does not. On this data, with
+    # only the knots' own orders 3 to 5 (and 129 knots for the default),
+    # the error was 1.05 (x2) and 1.14 (x4) times the default's.
     from sklearn_uat import _knot_layouts
 
     monkeypatch.setattr(_knot_layouts, "BUMP_LAYOUTS", ())
     X, y = make_function("sine", 2000, noise=0.05, random_state=3)
     default = ReluKnotRegressor().fit(X, y)
-    assert (default.n_knots_, default.penalty_order_) == (129, 5)
+    assert (default.n_knots_, default.penalty_order_) == (65, 5)
     more = ReluKnotRegressor(n_knots=factor * default.n_knots_).fit(X, y)
     assert more.n_knots_ == factor * default.n_knots_
     assert _truth_rmse(more, "sine") <= 1.02 * _truth_rmse(default, "sine")
