@@ -189,6 +189,18 @@ def test_scaling_x_does_not_change_the_fit(factor, seed):
     np.testing.assert_allclose(scaled.predict(X * factor), model.predict(X), atol=1e-7)
 
 
+def test_reml_settles_where_coupled_penalties_circled():
+    # Four rows on 80 samples: two coupled penalties circled their fixed
+    # point for 100 steps (a ConvergenceWarning) before long steps that
+    # turn back were halved.
+    rng = np.random.default_rng(46)
+    X = rng.uniform(size=(80, 2))
+    y = np.cos(4 * X[:, 0]) * X[:, 1] + rng.normal(size=80) * 0.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ReluKnotRegressor(10, directions=2, random_state=0).fit(X, y)
+
+
 def test_constant_feature_and_constant_target():
     rng = np.random.default_rng(0)
     X = np.c_[rng.uniform(size=50), np.full(50, 3.0)]
