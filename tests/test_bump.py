@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import expit, logit
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_uat import BumpNetRegressor, FeedForwardNetwork
@@ -424,6 +425,30 @@ def test_a_margin_lays_bumps_beyond_the_data_and_mends_the_ends():
     )
     errors = [np.abs(m.predict(X_test) - y_test).max() for m in (plain, padded)]
     assert errors[1] < errors[0] / 10
+
+
+def test_default_margin_lays_rows_of_several_inputs_beyond_the_data():
+    # margin="auto": half the range on either side for least-squares rows
+    # of several inputs, where a penalised soft row is a line only away from
+    # its ends; none for one input, towers, or a refinement's start.
+    X, y = make_function("poly_tan", 1000, noise=0.1, random_state=0)
+    X_test, y_test = make_function("poly_tan", 2000, random_state=1)
+    default = BumpNetRegressor().fit(X, y)
+    plain = BumpNetRegressor(margin=0.0).fit(X, y)
+    assert (default.margin_, plain.margin_) == (0.5, 0.0)
+
+    def rmse(model):
+        return np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))
+
+    assert rmse(default) < 0.9 * rmse(plain)
+    X1, y1 = make_function("sine", 200, random_state=0)
+    assert BumpNetRegressor().fit(X1, y1).margin_ == 0.0
+    towers = BumpNetRegressor(4, layout="tower").fit(X[:200], y[:200])
+    assert towers.margin_ == 0.0
+    refined = BumpNetRegressor(8, directions=1, refine=2, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="refine=2"):
+        refined.fit(X[:200], y[:200])
+    assert refined.margin_ == 0.0
 
 
 # ------------------------------------------------------------- estimation
