@@ -134,10 +134,9 @@ class ReluKnotRegressor(
         a network of ReLUs. Rows of fewer than 6 coefficients, and a given
         ``n_knots``, penalise the values at their knots. With one input,
         equally spaced knots, ``alpha`` a criterion and no ``refine``,
-        ``"auto"`` also tries 65,
-        129 and 257 knots (fewer than the default count) under the smoother
-        penalty of ``alpha``, and keeps the layout of the lowest GCV score:
-        ``n_knots_`` is then the count kept.
+        ``"auto"`` also tries 65 knots (if fewer than the default count)
+        under the smoother penalty of ``alpha``, and keeps the layout of the
+        lowest GCV score: ``n_knots_`` is then the count kept.
 
     knots : {"uniform", "quantile", "adaptive"} or array-like, default="uniform"
         Where the knots go along each direction.
@@ -187,9 +186,9 @@ class ReluKnotRegressor(
         no ``refine``, the fit also solves with a penalty on the fifth
         differences of the knot values (the changes of curvature, and
         beyond; its null space, the polynomials of degree 4, holds the
-        line): for ``n_knots="auto"`` on 65, 129 and 257 knots; for a given
-        ``n_knots`` on its knots and on those of these grids with fewer
-        knots, resampled onto them, so that more knots keep the fit. It
+        line): for ``n_knots="auto"`` on 65 knots; for a given ``n_knots``
+        on its knots and, if they are more, on those 65 resampled onto
+        them, so that more knots keep the fit. It
         keeps the fit of the lowest GCV score (``penalty_order_``,
         ``n_knots_``). A linear spline under the slope-change penalty
         smooths like a cubic smoothing spline; under fifth differences it
