@@ -139,9 +139,9 @@ def ridge_functions():
     # the principal directions of a pilot fit's gradient).
     # Each case: the refined model, its iterations, the knot network the
     # targets were first measured with, the target, the parameter budget
-    # and the time limit (the issue sets one for sinc only). No margin, so
-    # that the printed start is the refinement's own (margin="auto" lays
-    # unrefined rows beyond the data, refined ones not).
+    # and the time limit (the issue sets one for sinc only). No margin: the
+    # layout these targets were first met with (margin="auto" would lay half
+    # of the bumps beyond the noise-free data).
     cases = [
         (
             "sinc",
