@@ -449,9 +449,16 @@ class SplineRows:
     positions: list
 
     @classmethod
-    def on(cls, knots_list):
-        """The splines of rows of equally spaced knots, or None (a row too short)."""
-        counts = [spline_coefficients(knots.size) for knots in knots_list]
+    def on(cls, knots_list, n_coef=None):
+        """The splines of rows of equally spaced knots, or None (a row too short).
+
+        ``n_coef`` coefficients per row, or as many as
+        :func:`spline_coefficients` gives for each row's knots.
+        """
+        counts = [
+            spline_coefficients(knots.size) if n_coef is None else n_coef
+            for knots in knots_list
+        ]
         if any(count is None for count in counts):
             return None
         maps, positions = [], []

@@ -626,7 +626,8 @@ class ReluKnotRegressor(
             base = [knots], _hat_equations(problem, knots)
             fit = _smoothest(problem, knots, base[1], fine, fine_stats)
         elif self.tol is None:
-            fit = self._fit_with_count(problem, ranges, n_knots)
+            spline_count = self._spline_count(directions.shape[0], n_effective)
+            fit = self._fit_with_count(problem, ranges, n_knots, spline_count)
         else:
             fit = self._grow(problem, ranges, directions, n_knots)
         refined = None
@@ -682,6 +683,7 @@ class ReluKnotRegressor(
             else "domain",
             smooth=base is not None,
             fine=fine,
+            spline_count=None if fit.spline is None else fit.spline.positions[0].size,
         )
         statistics = TargetStatistics.from_standardised(
             statistics, y_mean, y_std, np.max(np.abs(Y), axis=0), layer_knots[0].size
@@ -814,6 +816,9 @@ class ReluKnotRegressor(
             source,
             smooth,
             fine,
+            spline_count=None
+            if explicit is not None or self.knots != "uniform"
+            else self._spline_count(directions.shape[0], n_effective),
         )
 
     def _stream_equations(self, layer, X, targets, w):
@@ -855,7 +860,8 @@ class ReluKnotRegressor(
             )
             knots = [row]
         elif self._offers_row_orders(len(knots)):
-            spline = self._spline_rows(knots)
+            if layer.spline_count is not None:
+                spline = SplineRows.on(knots, layer.spline_count)
             order, solved = _row_fit(stats, knots, self.alpha, n_features, spline)
         else:
             solved = solve(stats, knots, 2, None)
@@ -893,25 +899,30 @@ class ReluKnotRegressor(
         """
         return n_directions > 1 and self._compares_penalties()
 
-    def _offers_spline_rows(self, n_directions):
-        """Whether the default rows of several inputs follow cubic splines.
+    def _spline_count(self, n_directions, n_samples):
+        """Coefficients per row of the cubic splines the rows follow, or None.
 
-        ``n_knots="auto"``, no ``tol``, and the rows compare the orders of
-        their penalty: each row's values at its knots are a cubic spline of
-        a quarter as many coefficients
-        (:class:`~sklearn_uat._knot_basis.SplineRows`).
+        The rows of several inputs follow cubic splines
+        (:class:`~sklearn_uat._knot_basis.SplineRows`) when they compare
+        the orders of their penalty, without ``tol``, for ``n_knots="auto"``
+        and for a given count of at least the default's knots: the
+        default's coefficients, written on the given knots, so that more
+        knots keep the default's fit.
         """
-        return (
-            self._offers_row_orders(n_directions)
-            and self.n_knots == "auto"
-            and self.tol is None
-        )
-
-    def _spline_rows(self, knots_list):
-        """The splines of the default rows of several inputs, or None."""
-        if not self._offers_spline_rows(len(knots_list)):
+        if not self._offers_row_orders(n_directions) or self.tol is not None:
             return None
-        return SplineRows.on(knots_list)
+        count = self._auto_count(n_directions, n_samples)
+        if count < SPLINE_MIN_COEFFICIENTS:
+            return None
+        if self.n_knots == "auto" or self.n_knots >= spline_knots(count):
+            return count
+        return None
+
+    @staticmethod
+    def _auto_count(n_directions, n_samples):
+        """Unknowns per row of several directions for ``n_knots="auto"``."""
+        unknowns = min(_AUTO_UNKNOWNS, n_samples)
+        return int(np.clip(unknowns // n_directions, _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX))
 
     def _offers_smooth_layouts(self, n_directions):
         """Whether one input compares smoother layouts with the default one."""
@@ -930,12 +941,11 @@ class ReluKnotRegressor(
             return self.n_knots
         if n_directions == 1:
             return int(np.clip(n_samples // 2, *_AUTO_KNOTS_ONE_INPUT))
-        unknowns = min(_AUTO_UNKNOWNS, n_samples)
-        count = int(np.clip(unknowns // n_directions, _AUTO_KNOTS_MIN, _AUTO_KNOTS_MAX))
-        if self._offers_spline_rows(n_directions) and count >= SPLINE_MIN_COEFFICIENTS:
+        spline = self._spline_count(n_directions, n_samples)
+        if spline is not None:
             # As many cubic-spline coefficients, written on finer knots.
-            return spline_knots(count)
-        return count
+            return spline_knots(spline)
+        return self._auto_count(n_directions, n_samples)
 
     def _explicit_knots(self, n_features):
         if isinstance(self.knots, str):
@@ -989,7 +999,7 @@ class ReluKnotRegressor(
 
     # -- one count of knots, placed by the strategy
 
-    def _fit_with_count(self, problem, ranges, n_knots):
+    def _fit_with_count(self, problem, ranges, n_knots, spline_count=None):
         P, w = problem.P, problem.w
         if self.knots == "uniform":
             knots_list = [_uniform_knots(lo, hi, n_knots) for lo, hi in ranges]
@@ -998,7 +1008,9 @@ class ReluKnotRegressor(
             stats = directions_normal_equations(
                 problem.P, problem.Y, problem.w, knots_list, problem.clamp
             )
-            spline = self._spline_rows(knots_list)
+            spline = None
+            if spline_count is not None:
+                spline = SplineRows.on(knots_list, spline_count)
             order, solved = _row_fit(
                 stats, knots_list, problem.alpha, problem.n_features, spline
             )
@@ -1322,6 +1334,9 @@ class _KnotLayer:
     #: its own statistics).
     smooth: bool = False
     fine: np.ndarray = None
+    #: Coefficients per row of the cubic splines the rows follow (None:
+    #: their values at the knots are the unknowns).
+    spline_count: int = None
 
 
 def _smoothest(problem, knots, stats, fine, fine_stats):

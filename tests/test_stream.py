@@ -39,6 +39,8 @@ ESTIMATORS = [
     # Fifteen rows, their orders of differences compared by GCV from the
     # summed statistics (third differences kept).
     pytest.param(ReluKnotRegressor(), 3, id="relu-default-directions"),
+    # More knots than the default's 133 a row: its splines, written on them.
+    pytest.param(ReluKnotRegressor(n_knots=200), 3, id="relu-more-knots"),
     # Candidates summed side by side; the one kept, 16 smooth bumps, is
     # written on the 32 given.
     pytest.param(BumpNetRegressor(n_bumps=32), 1, id="bump-one-input"),
