@@ -176,9 +176,13 @@ class BumpNetRegressor(
         chosen (their steps are every ``n_bumps / k``-th step at
         ``k / n_bumps`` of their steepness, the others get zero weight), and
         for up to 256 bumps the others as pieces as wide. For several
-        inputs (additive rows, ``n_bumps="auto"``): the default rows, and 16
-        soft or smooth bumps per direction. Otherwise 0.5. The layout kept
-        is ``n_bumps_`` and ``steepness_``.
+        inputs (additive rows): with ``n_bumps="auto"`` the default rows
+        (soft), and 16 soft or smooth bumps per direction; with a given
+        ``n_bumps``, the same layouts of the default's count, written on the
+        given bumps or as pieces as wide as theirs (and the given count's
+        own soft bumps if it is below the default's), so that more bumps
+        keep the default's fit. Otherwise 0.5. The layout kept is
+        ``n_bumps_`` and ``steepness_``.
         Values up to 1e6 are safe: nothing overflows or warns.
     heights : {"lstsq", "mean"}, default="lstsq"
         ``"mean"``: each bump's height is the (weighted) mean target of the
@@ -962,8 +966,9 @@ class BumpNetRegressor(
         ``n_bumps``, that many soft and sharp bumps, the smooth layouts
         whose count divides it (to be written on the ``given`` bumps once
         chosen) and, up to 256 bumps, pieces as wide as the others. Several
-        (additive rows, ``n_bumps="auto"``): also 16 soft and 16 smooth
-        bumps per direction.
+        (additive rows): with ``n_bumps="auto"`` also 16 soft and 16 smooth
+        bumps per direction; with a given ``n_bumps`` the default's layouts
+        on the given bumps (:meth:`_row_layouts`).
         """
         n = self._resolve_n_bumps(n_directions, n_samples)
         if self.steepness != "auto":
