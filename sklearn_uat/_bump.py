@@ -594,7 +594,9 @@ class BumpNetRegressor(
         G = (G - g_mean) / g_std
 
         cells, fit, refined, centres, candidates = None, None, None, None, None
-        if len(layers) > 1:
+        # Candidates (or one layout written on given bumps) go through GCV's
+        # choice, which writes the one kept on its given bumps.
+        if len(layers) > 1 or layers[0].given is not None:
             candidates = [
                 self._fit_additive(
                     c.project(X), G, sample_weight, c.n_bumps, c.steepness
@@ -859,7 +861,9 @@ class BumpNetRegressor(
                 "p_scale": span * (1.0 + 2.0 * margin),
             }
         layers = [replace(layer, source=source, **(ranges or {})) for layer in layers]
-        return layers[0] if len(layers) == 1 else _Layouts(layers)
+        if len(layers) == 1 and layers[0].given is None:
+            return layers[0]
+        return _Layouts(layers)
 
     def _stream_equations(self, layer, X, targets, w):
         if isinstance(layer, _Layouts):
@@ -988,10 +992,14 @@ class BumpNetRegressor(
             # bumps where their count divides it, else as pieces as wide in
             # the input; so that more bumps keep the default's fit (64 soft
             # bumps, narrower than the default's 32, were kept by GCV on
-            # sinc and were 1.13 times less accurate). Fewer bumps than the
-            # default's are offered as themselves, too.
+            # sinc and were 1.13 times less accurate). Its own soft bumps
+            # compete too where the default has no smooth layout (a default
+            # of at most 16 bumps, sized for few samples: asked for 8 on 60
+            # samples along 12 directions, the default's 3 were 10 times
+            # less accurate) and where the count is below the default's.
             auto = self._auto_bumps(n_directions, n_samples)
-            offered = [] if n >= auto else [(n, _SOFT)]
+            few = _AUTO_SMOOTH[0][0]
+            offered = [] if n >= auto and auto > few else [(n, _SOFT)]
             for k, s in self._row_layouts(auto):
                 if k == n and (k, s) not in offered:
                     offered.append((k, s))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import block_diag, csr_matrix
 
-from ._lstsq import NormalEquations, _banded_matvec
+from ._lstsq import NormalEquations
 from ._network import FeedForwardNetwork
 
 # Knots placed by curvature or error come no closer than this fraction of
@@ -244,19 +244,40 @@ def coarser_hat_equations(fine, fine_knots, coarse_knots):
     j = np.clip(j, 0, coarse - 2)
     s = (fine_knots - coarse_knots[j]) / (coarse_knots[j + 1] - coarse_knots[j])
     s = np.clip(s, 0.0, 1.0)
-    R = np.zeros((m, coarse))
-    rows = np.arange(m)
-    R[rows, j] = 1.0 - s
-    R[rows, j + 1] += s
-    gram = np.triu(R.T @ _banded_matvec(fine.gram, R))
+    # R's two non-zeros per row, and R.T G R summed over G's diagonals by
+    # bincounts: memory in proportion to the fine knots, not to R.
+    cols = np.stack([j, j + 1])
+    vals = np.stack([1.0 - s, s])
+    p = fine.gram.shape[0]
+    flat = np.zeros(coarse * coarse)
+    for d in range(p):
+        g = fine.gram[p - 1 - d, d:]
+        for a in range(2):
+            for b in range(2):
+                weights = vals[a, : m - d] * g * vals[b, d:]
+                index = cols[a, : m - d] * coarse + cols[b, d:]
+                flat += np.bincount(index, weights, minlength=coarse * coarse)
+                if d:
+                    index = cols[b, d:] * coarse + cols[a, : m - d]
+                    flat += np.bincount(index, weights, minlength=coarse * coarse)
+    gram = np.triu(flat.reshape(coarse, coarse))
     offsets = np.subtract(*np.nonzero(gram)[::-1])
     width = int(np.max(offsets, initial=0)) + 1
     band = np.zeros((width, coarse))
     for offset in range(width):
         band[width - 1 - offset, offset:] = np.diagonal(gram, offset)
-    return NormalEquations(
-        band, R.T @ fine.rhs, fine.yty.copy(), fine.weight_sum, banded=True
+    rhs = np.stack(
+        [
+            np.bincount(
+                cols.ravel(),
+                (vals[:, :, None] * column[None, :, None]).ravel(),
+                minlength=coarse,
+            )
+            for column in fine.rhs.T
+        ],
+        axis=1,
     )
+    return NormalEquations(band, rhs, fine.yty.copy(), fine.weight_sum, banded=True)
 
 
 def hat_normal_equations_of_rows(knots, x, Y, w, clamp, offset=0.0, scale=1.0):

@@ -38,6 +38,7 @@ from ._knot_basis import (
     hat_normal_equations,
     hat_normal_equations_of_rows,
     row_values,
+    spline_coefficients,
     spline_knots,
 )
 from ._knot_layouts import (
@@ -131,12 +132,13 @@ class ReluKnotRegressor(
         direction are the coefficients of a cubic spline along it, and the
         network takes its values at ``4 (k - 1) + 1`` knots (141 for 36
         coefficients): a cubic spline's accuracy with as many unknowns, in
-        a network of ReLUs. A given ``n_knots`` of at least the default's
-        count keeps the default's coefficients, written on the given knots,
-        so that more knots keep the default's fit (penalising the values at
-        twice the default's knots directly was 12 times less accurate on
-        noisy ``sinc``); rows of fewer than 6 coefficients, and fewer knots
-        than the default's, penalise the values at their knots. With one input,
+        a network of ReLUs. A given ``n_knots`` without ``refine`` follows
+        cubic splines too, of a quarter as many coefficients as knots and
+        at most the default's, so that more knots keep the default's fit
+        (penalising the values at twice the default's knots directly was 12
+        times less accurate on noisy ``sinc``); rows of fewer than 6
+        coefficients, and a given count with ``refine`` (which moves its
+        knots), penalise the values at their knots. With one input,
         equally spaced knots, ``alpha`` a criterion and no ``refine``,
         ``"auto"`` also tries 65 knots (if fewer than the default count)
         under the smoother penalty of ``alpha``, and keeps the layout of the
@@ -208,9 +210,9 @@ class ReluKnotRegressor(
         side; a given count's candidates all come from its own. With
         several inputs on equally spaced knots and a criterion for
         ``alpha``, every row's penalty on third differences competes with
-        second differences, on the same normal equations; for
-        ``n_knots="auto"`` they are differences of the rows' cubic-spline
-        coefficients (see ``n_knots``), and fourth differences compete too
+        second differences, on the same normal equations; on rows that
+        follow cubic splines (see ``n_knots``) they are differences of the
+        splines' coefficients, and fourth differences compete too
         (their null space, the cubics along the rows, spans the cubic
         interactions of the inputs). The statistics are the knots' own, so
         ``partial_fit`` and Dask collections choose alike.
@@ -908,19 +910,21 @@ class ReluKnotRegressor(
 
         The rows of several inputs follow cubic splines
         (:class:`~sklearn_uat._knot_basis.SplineRows`) when they compare
-        the orders of their penalty, without ``tol``, for ``n_knots="auto"``
-        and for a given count of at least the default's knots: the
-        default's coefficients, written on the given knots, so that more
-        knots keep the default's fit.
+        the orders of their penalty, without ``tol``: for ``n_knots="auto"``
+        the default's count; for a given count without ``refine`` (which
+        moves the knots of a given count) a quarter as many coefficients as
+        knots, at most the default's, so that more knots keep the default's
+        fit. Rows of fewer than ``SPLINE_MIN_COEFFICIENTS`` coefficients
+        keep their knot values as the unknowns.
         """
         if not self._offers_row_orders(n_directions) or self.tol is not None:
             return None
         count = self._auto_count(n_directions, n_samples)
-        if count < SPLINE_MIN_COEFFICIENTS:
-            return None
-        if self.n_knots == "auto" or self.n_knots >= spline_knots(count):
-            return count
-        return None
+        if self.n_knots != "auto":
+            if self.refine is not False:
+                return None
+            count = min(count, spline_coefficients(self.n_knots) or 0)
+        return count if count >= SPLINE_MIN_COEFFICIENTS else None
 
     @staticmethod
     def _auto_count(n_directions, n_samples):

@@ -249,9 +249,11 @@ class PenaltyBlock:
 
         The polynomials of degree below ``null_dim`` in the positions ``at``
         (equally spaced when ``at`` is None): the constant, then the line,
-        and so on.
+        and so on. Cached: every step of the penalties' choice uses it.
         """
-        return self._polynomials(complete=False)
+        if self._null is None:
+            self._null = self._polynomials(complete=False)
+        return self._null
 
     def rotation(self):
         """Orthonormal basis (size, size - redundant) of the term's coefficients.

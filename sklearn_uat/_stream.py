@@ -308,8 +308,10 @@ class StreamingMixin:
         by the range of the first chunk; later chunks must lie inside it.
         After any number of calls the model equals the one that ``fit``
         gives on all the rows seen with the same hidden layer (to about
-        1e-10 relative), the penalty chosen by REML from the summed
-        statistics included.
+        1e-10 relative; for ``BumpNetRegressor``'s default rows of three or
+        more inputs, nearly collinear, to about 1e-6 of the predictions'
+        spread), the penalty chosen by REML from the summed statistics
+        included.
 
         Parameters
         ----------

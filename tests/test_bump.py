@@ -444,6 +444,26 @@ def test_more_bumps_keep_the_default_rows_of_several_inputs(name):
     assert rmse(more) <= 1.02 * rmse(default)
 
 
+def test_a_given_count_of_bumps_on_few_samples_is_kept():
+    # The default of 150 samples on two inputs has 16 bumps a row; asked
+    # for 32, the network has 32 (the default's layout written on them, or
+    # 32 soft ones). On 60 samples along 12 directions the default has 3;
+    # asked for 8, the fit is not the default's (which was 10 times less
+    # accurate here).
+    X, y = make_function("sinc", 150, noise=0.01, random_state=0)
+    assert BumpNetRegressor().fit(X, y).n_bumps_ == 16
+    assert BumpNetRegressor(n_bumps=32).fit(X, y).n_bumps_ == 32
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (60, 2))
+    f = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
+    model = BumpNetRegressor(n_bumps=8, directions=10, random_state=0)
+    model.fit(X, f + 0.05 * rng.normal(size=60))
+    X_test = rng.uniform(-1, 1, (2000, 2))
+    f_test = np.sin(3 * X_test[:, 0]) + X_test[:, 1] ** 2
+    assert model.n_bumps_ == 8
+    assert np.sqrt(np.mean((model.predict(X_test) - f_test) ** 2)) < 0.05
+
+
 def test_default_margin_lays_rows_of_several_inputs_beyond_the_data():
     # margin="auto": half the range on either side for least-squares rows
     # of several inputs, where a penalised soft row is a line only away from

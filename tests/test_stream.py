@@ -97,19 +97,21 @@ def test_default_rows_of_bumps_agree_to_their_rounding():
     # BumpNet's default rows of three inputs (soft bumps along fifteen
     # directions, reaching half the data's range beyond it) are nearly
     # collinear, so the solve amplifies the rounding in which chunked and
-    # one-shot sums differ. The penalties are the same; the predictions
-    # differ by 2e-6 of their spread here (4e-8 without the margin, 7e-13
-    # for two inputs). A bound, not the 1e-10 of the layouts above.
+    # one-shot sums differ. The predictions differ by 2e-6 of their spread
+    # here, 5e-7 to 3e-6 over six draws of these data (4e-8 without the
+    # margin, 7e-13 for two inputs); the penalties can then differ by a
+    # step of their grid (a reviewer's data). A bound, not the 1e-10 of the
+    # layouts above.
     X, y, _, domain = _data(n_features=3)
     estimator = BumpNetRegressor(domain=domain)
     one_shot = clone(estimator).fit(X, y)
     chunked = _streamed(clone(estimator), X, y, n_chunks=7)
     assert one_shot.margin_ == 0.5
-    np.testing.assert_array_equal(chunked.alpha_, one_shot.alpha_)
+    np.testing.assert_allclose(chunked.alpha_, one_shot.alpha_, rtol=1e-2)
     X_test, *_ = _data(500, 3, seed=1)
     expected = one_shot.predict(X_test)
     np.testing.assert_allclose(
-        chunked.predict(X_test), expected, rtol=0, atol=1e-5 * np.ptp(expected)
+        chunked.predict(X_test), expected, rtol=0, atol=3e-5 * np.ptp(expected)
     )
 
 
