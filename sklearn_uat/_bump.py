@@ -179,9 +179,10 @@ class BumpNetRegressor(
         inputs (additive rows): with ``n_bumps="auto"`` the default rows
         (soft), and 16 soft or smooth bumps per direction; with a given
         ``n_bumps``, the same layouts of the default's count, written on the
-        given bumps or as pieces as wide as theirs (and the given count's
-        own soft bumps if it is below the default's), so that more bumps
-        keep the default's fit. Otherwise 0.5. The layout kept is
+        given bumps where their count divides it (the default's soft one
+        also as pieces as wide), and the given count's own soft bumps if it
+        is below the default's (or the default has 16 bumps or fewer), so
+        that more bumps keep the default's fit. Otherwise 0.5. The layout kept is
         ``n_bumps_`` and ``steepness_``.
         Values up to 1e6 are safe: nothing overflows or warns.
     heights : {"lstsq", "mean"}, default="lstsq"
@@ -997,6 +998,9 @@ class BumpNetRegressor(
             # of at most 16 bumps, sized for few samples: asked for 8 on 60
             # samples along 12 directions, the default's 3 were 10 times
             # less accurate) and where the count is below the default's.
+            # Pieces as wide are a system of the given count each: only the
+            # default's own soft layout is offered so (three of them made
+            # 200 bumps on two inputs 3.4 times slower than one).
             auto = self._auto_bumps(n_directions, n_samples)
             few = _AUTO_SMOOTH[0][0]
             offered = [] if n >= auto and auto > few else [(n, _SOFT)]
@@ -1005,7 +1009,7 @@ class BumpNetRegressor(
                     offered.append((k, s))
                 elif k < n and n % k == 0 and self.refine is False:
                     offered.append((k, s, n))
-                elif k < n:
+                elif k < n and k == auto:
                     offered.append((n, s * k / n))
             return offered
         if self.n_bumps != "auto":
