@@ -822,9 +822,7 @@ class ReluKnotRegressor(
             source,
             smooth,
             fine,
-            spline_count=None
-            if explicit is not None or self.knots != "uniform"
-            else self._spline_count(directions.shape[0], n_effective),
+            spline_count=self._spline_count(directions.shape[0], n_effective),
         )
 
     def _stream_equations(self, layer, X, targets, w):

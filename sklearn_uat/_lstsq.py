@@ -820,13 +820,11 @@ def lowest_gcv(scores):
 
 
 def _gcv(stats, blocks, penalties):
-    """GCV score ``n RSS / (n - edf)^2`` and the fit, for fixed penalties."""
-    factor = _Factor(stats, blocks, penalties)
-    coef = factor.solve(stats.rhs)
-    edf = factor.edf()
+    """GCV score ``n RSS / (n - edf)^2`` of fixed penalties, RSS per target's scale."""
+    fit = _solved(stats, blocks, penalties)
     n = stats.weight_sum
-    rss = float(np.sum(_residual_sum(stats, coef) / np.maximum(stats.yty, 1e-300)))
-    return n * rss / max(n - edf, 1.0) ** 2, PenalisedFit(coef, penalties, edf, 0, True)
+    rss = float(np.sum(_residual_sum(stats, fit.coef) / np.maximum(stats.yty, 1e-300)))
+    return n * rss / max(n - fit.edf, 1.0) ** 2
 
 
 def _gcv_level(stats, blocks, base):
@@ -844,21 +842,21 @@ def _gcv_level(stats, blocks, base):
         return _gcv(stats, blocks, penalties)
 
     grid = np.arange(-8.0, 8.01, 0.5)
-    scores = [score(c)[0] for c in grid]
+    scores = [score(c) for c in grid]
     k = int(np.argmin(scores))
     a, b = grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]
     golden = (np.sqrt(5.0) - 1.0) / 2.0
     c, d = b - golden * (b - a), a + golden * (b - a)
-    fc, fd = score(c)[0], score(d)[0]
+    fc, fd = score(c), score(d)
     for _ in range(12):
         if fc < fd:
             b, d, fd = d, c, fc
             c = b - golden * (b - a)
-            fc = score(c)[0]
+            fc = score(c)
         else:
             a, c, fc = c, d, fd
             d = a + golden * (b - a)
-            fd = score(d)[0]
+            fd = score(d)
     best = min([(scores[k], grid[k]), (fc, c), (fd, d)])[1]
     return np.clip(base * 10.0**best, lo, hi)
 
