@@ -37,6 +37,7 @@ from ._bump_basis import (
     _stacked,
     _step_layer,
     _unstacked,
+    block_rows,
 )
 from ._directions import draw_directions
 from ._lstsq import (
@@ -49,7 +50,15 @@ from ._lstsq import (
 from ._network import FeedForwardNetwork
 from ._refine import refine_bump_fit
 from ._ridge_bumps import gradient_directions, refine_ridge_bump_fit
-from ._stream import StreamingMixin, TargetStatistics, check_inside, is_dask_collection
+from ._stream import (
+    BlockSums,
+    StreamingMixin,
+    TargetStatistics,
+    _positions,
+    check_inside,
+    is_dask_collection,
+    statistics_function,
+)
 from ._validation import (
     as_target_columns,
     check_memory_budget,
@@ -560,7 +569,9 @@ class BumpNetRegressor(
 
     def _fit(self, X, y, sample_weight):
         Y, single_output = as_target_columns(y)
+        n_rows = X.shape[0]
         X, Y, w = positive_weight_rows(X, Y, sample_weight)
+        positions = _positions(sample_weight, n_rows, X.shape[0])
         sample_weight = np.ones(X.shape[0]) if w is None else w
         n_effective = self._sizing_samples(X.shape[0] if w is None else w.sum())
         if self.refine is not False:
@@ -582,6 +593,22 @@ class BumpNetRegressor(
             check_inside(X, *domain, source="domain")
         layers = [self._layer(X, domain, directions, *layout) for layout in layouts]
         layer = layers[0]
+        if d > 1 and self._stream_refusal() is None:
+            # Rows along several directions: their statistics summed in the
+            # blocks of rows that partial_fit and Dask sum them in, and the
+            # same solve. Nearly collinear soft bumps would show the rounding
+            # of any other order of summation.
+            single = len(layers) == 1 and layers[0].given is None
+            kept = layers[0] if single else _Layouts(layers)
+            for c in layers:
+                self._check_additive_memory(d, c.n_bumps)
+            statistics_of = statistics_function(self._stream_equations, kept)
+            blocks = BlockSums(self._stream_block_rows(kept))
+            blocks = blocks.added(X, Y, w, positions, n_rows, statistics_of)
+            statistics = blocks.total(statistics_of)
+            self._stream_solve(kept, statistics, single_output)
+            self._keep_stream(kept, statistics, single_output, blocks)
+            return self
 
         # The target of the output units' pre-activation.
         if self.output_activation == "sigmoid":
@@ -866,6 +893,18 @@ class BumpNetRegressor(
             return layers[0]
         return _Layouts(layers)
 
+    def _stream_block_rows(self, layer):
+        """Rows per block of the sums of rows along several directions.
+
+        Soft bumps along many directions are nearly collinear, and their
+        solve shows the rounding of the sums: summed in the blocks that
+        ``fit`` takes, chunks of any size give its sums to the last bit.
+        """
+        layers = layer.layers if isinstance(layer, _Layouts) else [layer]
+        if layers[0].directions.shape[0] == 1:
+            return None
+        return block_rows(layers)
+
     def _stream_equations(self, layer, X, targets, w):
         if isinstance(layer, _Layouts):
             return _stacked(
@@ -1081,6 +1120,16 @@ class BumpNetRegressor(
         levels, centre, fit = self._additive_lstsq(T, G, sample_weight, n, s)
         return levels, centre + levels[:, 0].sum(axis=0), fit
 
+    @staticmethod
+    def _check_additive_memory(d, n):
+        """Refuse rows of ``n`` bumps on ``d`` directions beyond the budget."""
+        m = d * (n + 2)
+        check_memory_budget(
+            3 * m * m + max(1, _CHUNK_ELEMENTS // m) * m,
+            what=f"layout='additive' with n_bumps={n} on {d} features",
+            fix="lower n_bumps",
+        )
+
     def _additive_lstsq(self, T, G, sample_weight, n, s):
         """Joint penalised levels of all axes, each centred on the data.
 
@@ -1090,13 +1139,7 @@ class BumpNetRegressor(
         bias) makes the result independent of that choice.
         """
         d = T.shape[1]
-        q = n + 2
-        m = d * q
-        check_memory_budget(
-            3 * m * m + max(1, _CHUNK_ELEMENTS // m) * m,
-            what=f"layout='additive' with n_bumps={n} on {d} features",
-            fix="lower n_bumps",
-        )
+        self._check_additive_memory(d, n)
         stats, column_mass = _additive_normal_equations(T, G, sample_weight, n, s)
         return _additive_levels(
             stats, column_mass, d, n, self.alpha, self.n_features_in_

@@ -493,6 +493,19 @@ def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
     return out
 
 
+def block_rows(layers):
+    """Rows per block of the dense normal equations of rows of bumps.
+
+    Their sums over the rows are taken a block at a time, the blocks
+    counted from the first row (:class:`~sklearn_uat._stream.BlockSums`),
+    so that ``fit``, ``partial_fit`` and Dask add up the same products in
+    the same order whatever chunks the rows arrive in. Sized for the widest
+    ``layers``: each block is one product of :func:`_additive_normal_equations`.
+    """
+    d = layers[0].directions.shape[0]
+    return max(1, _CHUNK_ELEMENTS // max(d * (c.n_bumps + 2) for c in layers))
+
+
 def _additive_normal_equations(T, G, sample_weight, n, s):
     """Dense normal equations of a row of pieces per axis, and ``Phi.T w``."""
     d = T.shape[1]
@@ -579,8 +592,16 @@ class _BumpLayer:
         return layer, levels[:, pieces]
 
     def project(self, X):
-        """Inputs in units of one bump width along each direction."""
-        P = (X - self.offset) / self.scale @ self.directions.T
+        """Inputs in units of one bump width along each direction.
+
+        Summed input by input rather than by a matrix product, whose
+        rounding can depend on how many rows it is given: each row's
+        projection is then the same in any chunk of rows.
+        """
+        U = (X - self.offset) / self.scale
+        P = U[:, :1] * self.directions[:, 0]
+        for k in range(1, U.shape[1]):
+            P += U[:, k : k + 1] * self.directions[:, k]
         return (P - self.p_offset) / self.p_scale * self.n_bumps
 
     def edges(self, centres=None):
