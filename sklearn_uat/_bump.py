@@ -54,7 +54,6 @@ from ._stream import (
     BlockSums,
     StreamingMixin,
     TargetStatistics,
-    _positions,
     check_inside,
     is_dask_collection,
     statistics_function,
@@ -569,9 +568,7 @@ class BumpNetRegressor(
 
     def _fit(self, X, y, sample_weight):
         Y, single_output = as_target_columns(y)
-        n_rows = X.shape[0]
         X, Y, w = positive_weight_rows(X, Y, sample_weight)
-        positions = _positions(sample_weight, n_rows, X.shape[0])
         sample_weight = np.ones(X.shape[0]) if w is None else w
         n_effective = self._sizing_samples(X.shape[0] if w is None else w.sum())
         if self.refine is not False:
@@ -593,7 +590,8 @@ class BumpNetRegressor(
             check_inside(X, *domain, source="domain")
         layers = [self._layer(X, domain, directions, *layout) for layout in layouts]
         layer = layers[0]
-        if d > 1 and self._stream_refusal() is None:
+        rows = self._stream_block_rows(_Layouts(layers))
+        if rows is not None and self._stream_refusal() is None:
             # Rows along several directions: their statistics summed in the
             # blocks of rows that partial_fit and Dask sum them in, and the
             # same solve. Nearly collinear soft bumps would show the rounding
@@ -603,8 +601,8 @@ class BumpNetRegressor(
             for c in layers:
                 self._check_additive_memory(d, c.n_bumps)
             statistics_of = statistics_function(self._stream_equations, kept)
-            blocks = BlockSums(self._stream_block_rows(kept))
-            blocks = blocks.added(X, Y, w, positions, n_rows, statistics_of)
+            blocks = BlockSums(rows)
+            blocks = blocks.added(X, Y, w, statistics_of)
             statistics = blocks.total(statistics_of)
             self._stream_solve(kept, statistics, single_output)
             self._keep_stream(kept, statistics, single_output, blocks)
@@ -896,14 +894,15 @@ class BumpNetRegressor(
     def _stream_block_rows(self, layer):
         """Rows per block of the sums of rows along several directions.
 
-        Soft bumps along many directions are nearly collinear, and their
-        solve shows the rounding of the sums: summed in the blocks that
-        ``fit`` takes, chunks of any size give its sums to the last bit.
+        Soft bumps along several directions, reaching beyond the data by
+        the margin, are nearly collinear (sums of ridge functions can
+        cancel, tails beyond the data look alike), and their solve shows the
+        rounding of the sums: summed in the blocks that ``fit`` takes,
+        chunks of any size give its sums to the last bit. One direction's
+        banded sums need no blocks (None).
         """
         layers = layer.layers if isinstance(layer, _Layouts) else [layer]
-        if layers[0].directions.shape[0] == 1:
-            return None
-        return block_rows(layers)
+        return block_rows(layers) if layers[0].directions.shape[0] > 1 else None
 
     def _stream_equations(self, layer, X, targets, w):
         if isinstance(layer, _Layouts):

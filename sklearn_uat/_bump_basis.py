@@ -36,6 +36,10 @@ _EXP_SAFE = 600.0
 # Rows of the design evaluated at once (about this many float64 values).
 _CHUNK_ELEMENTS = 1 << 21
 
+# Rows of the blocks in which the statistics of rows along many directions
+# are summed (block_rows).
+_BLOCK_ROWS = 1024
+
 # Largest error of the Chebyshev series of the pieces on a cell, relative to
 # each piece's largest value there (the pieces themselves are exact to about
 # 1e-14 relative).
@@ -500,10 +504,13 @@ def block_rows(layers):
     counted from the first row (:class:`~sklearn_uat._stream.BlockSums`),
     so that ``fit``, ``partial_fit`` and Dask add up the same products in
     the same order whatever chunks the rows arrive in. Sized for the widest
-    ``layers``: each block is one product of :func:`_additive_normal_equations`.
+    ``layers``, each block one product of :func:`_additive_normal_equations`,
+    and at most ``_BLOCK_ROWS``: ``partial_fit`` sums the open block again
+    at each call.
     """
     d = layers[0].directions.shape[0]
-    return max(1, _CHUNK_ELEMENTS // max(d * (c.n_bumps + 2) for c in layers))
+    widest = max(d * (c.n_bumps + 2) for c in layers)
+    return max(1, min(_BLOCK_ROWS, _CHUNK_ELEMENTS // widest))
 
 
 def _additive_normal_equations(T, G, sample_weight, n, s):

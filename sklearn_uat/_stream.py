@@ -195,51 +195,48 @@ class TargetStatistics:
 
 class BlockSums:
     """Statistics summed a block of ``rows`` rows at a time, blocks counted
-    from the first row, whatever the chunks the rows come in.
+    from the first row of positive weight, whatever chunks the rows come in.
 
     A block is summed once all its rows have arrived, and the blocks are
     added in their order, so the sums are those that ``fit`` takes over the
-    same rows to the last bit. The targets' map is the first block's (or a
-    given ``reference``); the rows of the block still open (fewer than
-    ``rows``) are kept and summed apart for each solve. Immutable:
+    same rows to the last bit. Rows of zero weight count for nothing, as if
+    left out. The targets' map is the first block's (or a given
+    ``reference``); the rows of the block still open (fewer than ``rows``,
+    copied) are kept and summed again for each solve. Immutable:
     :meth:`added` returns new sums, so that a refused chunk changes nothing.
     """
 
     def __init__(self, rows, reference=None, seen=0, committed=None, pending=None):
         self.rows = rows
         self.reference = reference  # (shift, unit) of the targets
-        self.seen = seen  # rows so far, zero-weight ones included
+        self.seen = seen  # rows of positive weight so far
         self.committed = committed  # TargetStatistics of complete blocks
         self.pending = pending  # (X, Y, w) of the open block's rows
 
-    def added(self, X, Y, w, positions, n_rows, statistics_of):
-        """The sums with a chunk of ``n_rows`` rows added.
+    def added(self, X, Y, w, statistics_of):
+        """The sums with the rows ``X``, ``Y``, ``w`` (positive weights) added.
 
-        ``X``, ``Y`` and ``w`` are its rows of positive weight, at
-        ``positions`` in the chunk; ``statistics_of(X, Y, w, reference)``
-        sums rows.
+        ``statistics_of(X, Y, w, reference)`` sums rows.
         """
         # Weights always: a block may gather rows of chunks with and without.
         w = np.ones(X.shape[0]) if w is None else w
-        block = (self.seen + np.asarray(positions)) // self.rows
+        start = self.seen - self.seen % self.rows  # the open block's first row
         if self.pending is not None:
-            Xp, Yp, wp = self.pending
-            X, Y, w = (np.concatenate(pair) for pair in ((Xp, X), (Yp, Y), (wp, w)))
-            block = np.r_[np.full(Xp.shape[0], self.seen // self.rows), block]
-        seen = self.seen + n_rows
-        complete = seen // self.rows  # the blocks before it have every row
-        reference, committed, pending = self.reference, self.committed, None
-        start = 0
-        for stop in [*np.flatnonzero(np.diff(block)) + 1, block.size]:
-            rows = slice(start, stop)
-            if block[start] < complete:
-                if reference is None:
-                    reference = TargetStatistics.reference(Y[rows], w[rows])
-                part = statistics_of(X[rows], Y[rows], w[rows], reference)
-                committed = part if committed is None else committed + part
-            else:
-                pending = (X[rows], Y[rows], w[rows])
-            start = stop
+            X, Y, w = (np.concatenate(p) for p in zip(self.pending, (X, Y, w)))
+        seen = self.seen + X.shape[0] - (self.seen - start)
+        reference, committed = self.reference, self.committed
+        # The rows from ``start`` on: complete blocks, then the open one.
+        n_complete = (seen // self.rows) * self.rows - start
+        for a in range(0, n_complete, self.rows):
+            rows = slice(a, a + self.rows)
+            if reference is None:
+                reference = TargetStatistics.reference(Y[rows], w[rows])
+            part = statistics_of(X[rows], Y[rows], w[rows], reference)
+            committed = part if committed is None else committed + part
+        pending = None
+        if n_complete < X.shape[0]:
+            # Copies: the caller may reuse or change its arrays.
+            pending = tuple(np.array(a[n_complete:]) for a in (X, Y, w))
         return BlockSums(self.rows, reference, seen, committed, pending)
 
     def total(self, statistics_of):
@@ -252,6 +249,14 @@ class BlockSums:
             reference = TargetStatistics.reference(*self.pending[1:])
         part = statistics_of(*self.pending, reference)
         return part if self.committed is None else self.committed + part
+
+
+def first_block_reference(Y, w, rows):
+    """The targets' map of the first ``rows`` rows of positive weight, as
+    :class:`BlockSums` takes it (weights of one where none are given)."""
+    w = np.ones(Y.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    keep = np.flatnonzero(w > 0)[:rows]
+    return TargetStatistics.reference(np.asarray(Y, dtype=np.float64)[keep], w[keep])
 
 
 def statistics_function(equations_of, layer):
@@ -267,13 +272,6 @@ def statistics_function(equations_of, layer):
         )
 
     return statistics_of
-
-
-def _positions(sample_weight, n_rows, n_kept):
-    """Places of the rows that :func:`positive_weight_rows` kept."""
-    if n_kept == n_rows:
-        return np.arange(n_rows)
-    return np.flatnonzero(np.asarray(sample_weight, dtype=np.float64) > 0)
 
 
 def _banded_row_sums(ab):
@@ -446,9 +444,7 @@ class StreamingMixin:
             )
             X = np.asarray(X, dtype=np.float64)
             Y, single_output = as_target_columns(y)
-            n_rows = X.shape[0]
             X, Y, w = positive_weight_rows(X, Y, sample_weight)
-            positions = _positions(sample_weight, n_rows, X.shape[0])
             if first:
                 domain = self._stream_domain(X.shape[1])
                 n_effective = X.shape[0] if w is None else int(round(w.sum()))
@@ -472,7 +468,7 @@ class StreamingMixin:
                 chunk = statistics_of(X, Y, w, reference)
                 total = chunk if total is None else total + chunk
             else:
-                blocks = blocks.added(X, Y, w, positions, n_rows, statistics_of)
+                blocks = blocks.added(X, Y, w, statistics_of)
                 total = blocks.total(statistics_of)
             self._stream_solve(layer, total, single_output)
             self._keep_stream(layer, total, single_output, blocks)
@@ -556,20 +552,26 @@ class StreamingMixin:
         import dask
         import dask.array as da
 
-        if reference is None:
-            # Unoptimised, the first block keeps the keys it shares with
-            # the blocks below: it is read once, not fused into a copy.
+        rows = self._stream_block_rows(layer)
+        # Unoptimised, the first block keeps the keys it shares with the
+        # blocks below: it is read once, not fused into a copy.
+        if rows is not None:
+            # Blocks of rows summed apart, as fit sums them: each Dask
+            # block starts on one (moving fewer than ``rows`` rows), and
+            # the targets' map is that of the first, as fit takes it.
+            X, Y, w = _aligned_rows(X, Y, w, rows)
+            first = Y.to_delayed(optimize_graph=False)[0, 0]
+            first_w = None if w is None else w.to_delayed(optimize_graph=False)[0]
+            reference = dask.delayed(first_block_reference, nout=2)(
+                first, first_w, rows
+            )
+        elif reference is None:
             first = Y.to_delayed(optimize_graph=False)[0, 0]
             reference = dask.delayed(TargetStatistics.reference, nout=2)(first)
         # One task per block of rows, from the blocks of X, Y and w that
         # share it: each block's statistics in a one-element object array.
         # Blockwise tasks run where the rows are; the few generic tasks left
         # between blocks kept the 2 workers idle 1 s in 6 on 1e8 rows.
-        rows = self._stream_block_rows(layer)
-        if rows is not None:
-            # Blocks of rows summed apart, as fit sums them: each Dask
-            # block starts on one (moving fewer than ``rows`` rows).
-            X, Y, w = _aligned_rows(X, Y, w, rows)
         aligned = [X, "ij", Y, "ik"] + ([] if w is None else [w, "i"])
         statistics = da.blockwise(
             _block_statistics,
@@ -666,36 +668,65 @@ def _block_statistics(X, Y, *rest):
             "Input contains NaN or infinity (in X or y); drop or impute those "
             "rows before fitting."
         )
-    n_rows = X.shape[0]
-    positions = np.arange(n_rows)
     if w is not None:
         keep = np.asarray(w) > 0
         X, Y, w = X[keep], Y[keep], np.asarray(w, dtype=np.float64)[keep]
-        positions = positions[keep]
     check_inside(X, layer.lo, layer.hi, layer.source)
     statistics_of = statistics_function(equations_of, layer)
     statistics = np.empty(1, dtype=object)
     if rows is None:
         statistics[0] = statistics_of(X, Y, w, reference)
     else:
-        blocks = BlockSums(rows, reference)
-        blocks = blocks.added(X, Y, w, positions, n_rows, statistics_of)
+        blocks = BlockSums(rows, reference).added(X, Y, w, statistics_of)
         statistics[0] = blocks.total(statistics_of)
     return statistics
 
 
 def _aligned_rows(X, Y, w, rows):
-    """``X``, ``Y`` and ``w`` rechunked so that each block's first row is a
-    multiple of ``rows`` (its nearest), and the others' blocks alike."""
-    bounds = np.cumsum(X.chunks[0])
-    n = int(bounds[-1]) if bounds.size else 0
-    cuts = np.unique(np.round(bounds[:-1] / rows).astype(np.int64) * rows)
-    cuts = cuts[(cuts > 0) & (cuts < n)]
-    sizes = tuple(int(c) for c in np.diff(np.r_[0, cuts, n]))
-    if sizes == tuple(X.chunks[0]):
+    """``X``, ``Y`` and ``w`` rechunked so that each block starts on a block
+    of :class:`BlockSums`: at a multiple of ``rows`` rows of positive
+    weight, the one nearest to each of the given blocks' starts."""
+    import dask
+
+    sizes = np.asarray(X.chunks[0], dtype=np.int64)
+    starts = np.r_[0, np.cumsum(sizes)]
+    w_blocks = None if w is None else w.to_delayed(optimize_graph=False).ravel()
+    if w is None:
+        counts = sizes
+    else:
+        counts = np.asarray(dask.compute(*[_count_positive(b) for b in w_blocks]))
+    positive_starts = np.r_[0, np.cumsum(counts)]
+    targets = np.round(positive_starts[1:-1] / rows).astype(np.int64) * rows
+    targets = np.unique(targets[(targets > 0) & (targets < positive_starts[-1])])
+    if w is None:
+        cuts = targets
+    else:
+        # The row of the target-th positive weight, found in its block.
+        block = np.searchsorted(positive_starts, targets, side="right") - 1
+        found = dask.compute(
+            *[
+                _nth_positive(w_blocks[j], int(k - positive_starts[j]))
+                for j, k in zip(block, targets)
+            ]
+        )
+        cuts = np.asarray(starts[block] + np.asarray(found, dtype=np.int64))
+    new_sizes = tuple(int(c) for c in np.diff(np.r_[0, cuts, starts[-1]]))
+    if new_sizes == tuple(X.chunks[0]):
         return X, Y, w
-    X, Y = X.rechunk({0: sizes}), Y.rechunk({0: sizes})
-    return X, Y, (None if w is None else w.rechunk({0: sizes}))
+    X, Y = X.rechunk({0: new_sizes}), Y.rechunk({0: new_sizes})
+    return X, Y, (None if w is None else w.rechunk({0: new_sizes}))
+
+
+def _count_positive(w_block):
+    import dask
+
+    return dask.delayed(lambda w: int(np.count_nonzero(np.asarray(w) > 0)))(w_block)
+
+
+def _nth_positive(w_block, k):
+    import dask
+
+    return dask.delayed(lambda w: int(np.flatnonzero(np.asarray(w) > 0)[k]))(w_block)
 
 
 def _unwrap(part):

@@ -120,6 +120,7 @@ def test_dask_fit_on_a_local_cluster_equals_the_in_memory_fit(
     da = pytest.importorskip("dask.array")
     X, y = _dask_data(n_features=n_features)
     weight = np.random.default_rng(1).uniform(0.0, 2.0, size=y.size)
+    weight[::7] = 0.0
     in_memory = clone(estimator).fit(X, y, sample_weight=weight)
     with distributed.get_task_stream(client) as stream:
         on_cluster = clone(estimator).fit(
