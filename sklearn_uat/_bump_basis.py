@@ -500,8 +500,9 @@ def _fast_axis_sum(x, weight, bias0, steepness, output_weights):
 def block_rows(layers):
     """Rows per block of the dense normal equations of rows of bumps.
 
-    Their sums over the rows are taken a block at a time, the blocks
-    counted from the first row (:class:`~sklearn_uat._stream.BlockSums`),
+    Their sums over the rows are taken a block at a time, the blocks of
+    rows of positive weight counted from the first
+    (:class:`~sklearn_uat._stream.BlockSums`),
     so that ``fit``, ``partial_fit`` and Dask add up the same products in
     the same order whatever chunks the rows arrive in. Sized for the widest
     ``layers``, each block one product of :func:`_additive_normal_equations`,

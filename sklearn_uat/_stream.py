@@ -361,8 +361,9 @@ class StreamingMixin:
     - ``_stream_refusal()``: why the parameters need all the rows at once,
       or None. ``partial_fit`` exists only when it is None;
     - optionally ``_stream_block_rows(layer)``: None, or the rows of the
-      blocks (counted from the first row) whose statistics are summed apart
-      and then added in order, as ``fit`` sums them (:class:`BlockSums`).
+      blocks (of rows of positive weight, counted from the first) whose
+      statistics are summed apart and then added in order, as ``fit`` sums
+      them (:class:`BlockSums`).
     """
 
     def _stream_block_rows(self, layer):
@@ -696,7 +697,8 @@ def _aligned_rows(X, Y, w, rows):
     if w is None:
         counts = sizes
     else:
-        counts = np.asarray(dask.compute(*[_count_positive(b) for b in w_blocks]))
+        counted = [dask.delayed(_positive_count)(b) for b in w_blocks]
+        counts = np.asarray(dask.compute(*counted))
     positive_starts = np.r_[0, np.cumsum(counts)]
     targets = np.round(positive_starts[1:-1] / rows).astype(np.int64) * rows
     targets = np.unique(targets[(targets > 0) & (targets < positive_starts[-1])])
@@ -707,7 +709,7 @@ def _aligned_rows(X, Y, w, rows):
         block = np.searchsorted(positive_starts, targets, side="right") - 1
         found = dask.compute(
             *[
-                _nth_positive(w_blocks[j], int(k - positive_starts[j]))
+                dask.delayed(_row_of_positive)(w_blocks[j], int(k - positive_starts[j]))
                 for j, k in zip(block, targets)
             ]
         )
@@ -719,16 +721,14 @@ def _aligned_rows(X, Y, w, rows):
     return X, Y, (None if w is None else w.rechunk({0: new_sizes}))
 
 
-def _count_positive(w_block):
-    import dask
+def _positive_count(w):
+    """How many weights of a block are positive."""
+    return int(np.count_nonzero(np.asarray(w) > 0))
 
-    return dask.delayed(lambda w: int(np.count_nonzero(np.asarray(w) > 0)))(w_block)
 
-
-def _nth_positive(w_block, k):
-    import dask
-
-    return dask.delayed(lambda w: int(np.flatnonzero(np.asarray(w) > 0)[k]))(w_block)
+def _row_of_positive(w, k):
+    """The row of a block's ``k``-th positive weight."""
+    return int(np.flatnonzero(np.asarray(w) > 0)[k])
 
 
 def _unwrap(part):
