@@ -458,13 +458,14 @@ class StreamingMixin:
             else:
                 layer, total = stream["layer"], stream["statistics"]
                 blocks = stream.get("blocks")
-                reference = total.shift, total.unit
-                if Y.shape[1] != total.shift.size or single_output != stream["single"]:
+                n_targets = stream["n_targets"]
+                if Y.shape[1] != n_targets or single_output != stream["single"]:
                     raise ValueError(
                         f"y has {Y.shape[1]} target(s) in this chunk and "
-                        f"{total.shift.size} in the first; every chunk must have "
-                        "the same targets."
+                        f"{n_targets} in the first; every chunk must have the "
+                        "same targets."
                     )
+                reference = None if total is None else (total.shift, total.unit)
             check_inside(X, layer.lo, layer.hi, layer.source)
             statistics_of = statistics_function(self._stream_equations, layer)
             if blocks is None:
@@ -478,10 +479,14 @@ class StreamingMixin:
         return self
 
     def _keep_stream(self, layer, statistics, single_output, blocks=None):
-        """Keep what a later partial_fit continues from."""
+        """Keep what a later partial_fit continues from.
+
+        With ``blocks`` the sums are theirs: the total is not kept twice.
+        """
         self._stream = {
             "layer": layer,
-            "statistics": statistics,
+            "statistics": statistics if blocks is None else None,
+            "n_targets": statistics.shift.size,
             "single": single_output,
             "blocks": blocks,
             "parameters": {n: getattr(self, n) for n in self._stream_parameters},
