@@ -21,6 +21,11 @@ SEED_STEPS = np.array([0, 0.2, 0.2, 0.4, 0.4, 0.6, 0.6, 0.8, 0.8, 1.0])
 SEED_HEIGHTS = np.array([-1.2, -1.6, -0.3, -1.0, 1.0])
 
 
+def _rmse(model, X, y):
+    """Root mean squared error of ``model`` on ``(X, y)``."""
+    return np.sqrt(np.mean((model.predict(X) - y) ** 2))
+
+
 def seed_network(heights):
     """Seed 001's ten-unit network with the given bump heights."""
     weights = np.ravel(np.column_stack([heights, -np.asarray(heights)]))
@@ -438,10 +443,7 @@ def test_more_bumps_keep_the_default_rows_of_several_inputs(name):
     more = BumpNetRegressor(n_bumps=64).fit(X, y)
     assert more.n_bumps_ == 64
 
-    def rmse(model):
-        return np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))
-
-    assert rmse(more) <= 1.02 * rmse(default)
+    assert _rmse(more, X_test, y_test) <= 1.02 * _rmse(default, X_test, y_test)
 
 
 def test_a_given_count_of_bumps_on_few_samples_is_kept():
@@ -461,7 +463,7 @@ def test_a_given_count_of_bumps_on_few_samples_is_kept():
     X_test = rng.uniform(-1, 1, (2000, 2))
     f_test = np.sin(3 * X_test[:, 0]) + X_test[:, 1] ** 2
     assert model.n_bumps_ == 8
-    assert np.sqrt(np.mean((model.predict(X_test) - f_test) ** 2)) < 0.05
+    assert _rmse(model, X_test, f_test) < 0.05
 
 
 def test_default_margin_lays_rows_of_several_inputs_beyond_the_data():
@@ -474,10 +476,7 @@ def test_default_margin_lays_rows_of_several_inputs_beyond_the_data():
     plain = BumpNetRegressor(margin=0.0).fit(X, y)
     assert (default.margin_, plain.margin_) == (0.5, 0.0)
 
-    def rmse(model):
-        return np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))
-
-    assert rmse(default) < 0.9 * rmse(plain)
+    assert _rmse(default, X_test, y_test) < 0.9 * _rmse(plain, X_test, y_test)
     X1, y1 = make_function("sine", 200, random_state=0)
     assert BumpNetRegressor().fit(X1, y1).margin_ == 0.0
     towers = BumpNetRegressor(4, layout="tower").fit(X[:200], y[:200])
@@ -498,13 +497,10 @@ def test_more_bumps_than_the_default_do_not_change_the_fit_much():
     more = BumpNetRegressor(n_bumps=2 * default.n_bumps_).fit(X, y)
     assert default.n_bumps_ == 250
 
-    def rmse(model):
-        return np.sqrt(np.mean((model.predict(X_test) - y_test) ** 2))
-
     # Twice the bumps cost 2.5% here (ReluKnotRegressor's knots: under 0.1%):
     # soft bumps at a fixed steepness per bump width change shape as they
     # narrow, which the level penalty does not undo.
-    assert rmse(more) <= 1.05 * rmse(default)
+    assert _rmse(more, X_test, y_test) <= 1.05 * _rmse(default, X_test, y_test)
 
 
 def test_several_targets_share_the_bumps():
