@@ -39,7 +39,7 @@ from ._bump_basis import (
     _unstacked,
     block_rows,
 )
-from ._directions import draw_directions
+from ._directions import draw_directions, gradient_directions
 from ._lstsq import (
     PENALTY_RANGE,
     NormalEquations,
@@ -49,7 +49,7 @@ from ._lstsq import (
 )
 from ._network import FeedForwardNetwork
 from ._refine import refine_bump_fit
-from ._ridge_bumps import gradient_directions, refine_ridge_bump_fit
+from ._ridge_bumps import refine_ridge_bump_fit
 from ._stream import (
     BlockSums,
     StreamingMixin,

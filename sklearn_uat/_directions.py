@@ -5,7 +5,8 @@ rows of units along directions of the scaled input space: the axes (an
 additive model) and random unit directions (sums of ridge functions, which
 represent interactions). Both estimators draw them here, and both tell the
 least-squares engine which null-space functions of a row other rows already
-represent.
+represent, and both turn their directions onto the principal directions
+of a fit's gradient (:func:`gradient_directions`) before refining them.
 """
 
 from math import comb
@@ -83,3 +84,19 @@ def redundancy(i, n_features, null_dim=2):
     while count < null_dim and i >= comb(count + n_features - 1, count):
         count += 1
     return count
+
+
+def gradient_directions(gradients, w):
+    """Principal directions of a fitted function's gradient, as a (d, d) rotation.
+
+    ``gradients`` has shape (n_targets, n_samples, d). The columns are the
+    eigenvectors of ``E[grad f grad f.T]`` (the average outer product of
+    gradients) by decreasing eigenvalue, each with its largest entry
+    positive: a ridge function's direction comes first.
+    """
+    weights = np.ones(gradients.shape[1]) if w is None else w
+    M = np.einsum("tni,n,tnj->ij", gradients, weights, gradients)
+    _, vectors = np.linalg.eigh(M)
+    vectors = vectors[:, ::-1]
+    largest = np.argmax(np.abs(vectors), axis=0)
+    return vectors * np.sign(vectors[largest, np.arange(vectors.shape[1])])

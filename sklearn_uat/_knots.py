@@ -285,22 +285,25 @@ class ReluKnotRegressor(
         100 iterations, an int that many. Knots never cross and directions
         stay unit vectors; only steps that lower the training objective
         are taken, so the result is never worse on the training data than
-        the constructive start. Deterministic, no torch needed. With one
-        input and ``alpha=0`` it is the free-knot least-squares problem,
-        searched globally (a segmentation by dynamic programming, scans
-        that move knots between basins, then the steps; an iteration is a
-        scan or a step) rather than from the constructive knots alone.
+        the start of the steps (the constructive network; its turn, below,
+        for noisy data of several inputs). Deterministic, no torch needed.
+        With one input and ``alpha=0`` it is the free-knot least-squares
+        problem, searched globally (a segmentation by dynamic programming,
+        scans that move knots between basins, then the steps; an iteration
+        is a scan or a step) rather than from the constructive knots alone.
         With a penalty chosen from the data (``alpha="reml"`` or
-        ``"gcv"``: noisy data) the refinement must also generalise,
-        otherwise the constructive network is returned. One input: the
-        refined knots are kept only if they lower the GCV score
-        ``n RSS / (n - edf)^2`` with each knot counted as one degree of
-        freedom (knots moved to fit noise overfit). Several inputs: only
-        the directions move (their knots keep their relative spacing),
-        and they are kept only if they lower the held-out error of a
-        5-fold cross-validation in which each fold is refined from the
-        same start on its own training rows, which costs five more
-        refinements.
+        ``"gcv"``: noisy data) each move must also generalise, or it is
+        not kept (knots or directions moved to fit noise overfit). One
+        input: the refined knots are kept only if they lower the GCV
+        score ``n RSS / (n - edf)^2`` with each knot counted as one degree
+        of freedom. Several inputs: all directions first turn, as one
+        rotation, onto the principal directions of the constructive fit's
+        gradient (a ridge function's direction becomes the first row; REML
+        chooses the penalties again), kept if that lowers the GCV score
+        with the rotation's ``d (d - 1) / 2`` angles counted; then only the
+        directions move (their knots keep their relative spacing, the
+        penalties stay), and the steps are kept if they lower the GCV score
+        with every direction component counted too.
 
     refine_tol : float, default=1e-6
         Refinement stops when five steps lower the training objective by less
@@ -388,7 +391,9 @@ class ReluKnotRegressor(
     refine_objective_ : ndarray or None
         With ``refine``: the training objective (weighted squared error in
         standardised units plus the penalty) at the constructive start and
-        after every step taken, decreasing. None without ``refine``.
+        after every step taken, decreasing (with several inputs and noisy
+        data, from the turned network where the turn was kept). None
+        without ``refine``.
 
     refine_n_iter_ : int
         Refinement iterations run (0 without ``refine``).
@@ -645,6 +650,7 @@ class ReluKnotRegressor(
                 directions,
                 self.refine,
                 self.refine_tol,
+                box=domain is not None,
             )
 
         self._set_model(

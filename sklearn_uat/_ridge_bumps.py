@@ -21,10 +21,10 @@ not change the function the step was computed for.
 Steps from random directions find a ridge function's direction slowly. The
 start can therefore be turned first, as one rotation of all rows, onto the
 eigenvectors of the average outer product of a pilot fit's gradients
-(:func:`gradient_directions`; the outer-product-of-gradients estimate of
-the directions a function varies along, Xia et al. [1]_): for a ridge
-function ``g(u . v)`` the gradient is parallel to ``v`` everywhere, which
-becomes the first eigenvector.
+(:func:`sklearn_uat._directions.gradient_directions`; the
+outer-product-of-gradients estimate of the directions a function varies
+along, Xia et al. [1]_): for a ridge function ``g(u . v)`` the gradient is
+parallel to ``v`` everywhere, which becomes the first eigenvector.
 
 References
 ----------
@@ -53,7 +53,7 @@ from ._refine import (
 )
 from ._validation import check_memory_budget
 
-__all__ = ["RidgeBumpLayer", "gradient_directions", "refine_ridge_bump_fit"]
+__all__ = ["RidgeBumpLayer", "refine_ridge_bump_fit"]
 
 
 @dataclass
@@ -262,18 +262,3 @@ def refine_ridge_bump_fit(U, G, w, layer, fit, refine, tol, reselect, rotated=No
         refined,
         result,
     )
-
-
-def gradient_directions(gradients, w):
-    """Principal directions of the gradient, the columns of (f, f).
-
-    The eigenvectors of ``E[grad f grad f.T]`` by decreasing eigenvalue
-    (the average outer product of gradients), each with its largest entry
-    positive: a ridge function's direction comes first.
-    """
-    weights = np.ones(gradients.shape[1]) if w is None else w
-    M = np.einsum("tni,n,tnj->ij", gradients, weights, gradients)
-    _, vectors = np.linalg.eigh(M)
-    vectors = vectors[:, ::-1]
-    largest = np.argmax(np.abs(vectors), axis=0)
-    return vectors * np.sign(vectors[largest, np.arange(vectors.shape[1])])
