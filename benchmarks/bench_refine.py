@@ -83,7 +83,7 @@ def multiscale():
         ratio = np.abs(refined.predict(Xt) - yt).max() / reference
         report(
             f"refined from {knots} knots, {seconds:.1f} s",
-            f"{ratio:.3f}x",
+            f"{ratio:.4f}x",
             f"uniform max error {reference:.2e}",
             "<= 0.45x",
             ratio <= 0.45,
@@ -197,12 +197,7 @@ def ridge_functions():
         )
 
 
-def refine_model(refine, X):
-    """ReluKnotRegressor's default, refined or not (seeded for several inputs)."""
-    kwargs = {"refine": refine}
-    if X.shape[1] > 1:
-        kwargs.update(random_state=0)
-    return ReluKnotRegressor(**kwargs)
+ESTIMATORS = {"ReluKnot": ReluKnotRegressor, "BumpNet": BumpNetRegressor}
 
 
 def report_refined(label, scores, X):
@@ -211,7 +206,7 @@ def report_refined(label, scores, X):
     several = X.shape[1] > 1
     report(
         f"{label} refined / default",
-        f"{ratio:.3f}x",
+        f"{ratio:.4f}x",
         f"default RMSE {scores[False]:.4g}",
         "< 1x" if several else "<= 1.02x",
         ratio < 1.0 if several else ratio <= 1.02,
@@ -223,15 +218,16 @@ def estimation():
     folds = KFold(5, shuffle=True, random_state=0)
     for name in ["faithful", "GAGurine", "co2", "airquality", "SLID"]:
         X, y = load_public(name, return_X_y=True)
-        scores = {}
-        for refine in [False, True]:
-            model = make_pipeline(MinMaxScaler(), refine_model(refine, X))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                scores[refine] = -cross_val_score(
-                    model, X, y, cv=folds, scoring="neg_root_mean_squared_error"
-                ).mean()
-        report_refined(f"{name} ({X.shape[1]} inputs), ReluKnot", scores, X)
+        for label, estimator in ESTIMATORS.items():
+            scores = {}
+            for refine in [False, True]:
+                model = make_pipeline(MinMaxScaler(), estimator(refine=refine))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    scores[refine] = -cross_val_score(
+                        model, X, y, cv=folds, scoring="neg_root_mean_squared_error"
+                    ).mean()
+            report_refined(f"{name} ({X.shape[1]} inputs), {label}", scores, X)
 
 
 def noisy_estimation():
@@ -245,11 +241,14 @@ def noisy_estimation():
         for level in [0.01, 0.1]:
             X, y, truth = noisy_data(name, 2000, level)
             folds = list(KFold(5, shuffle=True, random_state=0).split(X))
-            scores = {
-                refine: cv_rmse(refine_model(refine, X), X, y, truth, folds)[0]
-                for refine in [False, True]
-            }
-            report_refined(f"{name} noise {level} ({X.shape[1]} inputs),", scores, X)
+            for label, estimator in ESTIMATORS.items():
+                scores = {
+                    refine: cv_rmse(estimator(refine=refine), X, y, truth, folds)[0]
+                    for refine in [False, True]
+                }
+                report_refined(
+                    f"{name} noise {level} ({X.shape[1]} inputs), {label}", scores, X
+                )
 
 
 def main():

@@ -48,7 +48,7 @@ from ._lstsq import (
     lowest_gcv,
 )
 from ._network import FeedForwardNetwork
-from ._refine import refine_bump_fit
+from ._refine import keeps_turn, refine_bump_fit
 from ._ridge_bumps import refine_ridge_bump_fit
 from ._stream import (
     BlockSums,
@@ -294,17 +294,21 @@ class BumpNetRegressor(
         ``True`` runs up to 100 iterations, an int that many. With several
         inputs the rows are first turned, as one rotation, onto the
         principal directions of the gradient of a pilot fit (four bumps
-        along ``directions="auto"``), when that fits the training data
-        better: a ridge function's direction then starts on the first axis.
-        Centres never cross, steepness stays positive and directions stay
-        unit vectors; only steps that lower the training objective are
-        taken, so the result is never worse on the training data than the
-        constructive start. With ``alpha="reml"`` (noisy data), the
-        refined units are kept only if they lower the GCV score
-        ``n RSS / (n - edf)^2`` with each centre, steepness and direction
-        component counted as one degree of freedom; otherwise the constructive network
-        is returned. Deterministic, no torch needed. ``predict`` of a
-        refined network is its forward pass.
+        along ``directions="auto"``): a ridge function's direction then
+        starts on the first axis. The turn is kept when it fits the
+        training data better, or, with a penalty chosen from the data
+        (``alpha="reml"`` or ``"gcv"``: noisy data), when the turned rows,
+        their penalties chosen again, lower the GCV score
+        ``n RSS / (n - edf)^2`` with the rotation's ``d (d - 1) / 2``
+        angles counted as degrees of freedom. Centres never cross,
+        steepness stays positive and directions stay unit vectors; only
+        steps that lower the training objective are taken, so the result
+        is never worse on the training data than the start of the steps.
+        With a penalty chosen from the data the steps are kept only if
+        they lower the GCV score with each centre, steepness and direction
+        component counted as one degree of freedom; otherwise the network
+        they started from is returned. Deterministic, no torch needed.
+        ``predict`` of a refined network is its forward pass.
     refine_tol : float, default=1e-6
         Refinement stops when five steps lower the training objective by less
         than this fraction; a :class:`~sklearn.exceptions.ConvergenceWarning`
@@ -638,8 +642,17 @@ class BumpNetRegressor(
             if candidates is None:
                 levels, bias, fit = self._fit_additive(T, G, sample_weight, n, s)
             if self.refine is not False and d > 1:
-                U = (X - layer.offset) / layer.scale
                 rotated = self._rotated_layer(X, G, w, domain, layer)
+                if isinstance(self.alpha, str):
+                    # Noisy data: the rotated layer with penalties of its
+                    # own, kept if GCV says so; the steps start from it.
+                    turned = self._fit_additive(
+                        rotated.project(X), G, sample_weight, n, s
+                    )
+                    if keeps_turn(fit, turned[2], X.shape[1]):
+                        layer, (levels, bias, fit) = rotated, turned
+                    rotated = None
+                U = (X - layer.offset) / layer.scale
                 layer, centres, slopes, ridge_levels, ridge_bias, fit, refined = (
                     refine_ridge_bump_fit(
                         U,

@@ -33,6 +33,14 @@ never cross or merge), directions are unit vectors moved in their tangent
 space and normalised, steepness is moved on a log scale (it never reaches
 zero).
 
+On noisy data (penalties chosen by REML) a move must also generalise: it is
+kept only if it lowers the GCV score with each moved hidden parameter
+counted as a degree of freedom. With several inputs the directions first
+turn, as one rotation, onto the principal directions of a fit's gradient
+(:func:`~sklearn_uat._directions.gradient_directions`), the turned network
+fitted again with penalties of its own; the steps start from it if GCV,
+with the rotation's angles counted, keeps it.
+
 References
 ----------
 .. [1] G. H. Golub and V. Pereyra, "The differentiation of pseudo-inverses
@@ -66,7 +74,7 @@ from ._lstsq import (
 )
 from ._validation import check_memory_budget
 
-__all__ = ["refine_budget", "refine_bumps", "refine_knots"]
+__all__ = ["keeps_turn", "refine_budget", "refine_bumps", "refine_knots"]
 
 #: Iterations of ``refine=True``.
 DEFAULT_ITERATIONS = 100
@@ -821,6 +829,23 @@ def _lowers_gcv(rss_start, edf_start, rss, edf, n, n_free):
 
 def _weighted_rss(residual, w):
     return float(np.sum(residual**2 * (1.0 if w is None else w[:, None])))
+
+
+def keeps_turn(fit, turned, n_features):
+    """Whether an engine fit on turned directions lowers the GCV score.
+
+    ``turned`` is fitted on the directions of ``fit`` turned as one
+    rotation; its ``d (d - 1) / 2`` angles count as free parameters.
+    """
+    stats = fit.statistics
+    return _lowers_gcv(
+        float(np.sum(_residual_sum(stats, fit.coef))),
+        fit.edf,
+        float(np.sum(_residual_sum(turned.statistics, turned.coef))),
+        turned.edf,
+        stats.weight_sum,
+        n_features * (n_features - 1) / 2,
+    )
 
 
 def _keeps_refined_levels(fit, result, w, n_rows, n_free):
