@@ -999,7 +999,7 @@ class BumpNetRegressor(
             for t in range(W2.shape[1]):
                 # Gradient along the scaled inputs, in which directions live.
                 gradients[t, a : a + rows] = ((S * W2[:, t]) @ W1.T) * layer.scale
-        turn = gradient_directions(gradients, w)
+        turn = gradient_directions(gradients, w, (X - layer.offset) / layer.scale)
         directions = layer.directions @ turn.T
         return self._layer(X, domain, directions, layer.n_bumps, layer.steepness)
 

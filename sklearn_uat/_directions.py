@@ -22,6 +22,12 @@ AUTO_DIRECTIONS = 12
 AUTO_SAMPLES_PER_DIRECTION = 25
 # ... drawn, for three inputs or more, from a generator with this seed.
 _AUTO_SEED = 20_171_213
+# Projections whose range is below this (in scaled input units) are treated
+# as constant: their knots span a unit window centred on the value.
+DEGENERATE_RANGE = 1e-12
+# Input directions whose spread is below this fraction of the largest carry
+# no information on a fit's gradient.
+_FLAT_SPREAD = 1e-10
 
 
 def draw_directions(directions, n_features, n_samples, random_state):
@@ -86,17 +92,46 @@ def redundancy(i, n_features, null_dim=2):
     return count
 
 
-def gradient_directions(gradients, w):
+def gradient_directions(gradients, w, inputs=None):
     """Principal directions of a fitted function's gradient, as a (d, d) rotation.
 
     ``gradients`` has shape (n_targets, n_samples, d). The columns are the
     eigenvectors of ``E[grad f grad f.T]`` (the average outer product of
     gradients) by decreasing eigenvalue, each with its largest entry
-    positive: a ridge function's direction comes first.
+    positive: a ridge function's direction comes first. Given the
+    ``inputs`` (n_samples, d), the gradients lose their parts along
+    directions in which the inputs do not vary (a constant input, a
+    duplicated one, a full set of one-hot columns): the data say nothing
+    of them, and such directions come last.
     """
     weights = np.ones(gradients.shape[1]) if w is None else w
+    if inputs is not None:
+        centred = inputs - np.average(inputs, axis=0, weights=weights)
+        spread, axes = np.linalg.eigh(centred.T @ (weights[:, None] * centred))
+        varying = axes[:, spread > _FLAT_SPREAD * max(spread.max(), 0.0)]
+        gradients = gradients @ varying @ varying.T
     M = np.einsum("tni,n,tnj->ij", gradients, weights, gradients)
     _, vectors = np.linalg.eigh(M)
     vectors = vectors[:, ::-1]
     largest = np.argmax(np.abs(vectors), axis=0)
     return vectors * np.sign(vectors[largest, np.arange(vectors.shape[1])])
+
+
+def projection_ranges(P):
+    """Range (n_directions, 2) of each column of projections ``P``.
+
+    A range below ``DEGENERATE_RANGE`` becomes a unit window centred on it.
+    """
+    lo, hi = P.min(axis=0), P.max(axis=0)
+    degenerate = hi - lo <= DEGENERATE_RANGE
+    mid = 0.5 * (lo + hi)
+    lo = np.where(degenerate, mid - 0.5, lo)
+    hi = np.where(degenerate, mid + 0.5, hi)
+    return np.stack([lo, hi], axis=1)
+
+
+def box_ranges(directions):
+    """Range (n_directions, 2) of each direction's projection of [0, 1]^d."""
+    lo = np.minimum(directions, 0.0).sum(axis=1)
+    hi = np.maximum(directions, 0.0).sum(axis=1)
+    return np.stack([lo, hi], axis=1)

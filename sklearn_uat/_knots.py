@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._base import NetworkRegressorMixin, restored_on_error
-from ._directions import draw_directions, redundancy
+from ._directions import box_ranges, draw_directions, projection_ranges, redundancy
 from ._knot_basis import (
     SPLINE_MIN_COEFFICIENTS,
     KnotRows,
@@ -68,9 +68,6 @@ from ._validation import (
 
 __all__ = ["ReluKnotRegressor"]
 
-# Projections whose training range is below this (in scaled input units) are
-# treated as constant: their knots span a unit window centred on the value.
-_DEGENERATE_RANGE = 1e-12
 
 # knots="adaptive": at most this many error-equalising steps (one fit each),
 # each moving the knots this fraction of the way to equal errors, stopping
@@ -139,8 +136,8 @@ class ReluKnotRegressor(
         times less accurate on noisy ``sinc``); rows of fewer than 6
         coefficients, and a given count with ``refine`` (which moves its
         knots), penalise the values at their knots. With one input,
-        equally spaced knots, ``alpha`` a criterion and no ``refine``,
-        ``"auto"`` also tries 65 knots (if fewer than the default count)
+        equally spaced knots and ``alpha`` a criterion, ``"auto"`` also
+        tries 65 knots (if fewer than the default count)
         under the smoother penalty of ``alpha``, and keeps the layout of the
         lowest GCV score: ``n_knots_`` is then the count kept.
 
@@ -188,16 +185,16 @@ class ReluKnotRegressor(
         one penalty per direction. Its null space is the linear functions,
         so as it grows the fit tends to a line along each direction.
 
-        With one input, equally spaced knots, a criterion for ``alpha`` and
-        no ``refine``, the fit also solves with a penalty on the fifth
+        With one input, equally spaced knots and a criterion for
+        ``alpha``, the fit also solves with a penalty on the fifth
         differences of the knot values (the changes of curvature, and
         beyond; its null space, the polynomials of degree 4, holds the
         line): for ``n_knots="auto"`` on 65 knots; for a given ``n_knots``
         on its knots and, if they are more, on those 65 resampled onto
-        them, so that more knots keep the fit. It
-        keeps the fit of the lowest GCV score (``penalty_order_``,
-        ``n_knots_``). A linear spline under the slope-change penalty
-        smooths like a cubic smoothing spline; under fifth differences it
+        them, so that more knots keep the fit. It keeps the fit of the
+        lowest GCV score (``penalty_order_``, ``n_knots_``). A linear
+        spline under the slope-change penalty smooths like a cubic smoothing
+        spline; under fifth differences it
         follows smooth functions with noise as a smoothing spline of degree
         9 does (figures in the user guide). The knots may also take the
         values of a few soft bumps (the smooth layouts of
@@ -294,9 +291,12 @@ class ReluKnotRegressor(
         With a penalty chosen from the data (``alpha="reml"`` or
         ``"gcv"``: noisy data) each move must also generalise, or it is
         not kept (knots or directions moved to fit noise overfit). One
-        input: the refined knots are kept only if they lower the GCV
-        score ``n RSS / (n - edf)^2`` with each knot counted as one degree
-        of freedom. Several inputs: all directions first turn, as one
+        input: the steps move the knots of the plain layout (the slope
+        changes penalised), and the refined knots are kept only if they
+        lower the GCV score ``n RSS / (n - edf)^2``, each knot counted as
+        one degree of freedom, below that of the default fit (which may
+        have kept a smoother layout); otherwise the default is returned.
+        Several inputs: all directions first turn, as one
         rotation, onto the principal directions of the constructive fit's
         gradient (a ridge function's direction becomes the first row; REML
         chooses the penalties again), kept if that lowers the GCV score
@@ -624,9 +624,7 @@ class ReluKnotRegressor(
             alpha=self.alpha,
             n_features=n_features,
         )
-        ranges = (
-            self._projection_ranges(P) if domain is None else _box_ranges(directions)
-        )
+        ranges = projection_ranges(P) if domain is None else box_ranges(directions)
         if explicit is not None:
             knots_list = [_strictly_increasing((explicit - offset[0]) / scale[0])]
             fit = problem.fit(knots_list)
@@ -643,14 +641,21 @@ class ReluKnotRegressor(
             fit = self._grow(problem, ranges, directions, n_knots)
         refined = None
         if self.refine is not False:
+            start = fit
+            if base is not None:
+                # The default compared smoother layouts; the steps move the
+                # knots of the plain one, and the default stays unless the
+                # refined knots beat it.
+                start = problem.fit([knots])
             fit, directions, refined = refine_knot_fit(
                 problem,
-                fit,
+                start,
                 (X - offset) / scale,
                 directions,
                 self.refine,
                 self.refine_tol,
                 box=domain is not None,
+                default=fit,
             )
 
         self._set_model(
@@ -798,9 +803,9 @@ class ReluKnotRegressor(
         else:
             n_knots = self._resolve_n_knots(directions.shape[0], n_effective)
             self._check_size(n_knots, directions)
-            ranges = _box_ranges(directions)
+            ranges = box_ranges(directions)
             if data_ranges is not None and directions.shape[0] > 1:
-                ranges = self._projection_ranges(data_ranges(directions, lo, scale))
+                ranges = projection_ranges(data_ranges(directions, lo, scale))
             if self.knots == "uniform":
                 knots_list = [_uniform_knots(a, b, n_knots) for a, b in ranges]
                 if self._offers_smooth_layouts(directions.shape[0]):
@@ -938,7 +943,7 @@ class ReluKnotRegressor(
 
     def _offers_smooth_layouts(self, n_directions):
         """Whether one input compares smoother layouts with the default one."""
-        return n_directions == 1 and self._compares_penalties() and self.refine is False
+        return n_directions == 1 and self._compares_penalties()
 
     def _compares_penalties(self):
         """Equally spaced knots and a criterion for the penalties."""
@@ -999,15 +1004,6 @@ class ReluKnotRegressor(
                 what=what + " with its dense normal equations",
                 fix=fix + ", or lower directions",
             )
-
-    @staticmethod
-    def _projection_ranges(P):
-        lo, hi = P.min(axis=0), P.max(axis=0)
-        degenerate = hi - lo <= _DEGENERATE_RANGE
-        mid = 0.5 * (lo + hi)
-        lo = np.where(degenerate, mid - 0.5, lo)
-        hi = np.where(degenerate, mid + 0.5, hi)
-        return np.stack([lo, hi], axis=1)
 
     # -- one count of knots, placed by the strategy
 
@@ -1391,13 +1387,6 @@ def _hat_equations(problem, knots):
     """Hat normal equations of ``problem``'s rows on equally spaced ``knots``."""
     j, s = _intervals(knots, problem.P[:, 0], problem.clamp, uniform=True)
     return hat_normal_equations(j, s, problem.Y, problem.w, knots.size)
-
-
-def _box_ranges(directions):
-    """Range of each direction's projection over the unit box [0, 1]^d."""
-    lo = np.minimum(directions, 0.0).sum(axis=1)
-    hi = np.maximum(directions, 0.0).sum(axis=1)
-    return np.stack([lo, hi], axis=1)
 
 
 def _penalised(stats, knots_list, alpha, n_features, order=2, start=None):

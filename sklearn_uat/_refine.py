@@ -58,7 +58,12 @@ from scipy import sparse
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 
-from ._directions import gradient_directions, redundancy
+from ._directions import (
+    box_ranges,
+    gradient_directions,
+    projection_ranges,
+    redundancy,
+)
 from ._free_knots import SortedMoments, free_knot_search
 from ._knot_basis import SplineRows, row_values
 from ._lstsq import (
@@ -69,6 +74,7 @@ from ._lstsq import (
     _quadratic_forms,
     _residual_sum,
     difference_penalty,
+    gcv_lower,
     second_difference_penalty,
     select_penalties,
 )
@@ -99,19 +105,17 @@ _DAMPING_FLOOR = 1e-4
 _FREE_PARAMETER_DOF = 1.0
 # With several inputs and noisy data the hidden layer makes one move: all
 # directions turn, as one rotation, onto the principal directions of the
-# constructive fit's gradient (REML choosing the penalties again), kept only
-# if that lowers the GCV score with the rotation's d (d - 1) / 2 angles
-# counted as free parameters. Measured (5-fold CV error against the noise-free
-# function, turned / constructive): sinc with noise 0.01 and 0.1 of std(f)
-# (2,000 samples) 0.70x and 0.90x; sin(6 v.x) of two inputs, noise 0.1, 300
-# and 600 samples, three draws each: 0.77x to 0.98x; sin(4 v.x) of three
-# inputs, 600 samples: 0.31x to 0.41x; poly_tan 1.006x and 1.000x, Friedman's
-# first function 1.000x, and on real data airquality 1.000x (always turned:
-# 1.044x), SLID 1.0002x, diabetes 1.000x; six draws of pure noise never
-# turned. Levenberg-Marquardt steps of the directions after the turn fitted
-# noise (300 samples of the ridge function: 0.90x after one step, 1.03x after
-# 100), and a 5-fold choice of such steps, by two standard errors, kept none
-# on sinc, poly_tan, airquality and SLID.
+# constructive fit's gradient (penalties chosen again), kept only if that
+# lowers the GCV score with the rotation's d (d - 1) / 2 angles counted as
+# this many degrees of freedom each: the rotation is estimated from a fit to
+# the same rows. With one per angle, pure noise turned in 1 of 40 draws (3
+# inputs, 200 samples; 1.35x the error) and an additive function in 1 of 30;
+# with two, none of 40 and 30, nor BumpNet's rows on pure noise in 30.
+# Levenberg-Marquardt steps of the directions after the turn fitted noise,
+# with each direction component counted too (pure noise of two inputs, 100
+# samples: 1.56x the error in 1 of 40 draws), and never helped on noisy data:
+# ReluKnotRegressor takes none there.
+_ANGLE_DOF = 2.0
 # Steps over which the decrease is compared with the tolerance.
 _PATIENCE = 5
 # Largest change of a log-steepness, and of a direction (radians-ish), per step.
@@ -813,8 +817,14 @@ def refine_bumps(t, G, w, centres, steepness, penalties, span, max_iter, tol, re
 
 
 def _gcv(rss, edf, n):
-    """The GCV score ``n RSS / (n - edf)^2``."""
-    return n * rss / max(n - edf, 1.0) ** 2
+    """The GCV score ``n RSS / (n - edf)^2``; infinite once ``edf >= n - 1``.
+
+    A fit with (counted) degrees of freedom up to the samples interpolates:
+    nothing is left to estimate its error from.
+    """
+    if n - edf <= 1.0:
+        return np.inf
+    return n * rss / (n - edf) ** 2
 
 
 def _lowers_gcv(rss_start, edf_start, rss, edf, n, n_free):
@@ -824,7 +834,7 @@ def _lowers_gcv(rss_start, edf_start, rss, edf, n, n_free):
     ``_FREE_PARAMETER_DOF`` per free hidden parameter for the refined fit.
     """
     extra = _FREE_PARAMETER_DOF * n_free
-    return _gcv(rss, edf + extra, n) < _gcv(rss_start, edf_start, n)
+    return gcv_lower(_gcv(rss, edf + extra, n), _gcv(rss_start, edf_start, n))
 
 
 def _weighted_rss(residual, w):
@@ -838,14 +848,11 @@ def keeps_turn(fit, turned, n_features):
     rotation; its ``d (d - 1) / 2`` angles count as free parameters.
     """
     stats = fit.statistics
-    return _lowers_gcv(
-        float(np.sum(_residual_sum(stats, fit.coef))),
-        fit.edf,
-        float(np.sum(_residual_sum(turned.statistics, turned.coef))),
-        turned.edf,
-        stats.weight_sum,
-        n_features * (n_features - 1) / 2,
-    )
+    n = stats.weight_sum
+    angles = _ANGLE_DOF * n_features * (n_features - 1) / 2
+    start = _gcv(float(np.sum(_residual_sum(stats, fit.coef))), fit.edf, n)
+    rss = float(np.sum(_residual_sum(turned.statistics, turned.coef)))
+    return gcv_lower(_gcv(rss, turned.edf + angles, n), start)
 
 
 def _keeps_refined_levels(fit, result, w, n_rows, n_free):
@@ -860,26 +867,18 @@ def _keeps_refined_levels(fit, result, w, n_rows, n_free):
     )
 
 
-def _projection_ranges(P, directions, box):
-    """Each row's range: of its projections, or of the unit box's (``box``)."""
-    if box:
-        return np.minimum(directions, 0.0).sum(axis=1), np.maximum(directions, 0.0).sum(
-            axis=1
-        )
-    return P.min(axis=0), P.max(axis=0)
-
-
 def _turned_layer(P, fit, U, directions, w, clamp, box):
     """The start's directions turned onto the principal directions of its gradient.
 
     As ``BumpNetRegressor`` turns its rows: the eigenvectors of the average
-    outer product of the start fit's gradients (:func:`gradient_directions`)
-    replace the axes and the other directions turn with them, as one
-    rotation, so that a ridge function's direction becomes the first row.
-    Each row's knots are carried onto the range of its new projections (of
-    the unit box when ``box``) by the affine map between the two ranges.
+    outer product of the start fit's gradients (:func:`gradient_directions`,
+    within the span of the inputs) replace the axes and the other
+    directions turn with them, as one rotation, so that a ridge function's
+    direction becomes the first row. Each row's knots are carried, by the
+    affine map between their ends, onto the range of its new projections
+    (of the unit box when ``box``), as the constructive fit places them.
     ``P`` holds the projections of ``U`` on ``directions``. None where the
-    turn changes nothing or a range is degenerate.
+    turn changes nothing.
     """
     gradients = np.zeros((fit.values[0].shape[1],) + U.shape)
     for i, (knots, values) in enumerate(zip(fit.knots, fit.values)):
@@ -890,16 +889,13 @@ def _turned_layer(P, fit, U, directions, w, clamp, box):
             inside = (P[:, i] > knots[0]) & (P[:, i] < knots[-1])
             slope = slope * inside[:, None]
         gradients += slope.T[:, :, None] * directions[i]
-    turned = directions @ gradient_directions(gradients, w).T
+    turned = directions @ gradient_directions(gradients, w, U).T
     if np.allclose(turned, directions, rtol=0.0, atol=1e-12):
         return None
-    old_lo, old_hi = _projection_ranges(P, directions, box)
-    new_lo, new_hi = _projection_ranges(U @ turned.T, turned, box)
-    if np.any(old_hi - old_lo <= 1e-12) or np.any(new_hi - new_lo <= 1e-12):
-        return None
+    ranges = box_ranges(turned) if box else projection_ranges(U @ turned.T)
     knots = [
-        lo + (k - a) * ((hi - lo) / (b - a))
-        for k, a, b, lo, hi in zip(fit.knots, old_lo, old_hi, new_lo, new_hi)
+        lo + (k - k[0]) * ((hi - lo) / (k[-1] - k[0]))
+        for k, (lo, hi) in zip(fit.knots, ranges)
     ]
     return KnotLayer(turned, knots)
 
@@ -919,57 +915,37 @@ def _turned_start(problem, fit, U, directions, box):
     return turned.fit(layer.knots, order=fit.order, spline=spline), layer.directions
 
 
-def _turn_noisy_directions(problem, fit, U, directions, redundant, max_iter, tol, box):
-    """Noisy data with several inputs: the constructive fit, turned and refined.
+def _turn_noisy_directions(problem, fit, U, directions, box):
+    """Noisy data with several inputs: the constructive fit, or its turn.
 
-    First the turn (:func:`_turned_start`), kept if it lowers the GCV score
-    with its ``d (d - 1) / 2`` angles counted as free parameters; then the
-    directions of the fit kept move (their knots keep their spacing) with its
-    penalties held, and the steps are kept if they lower the GCV score with
-    every direction's ``d - 1`` tangent components counted too. Returns
-    ``(fit, directions, result)``; ``result.objective`` is the training
-    objective of the steps, from the start they took (the turn, if kept).
+    The turn (:func:`_turned_start`) is kept if it lowers the GCV score with
+    its ``d (d - 1) / 2`` angles counted as ``_ANGLE_DOF`` degrees of
+    freedom each. No steps follow: steps of the directions fitted noise.
+    Returns ``(fit, directions, result)``; ``result.objective`` holds the
+    GCV scores of the start and, if kept, of the turn (its angles counted),
+    and the turn is the one iteration.
     """
     w = problem.w
     n = U.shape[0] if w is None else float(np.sum(w))
     d = U.shape[1]
-    counted = 0.0
-    score = _gcv(_weighted_rss(fit.residual, w), fit.edf, n)
+    scores = [_gcv(_weighted_rss(fit.residual, w), fit.edf, n)]
     turned, turned_directions = _turned_start(problem, fit, U, directions, box)
     if turned is not fit:
-        angles = _FREE_PARAMETER_DOF * d * (d - 1) / 2
-        turned_score = _gcv(_weighted_rss(turned.residual, w), turned.edf + angles, n)
-        if turned_score < score:
-            fit, directions, counted, score = (
-                turned,
-                turned_directions,
-                angles,
-                turned_score,
-            )
-    penalties = np.broadcast_to(np.asarray(fit.alpha, dtype=np.float64), len(fit.knots))
-    with _HeldWarnings() as held:
-        layer, result = refine_knots(
-            U,
-            problem.Y,
-            problem.w,
-            directions,
-            fit.knots,
-            penalties,
-            redundant,
-            problem.clamp,
-            max_iter,
-            tol,
-            reselect=False,
-            knots_move=False,
-            order=fit.order,
-            spline=fit.spline,
-        )
-    if result.objective.size > 1:
-        counted += _FREE_PARAMETER_DOF * directions.shape[0] * (d - 1)
-        if _gcv(_weighted_rss(result.residual, w), result.edf + counted, n) < score:
-            held.release()
-            return _refined_fit(problem, fit, layer, result), layer.directions, result
-        result.objective = result.objective[:1]
+        angles = _ANGLE_DOF * d * (d - 1) / 2
+        score = _gcv(_weighted_rss(turned.residual, w), turned.edf + angles, n)
+        if gcv_lower(score, scores[0]):
+            scores.append(score)
+            fit, directions = turned, turned_directions
+    result = RefineResult(
+        KnotLayer(directions, fit.knots),
+        fit.solved.coef,
+        fit.residual,
+        fit.edf,
+        np.array(scores),
+        1,
+        True,
+        np.asarray(fit.alpha, dtype=np.float64),
+    )
     return fit, directions, result
 
 
@@ -986,15 +962,18 @@ def _refined_fit(problem, fit, layer, result):
     )
 
 
-def refine_knot_fit(problem, fit, U, directions, refine, tol, box=False):
+def refine_knot_fit(problem, fit, U, directions, refine, tol, box=False, default=None):
     """A ReluKnotRegressor fit and its directions, refined.
 
     ``problem`` and ``fit`` are the estimator's least-squares problem and
-    constructive fit (scaled units); ``box``: the knots span the unit box's
-    projections (a given domain) rather than the data's. Returns ``(fit,
-    directions, result)``: the constructive ones when no step lowered the
-    training objective.
+    constructive fit (scaled units), the start of the steps; ``box``: the
+    knots span the unit box's projections (a given domain) rather than the
+    data's; ``default``: the fit returned when no refinement is kept, and
+    the one a refinement of noisy data must beat (None: ``fit``; one input
+    compares smoother layouts than the plain knots the steps move). Returns
+    ``(fit, directions, result)``.
     """
+    default = fit if default is None else default
     max_iter = refine_budget(refine)
     if directions.shape == (1, 1) and not isinstance(problem.alpha, str):
         if np.all(np.asarray(fit.alpha) == 0):
@@ -1005,9 +984,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol, box=False):
         redundancy(i, problem.n_features, fit.order) for i in range(len(fit.knots))
     ]
     if noisy and not one_input:
-        return _turn_noisy_directions(
-            problem, fit, U, directions, redundant, max_iter, tol, box
-        )
+        return _turn_noisy_directions(problem, fit, U, directions, box)
     penalties = np.broadcast_to(np.asarray(fit.alpha, dtype=np.float64), len(fit.knots))
     with _HeldWarnings() as held:
         layer, result = refine_knots(
@@ -1027,12 +1004,12 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol, box=False):
         )
     if result.objective.size == 1:
         held.release()
-        return fit, directions, result
+        return default, directions, result
     if noisy:
         n = U.shape[0] if problem.w is None else float(np.sum(problem.w))
         keep = _lowers_gcv(
-            _weighted_rss(fit.residual, problem.w),
-            fit.edf,
+            _weighted_rss(default.residual, problem.w),
+            default.edf,
             _weighted_rss(result.residual, problem.w),
             result.edf,
             n,
@@ -1042,7 +1019,7 @@ def refine_knot_fit(problem, fit, U, directions, refine, tol, box=False):
         keep = True
     if not keep:
         result.objective = result.objective[:1]
-        return fit, directions, result
+        return default, directions, result
     held.release()
     return _refined_fit(problem, fit, layer, result), layer.directions, result
 
