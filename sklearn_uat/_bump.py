@@ -48,7 +48,7 @@ from ._lstsq import (
     lowest_gcv,
 )
 from ._network import FeedForwardNetwork
-from ._refine import keeps_turn, refine_bump_fit
+from ._refine import keeps_turn, refine_bump_fit, turn_dof
 from ._ridge_bumps import refine_ridge_bump_fit
 from ._stream import (
     BlockSums,
@@ -295,15 +295,18 @@ class BumpNetRegressor(
         inputs the rows are first turned, as one rotation, onto the
         principal directions of the gradient of a pilot fit (four bumps
         along ``directions="auto"``): a ridge function's direction then
-        starts on the first axis. The turn is kept when it fits the
-        training data better, or, with a penalty chosen from the data
-        (``alpha="reml"`` or ``"gcv"``: noisy data), when the turned rows,
-        their penalties chosen again, lower the GCV score
-        ``n RSS / (n - edf)^2`` with the rotation's ``d (d - 1) / 2``
-        angles counted as degrees of freedom. Centres never cross,
+        starts on the first axis (the gradient within the span of the
+        inputs). With a given ``alpha`` the steps start from the turned
+        rows if they fit the training data better. With a penalty chosen
+        from the data (``alpha="reml"`` or ``"gcv"``: noisy data) the
+        turned rows are fitted again with penalties of their own and kept
+        only if they lower the GCV score ``n RSS / (n - edf)^2`` with each
+        of the rotation's ``d (d - 1) / 2`` angles counted as two degrees
+        of freedom. Centres never cross,
         steepness stays positive and directions stay unit vectors; only
         steps that lower the training objective are taken, so the result
-        is never worse on the training data than the start of the steps.
+        is never worse on the training data than the start of the steps
+        (the constructive network, or its kept turn).
         With a penalty chosen from the data the steps are kept only if
         they lower the GCV score with each centre, steepness and direction
         component counted as one degree of freedom; otherwise the network
@@ -378,8 +381,9 @@ class BumpNetRegressor(
         its influence matrix. None for mean heights.
     refine_objective_ : ndarray or None
         With ``refine``: the training objective (weighted squared error in
-        standardised units plus the penalty) at the constructive start and
-        after every step taken, decreasing. None without ``refine``.
+        standardised units plus the penalty) at the constructive start (with
+        several inputs and noisy data, its kept turn) and after every step
+        taken, decreasing. None without ``refine``.
     refine_n_iter_ : int
         Refinement iterations run (0 without ``refine``).
     n_features_in_ : int
@@ -649,7 +653,8 @@ class BumpNetRegressor(
                     turned = self._fit_additive(
                         rotated.project(X), G, sample_weight, n, s
                     )
-                    if keeps_turn(fit, turned[2], X.shape[1]):
+                    U = (X - layer.offset) / layer.scale
+                    if keeps_turn(fit, turned[2], turn_dof(U, w)):
                         layer, (levels, bias, fit) = rotated, turned
                     rotated = None
                 U = (X - layer.offset) / layer.scale

@@ -106,9 +106,7 @@ def gradient_directions(gradients, w, inputs=None):
     """
     weights = np.ones(gradients.shape[1]) if w is None else w
     if inputs is not None:
-        centred = inputs - np.average(inputs, axis=0, weights=weights)
-        spread, axes = np.linalg.eigh(centred.T @ (weights[:, None] * centred))
-        varying = axes[:, spread > _FLAT_SPREAD * max(spread.max(), 0.0)]
+        varying = spanned_directions(inputs, w)
         gradients = gradients @ varying @ varying.T
     M = np.einsum("tni,n,tnj->ij", gradients, weights, gradients)
     _, vectors = np.linalg.eigh(M)
@@ -135,3 +133,16 @@ def box_ranges(directions):
     lo = np.minimum(directions, 0.0).sum(axis=1)
     hi = np.maximum(directions, 0.0).sum(axis=1)
     return np.stack([lo, hi], axis=1)
+
+
+def spanned_directions(inputs, w=None):
+    """Orthonormal columns (d, r) spanning the directions the inputs vary in.
+
+    The eigenvectors of the (weighted) covariance of ``inputs`` whose spread
+    is above ``_FLAT_SPREAD`` of the largest: a constant input, a duplicated
+    one or a full set of one-hot columns leave directions out.
+    """
+    weights = np.ones(inputs.shape[0]) if w is None else w
+    centred = inputs - np.average(inputs, axis=0, weights=weights)
+    spread, axes = np.linalg.eigh(centred.T @ (weights[:, None] * centred))
+    return axes[:, spread > _FLAT_SPREAD * max(spread.max(), 0.0)]

@@ -282,8 +282,8 @@ class ReluKnotRegressor(
         100 iterations, an int that many. Knots never cross and directions
         stay unit vectors; only steps that lower the training objective
         are taken, so the result is never worse on the training data than
-        the start of the steps (the constructive network; its turn, below,
-        for noisy data of several inputs). Deterministic, no torch needed.
+        the constructive network (noisy data of several inputs: only a
+        turn, below). Deterministic, no torch needed.
         With one input and ``alpha=0`` it is the free-knot least-squares
         problem, searched globally (a segmentation by dynamic programming,
         scans that move knots between basins, then the steps; an iteration
@@ -296,14 +296,15 @@ class ReluKnotRegressor(
         lower the GCV score ``n RSS / (n - edf)^2``, each knot counted as
         one degree of freedom, below that of the default fit (which may
         have kept a smoother layout); otherwise the default is returned.
-        Several inputs: all directions first turn, as one
+        Several inputs: the one move is a turn of all directions, as one
         rotation, onto the principal directions of the constructive fit's
-        gradient (a ridge function's direction becomes the first row; REML
-        chooses the penalties again), kept if that lowers the GCV score
-        with the rotation's ``d (d - 1) / 2`` angles counted; then only the
-        directions move (their knots keep their relative spacing, the
-        penalties stay), and the steps are kept if they lower the GCV score
-        with every direction component counted too.
+        gradient within the span of the inputs (a ridge function's
+        direction becomes the first row), the turned network fitted again
+        with penalties chosen by ``alpha``'s criterion; it is kept if it
+        lowers the GCV score with each of the rotation's ``d (d - 1) / 2``
+        angles counted as two degrees of freedom. No steps follow (steps
+        of the directions fitted noise); on noise-free data pass a number
+        for ``alpha`` to move the directions and knots.
 
     refine_tol : float, default=1e-6
         Refinement stops when five steps lower the training objective by less
@@ -391,9 +392,9 @@ class ReluKnotRegressor(
     refine_objective_ : ndarray or None
         With ``refine``: the training objective (weighted squared error in
         standardised units plus the penalty) at the constructive start and
-        after every step taken, decreasing (with several inputs and noisy
-        data, from the turned network where the turn was kept). None
-        without ``refine``.
+        after every step taken, decreasing. With several inputs and noisy
+        data: the GCV scores of the constructive fit and, if kept, of its
+        turn (the angles counted). None without ``refine``.
 
     refine_n_iter_ : int
         Refinement iterations run (0 without ``refine``).

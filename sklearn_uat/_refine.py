@@ -26,20 +26,22 @@ the engine's factorisation with two sweeps of iterative refinement on the
 residuals, which keeps the digits that small objectives need.
 
 A step is kept only if it lowers ``F``, so the training objective decreases
-monotonically and the result is never worse than the constructive start.
+monotonically and the result is never worse than the start of the steps.
 The models keep their steps feasible before they are taken: knots and bump
 centres move at most a fixed fraction of the gap to their neighbours (they
 never cross or merge), directions are unit vectors moved in their tangent
 space and normalised, steepness is moved on a log scale (it never reaches
 zero).
 
-On noisy data (penalties chosen by REML) a move must also generalise: it is
-kept only if it lowers the GCV score with each moved hidden parameter
+On noisy data (penalties chosen from the data) a move must also generalise:
+it is kept only if it lowers the GCV score with each moved hidden parameter
 counted as a degree of freedom. With several inputs the directions first
 turn, as one rotation, onto the principal directions of a fit's gradient
+within the span of the inputs
 (:func:`~sklearn_uat._directions.gradient_directions`), the turned network
-fitted again with penalties of its own; the steps start from it if GCV,
-with the rotation's angles counted, keeps it.
+fitted again with penalties of its own, kept if GCV, each angle counted as
+two degrees of freedom, falls; ``BumpNetRegressor``'s steps start from it,
+``ReluKnotRegressor`` takes none.
 
 References
 ----------
@@ -63,6 +65,7 @@ from ._directions import (
     gradient_directions,
     projection_ranges,
     redundancy,
+    spanned_directions,
 )
 from ._free_knots import SortedMoments, free_knot_search
 from ._knot_basis import SplineRows, row_values
@@ -80,7 +83,13 @@ from ._lstsq import (
 )
 from ._validation import check_memory_budget
 
-__all__ = ["keeps_turn", "refine_budget", "refine_bumps", "refine_knots"]
+__all__ = [
+    "keeps_turn",
+    "refine_budget",
+    "refine_bumps",
+    "refine_knots",
+    "turn_dof",
+]
 
 #: Iterations of ``refine=True``.
 DEFAULT_ITERATIONS = 100
@@ -841,15 +850,23 @@ def _weighted_rss(residual, w):
     return float(np.sum(residual**2 * (1.0 if w is None else w[:, None])))
 
 
-def keeps_turn(fit, turned, n_features):
+def turn_dof(U, w):
+    """Degrees of freedom of a turn: ``_ANGLE_DOF`` per angle of a rotation
+    within the ``r`` dimensions the inputs ``U`` span, ``r (r - 1) / 2``."""
+    r = spanned_directions(U, w).shape[1]
+    return _ANGLE_DOF * r * (r - 1) / 2
+
+
+def keeps_turn(fit, turned, dof):
     """Whether an engine fit on turned directions lowers the GCV score.
 
     ``turned`` is fitted on the directions of ``fit`` turned as one
-    rotation; its ``d (d - 1) / 2`` angles count as free parameters.
+    rotation, which counts as ``dof`` more degrees of freedom
+    (:func:`turn_dof`).
     """
     stats = fit.statistics
     n = stats.weight_sum
-    angles = _ANGLE_DOF * n_features * (n_features - 1) / 2
+    angles = dof
     start = _gcv(float(np.sum(_residual_sum(stats, fit.coef))), fit.edf, n)
     rss = float(np.sum(_residual_sum(turned.statistics, turned.coef)))
     return gcv_lower(_gcv(rss, turned.edf + angles, n), start)
@@ -927,11 +944,10 @@ def _turn_noisy_directions(problem, fit, U, directions, box):
     """
     w = problem.w
     n = U.shape[0] if w is None else float(np.sum(w))
-    d = U.shape[1]
     scores = [_gcv(_weighted_rss(fit.residual, w), fit.edf, n)]
     turned, turned_directions = _turned_start(problem, fit, U, directions, box)
     if turned is not fit:
-        angles = _ANGLE_DOF * d * (d - 1) / 2
+        angles = turn_dof(U, w)
         score = _gcv(_weighted_rss(turned.residual, w), turned.edf + angles, n)
         if gcv_lower(score, scores[0]):
             scores.append(score)

@@ -71,7 +71,7 @@ def test_training_objective_decreases_at_every_step(case, sinc, multiscale):
 
 
 @pytest.mark.parametrize("case", range(4))
-def test_refined_fit_is_never_worse_than_its_start(case, sinc, multiscale):
+def test_refinement_lowers_the_training_error(case, sinc, multiscale):
     model, (X, y, _, _) = cases(sinc, multiscale)[case]
     start = model.fit(X, y)
     start_error = rmse(start, X, y)
@@ -475,6 +475,45 @@ def test_noisy_rows_turn_onto_a_ridge_function():
             np.diff(after) / (after[-1] - after[0]),
             np.diff(before) / (before[-1] - before[0]),
         )
+
+
+def test_a_constant_input_leaves_the_turn_within_the_other_inputs():
+    # A constant third input: the data say nothing of the gradient along
+    # it, so the turn stays within the two inputs that vary and finds the
+    # ridge as it does without the constant column.
+    X, y, Xt, truth = noisy_ridge(1, noise=0.1)
+    params = dict(directions=1, random_state=0)
+    plain = quiet_fit(ReluKnotRegressor(refine=True, **params), X, y)
+    constant = np.full((X.shape[0], 1), 2.0)
+    padded = quiet_fit(
+        ReluKnotRegressor(refine=True, **params), np.hstack([X, constant]), y
+    )
+    v = np.array([np.cos(np.pi / 6), np.sin(np.pi / 6), 0.0])
+    assert abs(padded.directions_[0] @ v) > 0.99
+    Xt_padded = np.hstack([Xt, np.full((Xt.shape[0], 1), 2.0)])
+    assert rmse(padded, Xt_padded, truth) < 1.05 * rmse(plain, Xt, truth)
+
+
+def test_turned_knots_span_the_domain_box():
+    # With a domain the knots of every turned row span the projection of
+    # the unit box of the scaled inputs, as the constructive fit lays them.
+    rng = np.random.default_rng(1)
+    X = rng.uniform(size=(400, 2))
+    v = np.array([np.cos(np.pi / 6), np.sin(np.pi / 6)])
+    y = np.sin(6 * X @ v) + 0.1 * rng.normal(size=400)
+    model = quiet_fit(
+        ReluKnotRegressor(
+            directions=1, random_state=0, refine=True, domain=[[0, 1], [0, 1]]
+        ),
+        X,
+        y,
+    )
+    assert abs(model.directions_[0] @ v) > 0.99
+    lo = np.minimum(model.directions_, 0).sum(axis=1)
+    hi = np.maximum(model.directions_, 0).sum(axis=1)
+    for knots, a, b in zip(model.knots_, lo, hi):
+        assert knots[0] == pytest.approx(a, abs=1e-12)
+        assert knots[-1] == pytest.approx(b, abs=1e-12)
 
 
 def test_noisy_rows_of_bumps_turn_onto_a_ridge_function():
