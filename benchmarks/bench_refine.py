@@ -6,13 +6,12 @@ PASS/FAIL against its target. Run from the repository root, on one core:
     pip install pwlf   # the free-knot reference; a benchmark dependency only
     PYTHONPATH=$PWD python benchmarks/bench_refine.py
 
-Takes a few minutes on a laptop CPU (most of it in pwlf's global search and
-the cross-validation of the real-data section). ``--noisy`` adds the noisy
-synthetic targets of ``bench_estimation.py`` (2,000 samples, noise 0.01 and
-0.1 of std(f)), about 40 minutes more: refinement of a thousand knots runs
-its iterations before the GCV test returns the constructive network, and
-with two inputs each fit refines its directions six times (once on all the
-rows, once per fold of the 5-fold choice that keeps or drops them).
+Takes about six minutes on one core (most of it in pwlf's global search
+and the cross-validation of the real-data section, both estimators).
+``--noisy`` adds the noisy synthetic targets of ``bench_estimation.py``
+(2,000 samples, noise 0.01 and 0.1 of std(f)), both estimators, much
+longer: refinement of a thousand knots runs its iterations before the GCV
+test returns the default network.
 """
 
 import argparse
