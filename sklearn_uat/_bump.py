@@ -301,13 +301,13 @@ class BumpNetRegressor(
         from the data (``alpha="reml"`` or ``"gcv"``: noisy data) the
         turned rows are fitted again with penalties of their own and kept
         only if they lower the GCV score ``n RSS / (n - edf)^2`` with each
-        of the rotation's ``d (d - 1) / 2`` angles counted as two degrees
-        of freedom. Centres never cross,
-        steepness stays positive and directions stay unit vectors; only
-        steps that lower the training objective are taken, so the result
-        is never worse on the training data than the start of the steps
-        (the constructive network, or its kept turn).
-        With a penalty chosen from the data the steps are kept only if
+        of the rotation's ``r (r - 1) / 2`` angles (``r`` the dimensions
+        the inputs span) counted as two degrees of freedom. Centres never
+        cross, steepness stays positive and directions stay unit vectors;
+        only steps that lower the training objective are taken, so the
+        result is never worse on the training data than the start of the
+        steps (the constructive network, or its kept turn). With a penalty
+        chosen from the data the steps are kept only if
         they lower the GCV score with each centre, steepness and direction
         component counted as one degree of freedom; otherwise the network
         they started from is returned. Deterministic, no torch needed.
@@ -646,6 +646,8 @@ class BumpNetRegressor(
             if candidates is None:
                 levels, bias, fit = self._fit_additive(T, G, sample_weight, n, s)
             if self.refine is not False and d > 1:
+                # The scaled inputs (the rotated layer scales them alike).
+                U = (X - layer.offset) / layer.scale
                 rotated = self._rotated_layer(X, G, w, domain, layer)
                 if isinstance(self.alpha, str):
                     # Noisy data: the rotated layer with penalties of its
@@ -653,11 +655,9 @@ class BumpNetRegressor(
                     turned = self._fit_additive(
                         rotated.project(X), G, sample_weight, n, s
                     )
-                    U = (X - layer.offset) / layer.scale
                     if keeps_turn(fit, turned[2], turn_dof(U, w)):
                         layer, (levels, bias, fit) = rotated, turned
                     rotated = None
-                U = (X - layer.offset) / layer.scale
                 layer, centres, slopes, ridge_levels, ridge_bias, fit, refined = (
                     refine_ridge_bump_fit(
                         U,

@@ -301,8 +301,9 @@ class ReluKnotRegressor(
         gradient within the span of the inputs (a ridge function's
         direction becomes the first row), the turned network fitted again
         with penalties chosen by ``alpha``'s criterion; it is kept if it
-        lowers the GCV score with each of the rotation's ``d (d - 1) / 2``
-        angles counted as two degrees of freedom. No steps follow (steps
+        lowers the GCV score with each of the rotation's ``r (r - 1) / 2``
+        angles (``r`` the dimensions the inputs span) counted as two
+        degrees of freedom. No steps follow (steps
         of the directions fitted noise); on noise-free data pass a number
         for ``alpha`` to move the directions and knots.
 

@@ -115,11 +115,12 @@ _FREE_PARAMETER_DOF = 1.0
 # With several inputs and noisy data the hidden layer makes one move: all
 # directions turn, as one rotation, onto the principal directions of the
 # constructive fit's gradient (penalties chosen again), kept only if that
-# lowers the GCV score with the rotation's d (d - 1) / 2 angles counted as
-# this many degrees of freedom each: the rotation is estimated from a fit to
-# the same rows. With one per angle, pure noise turned in 1 of 40 draws (3
-# inputs, 200 samples; 1.35x the error) and an additive function in 1 of 30;
-# with two, none of 40 and 30, nor BumpNet's rows on pure noise in 30.
+# lowers the GCV score with the rotation's r (r - 1) / 2 angles (r the
+# dimensions the inputs span) counted as this many degrees of freedom each:
+# the rotation is estimated from a fit to the same rows. With one per angle,
+# pure noise turned in 1 of 40 draws (3 inputs, 200 samples; 1.35x the
+# error) and an additive function in 1 of 30; with two, none of 40 and 30,
+# nor BumpNet's rows on pure noise in 30.
 # Levenberg-Marquardt steps of the directions after the turn fitted noise,
 # with each direction component counted too (pure noise of two inputs, 100
 # samples: 1.56x the error in 1 of 40 draws), and never helped on noisy data:
@@ -936,7 +937,7 @@ def _turn_noisy_directions(problem, fit, U, directions, box):
     """Noisy data with several inputs: the constructive fit, or its turn.
 
     The turn (:func:`_turned_start`) is kept if it lowers the GCV score with
-    its ``d (d - 1) / 2`` angles counted as ``_ANGLE_DOF`` degrees of
+    its angles (:func:`turn_dof`) counted as ``_ANGLE_DOF`` degrees of
     freedom each. No steps follow: steps of the directions fitted noise.
     Returns ``(fit, directions, result)``; ``result.objective`` holds the
     GCV scores of the start and, if kept, of the turn (its angles counted),
