@@ -269,7 +269,10 @@ class ReluKnotRegressor(
         more than 1e-9 of its width, which rounding may add) are refused
         with a ValueError (never clipped). It fixes the hidden layer
         of :meth:`partial_fit` before any chunk is seen, and makes ``fit``
-        build the same layer. None: the training range (for
+        build the same layer, sized for many rows (with several inputs, 12
+        directions beside the axes): on a few hundred noisy samples its
+        unknowns can outnumber them, and a fit that then interpolates its
+        samples warns. None: the training range (for
         :meth:`partial_fit`, the span of an explicit knots array, else the
         range of the first chunk).
 
@@ -659,6 +662,9 @@ class ReluKnotRegressor(
                 box=domain is not None,
                 default=fit,
             )
+        if isinstance(self.alpha, str):
+            n_rows = X.shape[0] if w is None else float(np.sum(w))
+            _warn_interpolation(fit, n_rows, directions.shape[0], domain is not None)
 
         self._set_model(
             KnotRows(
@@ -1389,6 +1395,34 @@ def _hat_equations(problem, knots):
     """Hat normal equations of ``problem``'s rows on equally spaced ``knots``."""
     j, s = _intervals(knots, problem.P[:, 0], problem.clamp, uniform=True)
     return hat_normal_equations(j, s, problem.Y, problem.w, knots.size)
+
+
+# From this many samples on, a fit whose penalty chosen from the data
+# interpolates them warns.
+_INTERPOLATION_ROWS = 20
+
+
+def _warn_interpolation(fit, n_rows, n_directions, domain):
+    """Warn when a penalty chosen from the data leaves a fit that interpolates.
+
+    With more unknowns than the samples support, REML can drive every
+    penalty to zero: the effective degrees of freedom reach the number of
+    samples and the noise is fitted too. Below ``_INTERPOLATION_ROWS``
+    samples (a toy fit) it stays silent.
+    """
+    if n_rows < _INTERPOLATION_ROWS or fit.edf <= n_rows - 1.0:
+        return
+    unknowns = sum(k.size for k in fit.knots)
+    why = " (a domain fixes the layer before the data)" if domain else ""
+    warnings.warn(
+        f"The fit interpolates its {n_rows:g} samples: the penalty chosen from "
+        f"the data left {fit.edf:.1f} effective degrees of freedom, so noise is "
+        f"fitted too. {n_directions} direction(s) with {unknowns} knots in all "
+        f"are more unknowns than the samples support{why}. Lower directions or "
+        "n_knots, or fit on more samples.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _penalised(stats, knots_list, alpha, n_features, order=2, start=None):

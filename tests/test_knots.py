@@ -855,3 +855,19 @@ def test_partial_fit_continues_the_choice_of_layout_exactly():
     assert continued.penalty_order_ == one_shot.penalty_order_
     assert continued.n_knots_ == one_shot.n_knots_
     np.testing.assert_allclose(continued.predict(X), one_shot.predict(X), rtol=1e-10)
+
+
+def test_a_fit_that_interpolates_noisy_samples_warns():
+    # A domain fixes the layer before the data: 14 rows of 141 knots on 150
+    # noisy samples of two inputs leave REML no penalty, and the fit
+    # interpolates the noise. It says so, and names the fix; the default,
+    # sized by the samples, does not.
+    rng = np.random.default_rng(2)
+    X = rng.uniform(size=(150, 2))
+    y = np.sin(6 * X @ [0.8, 0.6]) + 0.1 * rng.normal(size=150)
+    with pytest.warns(UserWarning, match="interpolates its 150 samples.*domain"):
+        ReluKnotRegressor(domain=[[0, 1], [0, 1]]).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ReluKnotRegressor().fit(X, y)
+    assert model.edf_ < 50
