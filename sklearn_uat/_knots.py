@@ -286,11 +286,11 @@ class ReluKnotRegressor(
         stay unit vectors; only steps that lower the training objective
         are taken, so the result is never worse on the training data than
         the constructive network (noisy data of several inputs: only a
-        turn, below). Deterministic, no torch needed.
-        With one input and ``alpha=0`` it is the free-knot least-squares
-        problem, searched globally (a segmentation by dynamic programming,
-        scans that move knots between basins, then the steps; an iteration
-        is a scan or a step) rather than from the constructive knots alone.
+        turn, below). Deterministic, no torch needed. With one input and
+        ``alpha=0`` it is the free-knot least-squares problem, searched
+        globally (a segmentation by dynamic programming, scans that move
+        knots between basins, then the steps; an iteration is a scan or a
+        step) rather than from the constructive knots alone.
         With a penalty chosen from the data (``alpha="reml"`` or
         ``"gcv"``: noisy data) each move must also generalise, or it is
         not kept (knots or directions moved to fit noise overfit). One
@@ -306,9 +306,9 @@ class ReluKnotRegressor(
         with penalties chosen by ``alpha``'s criterion; it is kept if it
         lowers the GCV score with each of the rotation's ``r (r - 1) / 2``
         angles (``r`` the dimensions the inputs span) counted as two
-        degrees of freedom. No steps follow (steps
-        of the directions fitted noise); on noise-free data pass a number
-        for ``alpha`` to move the directions and knots.
+        degrees of freedom. No steps follow (steps of the directions
+        fitted noise); on noise-free data pass a number for ``alpha`` to
+        move the directions and knots.
 
     refine_tol : float, default=1e-6
         Refinement stops when five steps lower the training objective by less
