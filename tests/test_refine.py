@@ -452,8 +452,7 @@ def test_noisy_rows_turn_onto_a_ridge_function():
     # start's gradient: the first lies on the ridge, the GCV score with the
     # angle counted falls, and so does the error against the noise-free
     # function (0.18 to 0.32 times the start's in four draws; 0.32 here).
-    # Steps of the directions after the turn would fit the noise: GCV
-    # counting their components refuses them.
+    # No steps follow: on noisy data they fitted the noise.
     X, y, Xt, truth = noisy_ridge(1, noise=0.1)
     params = dict(directions=1, random_state=0)
     start = ReluKnotRegressor(**params).fit(X, y)
