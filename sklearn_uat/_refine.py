@@ -865,12 +865,14 @@ def keeps_turn(fit, turned, dof):
     rotation, which counts as ``dof`` more degrees of freedom
     (:func:`turn_dof`).
     """
-    stats = fit.statistics
-    n = stats.weight_sum
-    angles = dof
-    start = _gcv(float(np.sum(_residual_sum(stats, fit.coef))), fit.edf, n)
-    rss = float(np.sum(_residual_sum(turned.statistics, turned.coef)))
-    return gcv_lower(_gcv(rss, turned.edf + angles, n), start)
+    return _lowers_gcv(
+        float(np.sum(_residual_sum(fit.statistics, fit.coef))),
+        fit.edf,
+        float(np.sum(_residual_sum(turned.statistics, turned.coef))),
+        turned.edf + dof,
+        fit.statistics.weight_sum,
+        0,
+    )
 
 
 def _keeps_refined_levels(fit, result, w, n_rows, n_free):
