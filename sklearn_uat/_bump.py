@@ -248,7 +248,8 @@ class BumpNetRegressor(
         ``edf_``); ``"gcv"`` scales REML's penalties by one factor chosen by
         generalised cross-validation; a float in [0, 1e8] fixes it. A small
         float such as 1e-12 gives the least-squares heights of the textbook
-        construction.
+        construction. With more unknowns than samples the penalty alone
+        decides the heights between samples, and is at least 1e-6.
     margin : float or "auto", default="auto"
         Fraction of each input's training range (of each direction's, for
         rows along directions) added on both sides before the bumps are laid

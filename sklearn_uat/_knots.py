@@ -168,7 +168,11 @@ class ReluKnotRegressor(
         to 2 or up to ``max_knots``, then by bisection) for the smallest
         count whose maximum absolute training error, in the units of ``y``,
         is at most ``tol``; that count is ``n_knots_``. For a relative
-        tolerance ``r`` pass ``tol=r * np.abs(y).max()``.
+        tolerance ``r`` pass ``tol=r * np.abs(y).max()``. With a criterion
+        for ``alpha`` the count grows to at most twice as many unknowns as
+        samples: the chosen penalty smooths noise however fine the knots,
+        so a ``tol`` below the noise is not met (pass a number as ``alpha``
+        to follow the samples).
 
     max_knots : int, default=4096
         Largest number of knots per direction that ``tol`` may grow to
@@ -231,6 +235,8 @@ class ReluKnotRegressor(
           gives the plain least-squares spline when every interval holds
           data (``scipy.interpolate.make_lsq_spline`` with ``k=1``).
           Beyond 1e8 rounding in the normal equations swamps the data.
+          With more unknowns than samples the penalty alone decides the
+          knot values between samples, and is at least 1e-6.
 
     directions : "auto", "axes" or int, default="auto"
         The directions along which knots are placed when there are several
@@ -270,9 +276,10 @@ class ReluKnotRegressor(
         with a ValueError (never clipped). It fixes the hidden layer
         of :meth:`partial_fit` before any chunk is seen, and makes ``fit``
         build the same layer, sized for many rows (with several inputs, 12
-        directions beside the axes): on a few hundred noisy samples its
-        unknowns can outnumber them, and a fit that then interpolates its
-        samples warns. None: the training range (for
+        directions beside the axes): on a few hundred samples its unknowns
+        can outnumber them, and the penalty chosen from the data then
+        smooths them as the default does (``alpha_``, ``edf_``). None: the
+        training range (for
         :meth:`partial_fit`, the span of an explicit knots array, else the
         range of the first chunk).
 
@@ -643,7 +650,7 @@ class ReluKnotRegressor(
             spline_count = self._spline_count(directions.shape[0], n_effective)
             fit = self._fit_with_count(problem, ranges, n_knots, spline_count)
         else:
-            fit = self._grow(problem, ranges, directions, n_knots)
+            fit = self._grow(problem, ranges, directions, n_knots, n_effective)
         refined = None
         if self.refine is not False:
             start = fit
@@ -662,9 +669,6 @@ class ReluKnotRegressor(
                 box=domain is not None,
                 default=fit,
             )
-        if isinstance(self.alpha, str):
-            n_rows = X.shape[0] if w is None else float(np.sum(w))
-            _warn_interpolation(fit, n_rows, directions.shape[0], domain is not None)
 
         self._set_model(
             KnotRows(
@@ -1092,7 +1096,7 @@ class ReluKnotRegressor(
 
     # -- tol: how many knots are needed
 
-    def _grow(self, problem, ranges, directions, n_start):
+    def _grow(self, problem, ranges, directions, n_start, n_samples):
         tol = self.tol
         tried = {}
 
@@ -1122,6 +1126,17 @@ class ReluKnotRegressor(
             limited_by = (
                 f"{limit} knots per direction ({_MAX_GROWN_UNKNOWNS} unknowns "
                 f"over {n_dir} directions)"
+            )
+        # A penalty chosen from the data smooths the noise however many the
+        # knots: past twice as many unknowns as samples, more knots would
+        # not lower the training error, only cost time.
+        enough = max(2, int(np.ceil(2 * n_samples / n_dir)))
+        if isinstance(self.alpha, str) and enough < limit:
+            limit = enough
+            limited_by = (
+                f"{limit} knots per direction (twice as many unknowns as the "
+                f"{n_samples:g} samples; alpha={self.alpha!r} smooths their noise: "
+                "pass a number as alpha to follow them closer)"
             )
         # Grow geometrically, guided by the n^-2 rate (at most 4x a step),
         # until tol is met.
@@ -1395,34 +1410,6 @@ def _hat_equations(problem, knots):
     """Hat normal equations of ``problem``'s rows on equally spaced ``knots``."""
     j, s = _intervals(knots, problem.P[:, 0], problem.clamp, uniform=True)
     return hat_normal_equations(j, s, problem.Y, problem.w, knots.size)
-
-
-# From this many samples on, a fit whose penalty chosen from the data
-# interpolates them warns.
-_INTERPOLATION_ROWS = 20
-
-
-def _warn_interpolation(fit, n_rows, n_directions, domain):
-    """Warn when a penalty chosen from the data leaves a fit that interpolates.
-
-    With more unknowns than the samples support, REML can drive every
-    penalty to zero: the effective degrees of freedom reach the number of
-    samples and the noise is fitted too. Below ``_INTERPOLATION_ROWS``
-    samples (a toy fit) it stays silent.
-    """
-    if n_rows < _INTERPOLATION_ROWS or fit.edf <= n_rows - 1.0:
-        return
-    unknowns = sum(k.size for k in fit.knots)
-    why = " (a domain fixes the layer before the data)" if domain else ""
-    warnings.warn(
-        f"The fit interpolates its {n_rows:g} samples: the penalty chosen from "
-        f"the data left {fit.edf:.1f} effective degrees of freedom, so noise is "
-        f"fitted too. {n_directions} direction(s) with {unknowns} knots in all "
-        f"are more unknowns than the samples support{why}. Lower directions or "
-        "n_knots, or fit on more samples.",
-        UserWarning,
-        stacklevel=3,
-    )
 
 
 def _penalised(stats, knots_list, alpha, n_features, order=2, start=None):

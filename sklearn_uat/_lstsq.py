@@ -70,9 +70,6 @@ __all__ = [
 #: empty cells), and is far below any penalty that the data could choose.
 RIDGE_FLOOR = 1e-12
 
-#: The ridge floor when there are more unknowns than samples.
-RIDGE_FLOOR_UNDERDETERMINED = 1e-8
-
 #: Relative ridge on the line of each term of a model with several terms:
 #: with more inputs than samples the data do not decide all the lines. It
 #: shrinks a line that the data decide by about 1e-6.
@@ -84,6 +81,14 @@ LINE_RIDGE = 1e-6
 #: digits; above, rounding in the normal equations swamps the data and the
 #: fit has reached its linear limit.
 PENALTY_RANGE = (1e-12, 1e8)
+
+#: The smallest penalty when there are more unknowns than samples. The data
+#: then leave the coefficients between samples free (a row of knots finer
+#: than its samples), and only the penalty decides them: it must stay far
+#: above the ridge floor and rounding, or they drift to zero and the fit
+#: spikes between its samples. At the samples such a fit is as close as
+#: with any smaller penalty (about 1e-5 relative).
+PENALTY_FLOOR_UNDERDETERMINED = 1e-6
 
 # Fellner-Schall: every penalty starts at the rough end, so that the
 # iteration finds structure the data hold before it smooths what they do
@@ -344,12 +349,7 @@ class _Factor:
         self.stats, self.blocks = stats, blocks
         self.penalties = np.asarray(penalties, dtype=np.float64)
         self.scale = stats.scale
-        # With more unknowns than samples the data leave directions free; a
-        # larger floor decides them, so that rounding does not.
-        ridge = RIDGE_FLOOR
-        if stats.n_basis > stats.weight_sum:
-            ridge = RIDGE_FLOOR_UNDERDETERMINED
-        floor = ridge
+        ridge = floor = RIDGE_FLOOR
         for _ in range(12):
             system = self._system(penalties, ridge)
             try:
@@ -758,22 +758,51 @@ def select_penalties(stats, blocks, fixed=None, criterion="reml", start=None):
     original = stats
     stats, blocks, T = _null_space_coordinates(stats, blocks)
     if fixed is None:
-        penalties, n_steps, converged = _reml_penalties(stats, blocks, start)
-        if criterion == "gcv":
-            penalties = _gcv_level(stats, blocks, penalties)
-        fit = _solved(stats, blocks, _on_grid(penalties))
-        fit.n_steps, fit.converged = n_steps, converged
+        fit = _chosen(stats, blocks, criterion, start)
+        n = stats.weight_sum
+        if stats.n_basis > n and fit.edf > n - 1.0:
+            # More unknowns than samples, and the fit interpolates: from the
+            # rough end the residuals vanish and the steps run to the floor,
+            # a degenerate maximum of the restricted likelihood that fits
+            # noise as well as signal. From the smooth end they stop where
+            # the data ask for detail; that fit is taken unless it too
+            # interpolates (noise-free data).
+            smooth = _chosen(stats, blocks, criterion, np.full(len(blocks), np.inf))
+            if smooth.edf <= n - 1.0:
+                fit = smooth
     else:
-        fit = _solved(stats, blocks, np.asarray(fixed, dtype=np.float64))
+        fixed = np.asarray(fixed, dtype=np.float64)
+        if stats.n_basis > stats.weight_sum:
+            fixed = np.maximum(fixed, PENALTY_FLOOR_UNDERDETERMINED)
+        fit = _solved(stats, blocks, fixed)
     if T is not None:
         fit.coef = T @ fit.coef
     fit.statistics = original
     return fit
 
 
-def _on_grid(penalties):
-    """``penalties`` rounded to ``_PENALTY_GRID`` steps a decade."""
+def _chosen(stats, blocks, criterion, start):
+    """The fit of the penalties that ``criterion`` chooses from ``start``."""
+    penalties, n_steps, converged = _reml_penalties(stats, blocks, start)
+    if criterion == "gcv":
+        penalties = _gcv_level(stats, blocks, penalties)
+    fit = _solved(stats, blocks, _on_grid(penalties, stats))
+    fit.n_steps, fit.converged = n_steps, converged
+    return fit
+
+
+def penalty_range(stats):
+    """The penalties a problem can use: ``PENALTY_RANGE``, with a higher floor
+    (``PENALTY_FLOOR_UNDERDETERMINED``) when it has more unknowns than samples."""
     lo, hi = PENALTY_RANGE
+    if stats.n_basis > stats.weight_sum:
+        lo = PENALTY_FLOOR_UNDERDETERMINED
+    return lo, hi
+
+
+def _on_grid(penalties, stats):
+    """``penalties`` rounded to ``_PENALTY_GRID`` steps a decade."""
+    lo, hi = penalty_range(stats)
     log = np.round(np.log10(penalties) * _PENALTY_GRID) / _PENALTY_GRID
     return np.clip(10.0**log, lo, hi)
 
@@ -835,7 +864,7 @@ def _gcv_level(stats, blocks, base):
     factor on a grid of half decades, refined by golden sections. Returns
     the penalties.
     """
-    lo, hi = PENALTY_RANGE
+    lo, hi = penalty_range(stats)
 
     def score(log_c):
         penalties = np.clip(base * 10.0**log_c, lo, hi)
@@ -863,7 +892,7 @@ def _gcv_level(stats, blocks, base):
 
 def _reml_penalties(stats, blocks, start=None):
     """Fellner-Schall steps: the penalties, the number of steps, whether settled."""
-    lo, hi = PENALTY_RANGE
+    lo, hi = penalty_range(stats)
     n_blocks = len(blocks)
     penalties = np.full(n_blocks, _START)
     if start is not None:

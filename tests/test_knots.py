@@ -857,17 +857,52 @@ def test_partial_fit_continues_the_choice_of_layout_exactly():
     np.testing.assert_allclose(continued.predict(X), one_shot.predict(X), rtol=1e-10)
 
 
-def test_a_fit_that_interpolates_noisy_samples_warns():
+def test_more_unknowns_than_samples_still_smooth_noise():
     # A domain fixes the layer before the data: 14 rows of 141 knots on 150
-    # noisy samples of two inputs leave REML no penalty, and the fit
-    # interpolates the noise. It says so, and names the fix; the default,
-    # sized by the samples, does not.
+    # noisy samples of two inputs are more unknowns than samples. From the
+    # rough end REML's steps ran every penalty to zero and the fit
+    # interpolated the noise (error 0.22, edf 150); from the smooth end it
+    # estimates like the default, whose rows are sized by the samples.
     rng = np.random.default_rng(2)
     X = rng.uniform(size=(150, 2))
-    y = np.sin(6 * X @ [0.8, 0.6]) + 0.1 * rng.normal(size=150)
-    with pytest.warns(UserWarning, match="interpolates its 150 samples.*domain"):
-        ReluKnotRegressor(domain=[[0, 1], [0, 1]]).fit(X, y)
+    f = lambda X: np.sin(6 * X @ [0.8, 0.6])  # noqa: E731
+    y = f(X) + 0.1 * rng.normal(size=150)
+    X_test = rng.uniform(size=(2000, 2))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model = ReluKnotRegressor().fit(X, y)
-    assert model.edf_ < 50
+        domain = ReluKnotRegressor(domain=[[0, 1], [0, 1]]).fit(X, y)
+        default = ReluKnotRegressor().fit(X, y)
+    assert sum(k.size for k in domain.knots_) > 150
+    assert np.sum(domain.edf_) < 50
+    error = np.sqrt(np.mean((domain.predict(X_test) - f(X_test)) ** 2))
+    reference = np.sqrt(np.mean((default.predict(X_test) - f(X_test)) ** 2))
+    assert error < 1.5 * reference
+
+
+@pytest.mark.parametrize("alpha", ["reml", 1e-8])
+def test_knots_between_samples_follow_the_penalty(alpha):
+    # 200 knots on 50 noise-free samples: the data leave the values between
+    # samples free and only the penalty decides them. A penalty at the
+    # ridge floor left them to it, and the fit spiked towards zero between
+    # samples (error 0.47); penalties of such a fit are at least 1e-6.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(50, 1))
+    X_test = np.linspace(0, 1, 1001)[:, None]
+    model = ReluKnotRegressor(n_knots=200, alpha=alpha).fit(X, np.sin(6 * X[:, 0]))
+    assert np.max(np.abs(model.predict(X_test) - np.sin(6 * X_test[:, 0]))) < 1e-3
+    assert np.all(model.alpha_ >= 1e-6)
+
+
+def test_tol_on_noisy_samples_stops_growing_past_the_samples():
+    # alpha="reml" smooths noise however fine the knots, so a tol below the
+    # noise is never met: growth stops at twice as many unknowns as samples
+    # and says so (it ran on to 4096 unknowns, taking minutes, or, before
+    # penalties of underdetermined fits were floored, met tol by
+    # interpolating the noise).
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(64, 2))
+    y = np.sin(4 * X.sum(axis=1)) + 0.1 * rng.normal(size=64)
+    with pytest.warns(ConvergenceWarning, match="twice as many unknowns as the 64"):
+        model = ReluKnotRegressor(tol=0.05, random_state=0).fit(X, y)
+    assert model.n_knots_ * model.directions_.shape[0] <= 2 * 64 + model.directions_.shape[0]
+    assert np.sum(model.edf_) < 32
