@@ -904,5 +904,6 @@ def test_tol_on_noisy_samples_stops_growing_past_the_samples():
     y = np.sin(4 * X.sum(axis=1)) + 0.1 * rng.normal(size=64)
     with pytest.warns(ConvergenceWarning, match="twice as many unknowns as the 64"):
         model = ReluKnotRegressor(tol=0.05, random_state=0).fit(X, y)
-    assert model.n_knots_ * model.directions_.shape[0] <= 2 * 64 + model.directions_.shape[0]
+    n_directions = model.directions_.shape[0]
+    assert model.n_knots_ * n_directions <= 2 * 64 + n_directions
     assert np.sum(model.edf_) < 32

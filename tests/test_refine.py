@@ -99,6 +99,19 @@ def test_refinement_improves_held_out_error(sinc, multiscale):
     assert rmse(refined, Xt, yt) < 0.5 * rmse(start, Xt, yt)
 
 
+def test_noise_free_refinement_is_kept_however_small_its_scores():
+    # 32 bumps fit sine to 5e-7: GCV scores near 1e-13 of the targets'
+    # variance, below the absolute tie that layouts of one fit share. A
+    # refinement that lowers them is kept all the same (it was refused,
+    # and the constructive network returned).
+    X, y = make_function("sine", 2000, random_state=0)
+    Xt, yt = make_function("sine", 5000, random_state=1)
+    start = BumpNetRegressor(32, margin=0.05).fit(X, y)
+    refined = quiet_fit(BumpNetRegressor(32, margin=0.05, refine=50), X, y)
+    assert refined.refine_n_iter_ > 1
+    assert rmse(refined, Xt, yt) < 0.1 * rmse(start, Xt, yt)
+
+
 def test_bumps_learn_the_direction_of_a_ridge_function(sinc):
     X, y, Xt, yt = sinc
     start = BumpNetRegressor(8, directions=1, random_state=0).fit(X, y)
