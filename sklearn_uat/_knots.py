@@ -277,8 +277,9 @@ class ReluKnotRegressor(
         of :meth:`partial_fit` before any chunk is seen, and makes ``fit``
         build the same layer, sized for many rows (with several inputs, 12
         directions beside the axes): on a few hundred samples its unknowns
-        can outnumber them, and the penalty chosen from the data then
-        smooths them as the default does (``alpha_``, ``edf_``). None: the
+        can outnumber them; the penalties REML chooses still smooth noise
+        (``alpha_``, ``edf_``), and a fit that interpolates its samples
+        warns. None: the
         training range (for
         :meth:`partial_fit`, the span of an explicit knots array, else the
         range of the first chunk).
@@ -599,9 +600,8 @@ class ReluKnotRegressor(
                 "'quantile' or 'adaptive'."
             )
         # Frequency weights: a weight of 2 counts like a repeated row.
-        n_effective = self._sizing_samples(
-            X.shape[0] if w is None else int(round(w.sum()))
-        )
+        n_samples = X.shape[0] if w is None else int(round(w.sum()))
+        n_effective = self._sizing_samples(n_samples)
         directions = draw_directions(
             self.directions, n_features, n_effective, self.random_state
         )
@@ -650,7 +650,7 @@ class ReluKnotRegressor(
             spline_count = self._spline_count(directions.shape[0], n_effective)
             fit = self._fit_with_count(problem, ranges, n_knots, spline_count)
         else:
-            fit = self._grow(problem, ranges, directions, n_knots, n_effective)
+            fit = self._grow(problem, ranges, directions, n_knots, n_samples)
         refined = None
         if self.refine is not False:
             start = fit
@@ -668,6 +668,10 @@ class ReluKnotRegressor(
                 self.refine_tol,
                 box=domain is not None,
                 default=fit,
+            )
+        if isinstance(self.alpha, str):
+            _warn_interpolation(
+                fit, n_samples, directions.shape[0], domain is not None, Y.shape[1]
             )
 
         self._set_model(
@@ -1130,13 +1134,13 @@ class ReluKnotRegressor(
         # A penalty chosen from the data smooths the noise however many the
         # knots: past twice as many unknowns as samples, more knots would
         # not lower the training error, only cost time.
-        enough = max(2, int(np.ceil(2 * n_samples / n_dir)))
+        enough = max(2, int(np.ceil(2 * n_samples / n_dir)), n)
         if isinstance(self.alpha, str) and enough < limit:
             limit = enough
             limited_by = (
-                f"{limit} knots per direction (twice as many unknowns as the "
-                f"{n_samples:g} samples; alpha={self.alpha!r} smooths their noise: "
-                "pass a number as alpha to follow them closer)"
+                f"{limit} knots per direction (at least twice as many unknowns "
+                f"as the {n_samples:g} samples; alpha={self.alpha!r} smooths "
+                "their noise: pass a number as alpha to follow them closer)"
             )
         # Grow geometrically, guided by the n^-2 rate (at most 4x a step),
         # until tol is met.
@@ -1410,6 +1414,40 @@ def _hat_equations(problem, knots):
     """Hat normal equations of ``problem``'s rows on equally spaced ``knots``."""
     j, s = _intervals(knots, problem.P[:, 0], problem.clamp, uniform=True)
     return hat_normal_equations(j, s, problem.Y, problem.w, knots.size)
+
+
+# From this many samples on, a fit whose penalty chosen from the data
+# interpolates them warns.
+_INTERPOLATION_ROWS = 20
+
+
+def _warn_interpolation(fit, n_samples, n_directions, domain, n_targets):
+    """Warn when a penalty chosen from the data leaves a fit that interpolates.
+
+    Right for noise-free targets; on noisy ones the noise is fitted too.
+    The engine refuses the degenerate penalties that cause it on one noisy
+    target, but not a clean target sharing the penalty with a noisy one.
+    Below ``_INTERPOLATION_ROWS`` samples (a toy fit) it stays silent.
+    """
+    if n_samples < _INTERPOLATION_ROWS or fit.edf <= n_samples - 1.0:
+        return
+    unknowns = sum(k.size for k in fit.knots)
+    why = " (a domain fixes the layer before the data)" if domain else ""
+    shared = (
+        f"; the {n_targets} targets share one penalty, so fit noisy ones apart "
+        "from noise-free ones"
+        if n_targets > 1
+        else ""
+    )
+    warnings.warn(
+        f"The fit interpolates its {n_samples:g} samples ({fit.edf:.1f} effective "
+        "degrees of freedom): right for noise-free targets, but noise is fitted "
+        f"too. {n_directions} direction(s) with {unknowns} knots in all are more "
+        f"unknowns than the samples support{why}{shared}. For noisy targets lower "
+        "directions or n_knots, or fit on more samples.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _penalised(stats, knots_list, alpha, n_features, order=2, start=None):

@@ -849,11 +849,17 @@ def lowest_gcv(scores):
 
 
 def _gcv(stats, blocks, penalties):
-    """GCV score ``n RSS / (n - edf)^2`` of fixed penalties, RSS per target's scale."""
+    """GCV score ``n RSS / (n - edf)^2`` of fixed penalties, RSS per target's scale.
+
+    Infinite once ``edf >= n - 1``: a fit that interpolates leaves nothing
+    to estimate its error from (its score would be rounding, the lowest).
+    """
     fit = _solved(stats, blocks, penalties)
     n = stats.weight_sum
+    if n - fit.edf <= 1.0:
+        return np.inf
     rss = float(np.sum(_residual_sum(stats, fit.coef) / np.maximum(stats.yty, 1e-300)))
-    return n * rss / max(n - fit.edf, 1.0) ** 2
+    return n * rss / (n - fit.edf) ** 2
 
 
 def _gcv_level(stats, blocks, base):
