@@ -560,7 +560,11 @@ class BumpNetRegressor(
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative frequency weights: an integer weight counts like
             repeated rows, and samples of weight 0 are ignored, also when the
-            training range and the occupied cells are determined.
+            training range and the occupied cells are determined. Their sum
+            is the number of samples that sizes and smooths the fit: scale
+            relative weights (normalised to sum 1, say) to mean 1 first,
+            ``w * len(w) / w.sum()``, or the fit is sized and smoothed for
+            ``w.sum()`` samples.
 
         Returns
         -------

@@ -561,7 +561,11 @@ class ReluKnotRegressor(
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative frequency weights of the squared errors: an integer
             weight counts like repeated rows, a zero weight like a dropped
-            row (also when the training range is measured).
+            row (also when the training range is measured). Their sum is
+            the number of samples that sizes and smooths the fit: scale
+            relative weights (normalised to sum 1, say) to mean 1 first,
+            ``w * len(w) / w.sum()``, or the fit is sized and smoothed for
+            ``w.sum()`` samples.
 
         Returns
         -------
