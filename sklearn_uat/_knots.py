@@ -1164,7 +1164,7 @@ class ReluKnotRegressor(
                 f"training max abs error is {tried[n].max_error:.3g}. Raise "
                 "tol, or max_knots (or lower directions for several inputs).",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=5,
             )
             return tried[n]
         # Bisect down to the smallest count that meets tol.
@@ -1450,7 +1450,7 @@ def _warn_interpolation(fit, n_samples, n_directions, domain, n_targets):
         f"unknowns than the samples support{why}{shared}. For noisy targets lower "
         "directions or n_knots, or fit on more samples.",
         UserWarning,
-        stacklevel=3,
+        stacklevel=5,
     )
 
 

@@ -758,18 +758,15 @@ def select_penalties(stats, blocks, fixed=None, criterion="reml", start=None):
     original = stats
     stats, blocks, T = _null_space_coordinates(stats, blocks)
     if fixed is None:
-        fit = _chosen(stats, blocks, criterion, start)
-        n = stats.weight_sum
-        if stats.n_basis > n and fit.edf > n - 1.0:
-            # More unknowns than samples, and the fit interpolates: from the
-            # rough end the residuals vanish and the steps run to the floor,
-            # a degenerate maximum of the restricted likelihood that fits
-            # noise as well as signal. From the smooth end they stop where
-            # the data ask for detail; that fit is taken unless it too
-            # interpolates (noise-free data).
-            smooth = _chosen(stats, blocks, criterion, np.full(len(blocks), np.inf))
-            if smooth.edf <= n - 1.0:
-                fit = smooth
+        penalties, n_steps, converged = _reml_penalties(stats, blocks, start)
+        if stats.n_basis > stats.weight_sum:
+            penalties, n_steps, converged = _not_degenerate(
+                stats, blocks, (penalties, n_steps, converged)
+            )
+        if criterion == "gcv":
+            penalties = _gcv_level(stats, blocks, penalties)
+        fit = _solved(stats, blocks, _on_grid(penalties, stats))
+        fit.n_steps, fit.converged = n_steps, converged
     else:
         fixed = np.asarray(fixed, dtype=np.float64)
         if stats.n_basis > stats.weight_sum:
@@ -781,14 +778,23 @@ def select_penalties(stats, blocks, fixed=None, criterion="reml", start=None):
     return fit
 
 
-def _chosen(stats, blocks, criterion, start):
-    """The fit of the penalties that ``criterion`` chooses from ``start``."""
-    penalties, n_steps, converged = _reml_penalties(stats, blocks, start)
-    if criterion == "gcv":
-        penalties = _gcv_level(stats, blocks, penalties)
-    fit = _solved(stats, blocks, _on_grid(penalties, stats))
-    fit.n_steps, fit.converged = n_steps, converged
-    return fit
+def _not_degenerate(stats, blocks, chosen):
+    """REML's choice for more unknowns than samples, from the smooth end if need be.
+
+    ``chosen`` is ``(penalties, n_steps, converged)`` from the rough end.
+    If its fit interpolates, the residuals vanished and the steps ran to
+    the floor: a degenerate maximum of the restricted likelihood that fits
+    noise as well as signal. From the smooth end they stop where the data
+    ask for detail; that choice is taken unless its fit interpolates too
+    (noise-free data).
+    """
+    n = stats.weight_sum
+    if _solved(stats, blocks, _on_grid(chosen[0], stats)).edf <= n - 1.0:
+        return chosen
+    smooth = _reml_penalties(stats, blocks, np.full(len(blocks), np.inf))
+    if _solved(stats, blocks, _on_grid(smooth[0], stats)).edf <= n - 1.0:
+        return smooth
+    return chosen
 
 
 def penalty_range(stats):

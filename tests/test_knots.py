@@ -857,13 +857,15 @@ def test_partial_fit_continues_the_choice_of_layout_exactly():
     np.testing.assert_allclose(continued.predict(X), one_shot.predict(X), rtol=1e-10)
 
 
-def test_more_unknowns_than_samples_still_smooth_noise():
+@pytest.mark.parametrize("alpha", ["reml", "gcv"])
+def test_more_unknowns_than_samples_still_smooth_noise(alpha):
     # A domain fixes the layer before the data: 14 rows of 141 knots on 150
     # noisy samples of two inputs are more unknowns than samples. From the
     # rough end REML's steps ran every penalty to zero and the fit
     # interpolated the noise (error 0.22, edf 150); from the smooth end it
     # estimates like the default, whose rows are sized by the samples
-    # (0.027 against 0.035).
+    # (0.027 against 0.035). GCV scales the smooth end's penalties, not
+    # the floor's (edf 13; 42 from the floor).
     rng = np.random.default_rng(2)
     X = rng.uniform(size=(150, 2))
     f = lambda X: np.sin(6 * X @ [0.8, 0.6])  # noqa: E731
@@ -871,10 +873,10 @@ def test_more_unknowns_than_samples_still_smooth_noise():
     X_test = rng.uniform(size=(2000, 2))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        domain = ReluKnotRegressor(domain=[[0, 1], [0, 1]]).fit(X, y)
-        default = ReluKnotRegressor().fit(X, y)
+        domain = ReluKnotRegressor(domain=[[0, 1], [0, 1]], alpha=alpha).fit(X, y)
+        default = ReluKnotRegressor(alpha=alpha).fit(X, y)
     assert sum(k.size for k in domain.knots_) > 150
-    assert np.sum(domain.edf_) < 50
+    assert np.sum(domain.edf_) < 25
     error = np.sqrt(np.mean((domain.predict(X_test) - f(X_test)) ** 2))
     reference = np.sqrt(np.mean((default.predict(X_test) - f(X_test)) ** 2))
     assert error < 1.1 * reference
@@ -913,6 +915,7 @@ def test_knots_between_samples_follow_the_penalty(alpha):
     said = [str(w.message) for w in caught]
     if alpha == "reml":
         assert len(said) == 1 and "right for noise-free targets" in said[0]
+        assert caught[0].filename == __file__  # the user's line, not the package's
     else:
         assert said == []
     assert np.max(np.abs(model.predict(X_test) - np.sin(6 * X_test[:, 0]))) < 1e-3
@@ -944,8 +947,11 @@ def test_tol_on_noisy_samples_stops_growing_past_the_samples(domain):
     rng = np.random.default_rng(0)
     X = rng.uniform(size=(64, 2))
     y = np.sin(4 * X.sum(axis=1)) + 0.1 * rng.normal(size=64)
-    with pytest.warns(ConvergenceWarning, match="twice as many unknowns as the 64"):
+    with pytest.warns(
+        ConvergenceWarning, match="twice as many unknowns as the 64"
+    ) as caught:
         model = ReluKnotRegressor(tol=0.05, domain=domain, random_state=0).fit(X, y)
+    assert caught[0].filename == __file__
     n_directions = model.directions_.shape[0]
     if domain is None:
         assert model.n_knots_ * n_directions <= 2 * 64 + n_directions
