@@ -8,7 +8,6 @@ involved: the construction is the proof, and :class:`BumpNetRegressor` makes
 it a model that can be fitted, cross-validated and looked at.
 """
 
-import warnings
 from dataclasses import replace
 from numbers import Integral, Real
 
@@ -64,6 +63,7 @@ from ._validation import (
     minmax_scaling,
     positive_weight_rows,
     standard_scaling_columns,
+    warn,
 )
 
 # Targets are mapped into [_P_LOW, 1 - _P_LOW] for a sigmoid output, unless
@@ -1183,13 +1183,12 @@ class BumpNetRegressor(
                 "n_bumps, or raise max_cells."
             )
         if m > _TOWER_CELLS_PER_SAMPLE * T.shape[0]:
-            warnings.warn(
+            warn(
                 f"layout='tower' puts a unit in each of {m} occupied cells for "
                 f"{T.shape[0]} samples: with so few samples per cell the towers "
                 "memorise rather than generalise. Use layout='additive' or "
                 "lower n_bumps.",
                 UserWarning,
-                stacklevel=4,
             )
         # The design is built in chunks of rows; the normal equations, their
         # factorisation and the second layer's weights are held whole.

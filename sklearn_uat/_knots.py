@@ -9,7 +9,6 @@ normal equations are banded and well conditioned, and the hat coefficients
 are converted to slope changes: the network's output weights.
 """
 
-import warnings
 from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
@@ -64,6 +63,7 @@ from ._validation import (
     minmax_scaling,
     positive_weight_rows,
     standard_scaling_columns,
+    warn,
 )
 
 __all__ = ["ReluKnotRegressor"]
@@ -1159,12 +1159,11 @@ class ReluKnotRegressor(
             else:
                 failed = n
         if passed is None:
-            warnings.warn(
+            warn(
                 f"tol={self.tol:g} was not reached with {limited_by}: the "
                 f"training max abs error is {tried[n].max_error:.3g}. Raise "
                 "tol, or max_knots (or lower directions for several inputs).",
                 ConvergenceWarning,
-                stacklevel=5,
             )
             return tried[n]
         # Bisect down to the smallest count that meets tol.
@@ -1443,14 +1442,13 @@ def _warn_interpolation(fit, n_samples, n_directions, domain, n_targets):
         if n_targets > 1
         else ""
     )
-    warnings.warn(
+    warn(
         f"The fit interpolates its {n_samples:g} samples ({fit.edf:.1f} effective "
         "degrees of freedom): right for noise-free targets, but noise is fitted "
         f"too. {n_directions} direction(s) with {unknowns} knots in all are more "
         f"unknowns than the samples support{why}{shared}. For noisy targets lower "
         "directions or n_knots, or fit on more samples.",
         UserWarning,
-        stacklevel=5,
     )
 
 

@@ -38,7 +38,6 @@ References
    Conference, 1973.
 """
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +52,8 @@ from scipy.linalg import (
 from scipy.linalg.lapack import dpotri, dtrtri
 from scipy.sparse import csr_matrix
 from sklearn.exceptions import ConvergenceWarning
+
+from ._validation import warn
 
 __all__ = [
     "NormalEquations",
@@ -367,13 +368,12 @@ class _Factor:
         else:  # pragma: no cover - a ridge of 1e14 x scale always factors
             raise LinAlgError("The penalised normal equations could not be solved.")
         if ridge > floor:
-            warnings.warn(
+            warn(
                 "The penalised normal equations are numerically singular; a "
                 f"ridge of {ridge:.0e} times their mean diagonal was added to "
                 "solve them. The fit may be smoother than asked; check for "
                 "duplicated or constant inputs.",
                 LinAlgWarning,
-                stacklevel=4,
             )
         self.ridge = ridge
 
@@ -974,11 +974,10 @@ def _reml_penalties(stats, blocks, start=None):
             break
         previous = current
     if not converged:
-        warnings.warn(
+        warn(
             f"The REML choice of the penalties did not settle in {_MAX_STEPS} "
             "steps; the last penalties are used (their fit is a valid penalised "
             "fit). Pass a number as alpha to fix the penalty.",
             ConvergenceWarning,
-            stacklevel=3,
         )
     return penalties, steps, converged

@@ -8,7 +8,6 @@ and exposes the trained weights as a float64
 of the package.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -22,9 +21,7 @@ from ._mlp_data import symmetric_input_scaling, target_scaling_of, training_sets
 from ._mlp_init import check_init_from, starting_weights
 from ._network import ACTIVATIONS, FeedForwardNetwork
 from ._stream import check_domain
-from ._validation import (
-    check_sample_weight,
-)
+from ._validation import check_sample_weight, warn
 
 WEIGHT_INITS = (
     "default",
@@ -689,12 +686,11 @@ def _warn_outside(X, offset, scale, from_domain):
     if outside.any():
         feature = int(np.flatnonzero(outside.any(axis=0))[0])
         source = "domain" if from_domain else "the first chunk's range"
-        warnings.warn(
+        warn(
             f"{int(outside.any(axis=1).sum())} row(s) of this chunk lie outside "
             f"the range the input scaling came from ({source}; first at "
             f"feature {feature}): the network sees them beyond [-1, 1], where "
             "it was not trained. Pass domain= with the full range of the "
             "inputs.",
             UserWarning,
-            stacklevel=3,
         )

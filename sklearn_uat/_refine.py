@@ -81,7 +81,7 @@ from ._lstsq import (
     second_difference_penalty,
     select_penalties,
 )
-from ._validation import check_memory_budget
+from ._validation import check_memory_budget, warn
 
 __all__ = [
     "keeps_turn",
@@ -401,21 +401,18 @@ class _HeldWarnings:
 
     def release(self):
         for w in self.caught:
-            # refine_*_fit, the estimator's _fit, fit, its wrapper, the caller.
-            warnings.warn(w.message, w.category, stacklevel=6)
+            warn(w.message, w.category)
 
 
-def _warn_budget(result, max_iter, tol, what, stacklevel=7):
+def _warn_budget(result, max_iter, tol, what):
     if not result.converged:
-        warnings.warn(
+        warn(
             f"Refining the {what} did not converge within refine={max_iter} "
             f"iterations (refine_tol={tol:g}); the best network found is kept, "
             f"its training objective {result.objective[-1]:.3g} against "
             f"{result.objective[0]:.3g} at the start. Raise refine for more "
             "iterations, or refine_tol.",
             ConvergenceWarning,
-            # Up to the caller of the estimator's fit.
-            stacklevel=stacklevel,
         )
 
 

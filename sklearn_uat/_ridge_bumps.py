@@ -235,7 +235,7 @@ def refine_ridge_bump_fit(U, G, w, layer, fit, refine, tol, reselect, rotated=No
     )
     if chosen is not layer:
         result.objective = np.r_[starts[0][0], result.objective]
-    _warn_budget(result, max_iter, tol, "bumps and directions", stacklevel=6)
+    _warn_budget(result, max_iter, tol, "bumps and directions")
     if result.objective.size == 1:
         return layer, centres, np.exp(log_steepness), None, None, fit, result
     n_free = 2 * centres.size + d * (U.shape[1] - 1)

@@ -1,7 +1,32 @@
 """Validation helpers shared by every estimator of the package."""
 
+import os
+import sys
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# scikit-learn's fit wrapper (base._fit_context) stands between the caller
+# and every fit.
+_FIT_WRAPPER = os.path.join("sklearn", "base.py")
+
+
+def warn(message, category=UserWarning):
+    """``warnings.warn``, attributed to the line that called the package.
+
+    The frames of the package and of scikit-learn's fit wrapper are
+    skipped, so a warning points at the user's code from any depth.
+    """
+    frame, level = sys._getframe(1), 2
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE)
+        or frame.f_code.co_filename.endswith(_FIT_WRAPPER)
+    ):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
 
 #: Largest array (in bytes) that a parameter may make an estimator allocate.
 MEMORY_BUDGET_BYTES = 2 * 1024**3

@@ -4,12 +4,17 @@ Estimators are discovered from ``sklearn_uat.__all__``, so each new one is
 checked from its first commit.
 """
 
+import numpy as np
+import pytest
 from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_uat
 import sklearn_uat.compare
+from sklearn_uat import BumpNetRegressor, ReluKnotRegressor
+from sklearn_uat.datasets import make_function
 
 
 def public_estimators():
@@ -74,3 +79,40 @@ def test_sklearn_compatible_estimator(estimator, check):
     if params:
         estimator = clone(estimator).set_params(**params)
     check(estimator)
+
+
+def _warning_cases():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(50, 1))
+    sine = np.sin(6 * x[:, 0])
+    noisy = sine + 0.1 * rng.normal(size=50)
+    X2 = rng.uniform(size=(40, 2))
+    return [
+        # A penalty chosen from the data that interpolates (ReluKnot's _fit).
+        (ReluKnotRegressor(n_knots=200), x, sine, UserWarning),
+        # tol not met (ReluKnot's _grow, one level deeper).
+        (ReluKnotRegressor(tol=1e-9), x, noisy, ConvergenceWarning),
+        # A refinement's budget, held until GCV keeps it, then re-issued.
+        (
+            BumpNetRegressor(32, margin=0.05, refine=2, refine_tol=0.0),
+            *make_function("sine", 1000, random_state=0),
+            ConvergenceWarning,
+        ),
+        # Towers on too few samples (BumpNet's _fit).
+        (
+            BumpNetRegressor(n_bumps=6, layout="tower"),
+            X2,
+            X2.sum(axis=1),
+            UserWarning,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_warnings_point_at_the_line_that_called_fit(case):
+    # Raised at any depth inside the package, a warning names the user's
+    # line, not the package's or scikit-learn's fit wrapper.
+    model, X, y, category = _warning_cases()[case]
+    with pytest.warns(category) as caught:
+        model.fit(X, y)
+    assert {w.filename for w in caught if w.category is category} == {__file__}
