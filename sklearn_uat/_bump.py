@@ -583,7 +583,10 @@ class BumpNetRegressor(
         Y, single_output = as_target_columns(y)
         X, Y, w = positive_weight_rows(X, Y, sample_weight)
         sample_weight = np.ones(X.shape[0]) if w is None else w
-        n_effective = self._sizing_samples(X.shape[0] if w is None else w.sum())
+        # Frequency weights: a weight of 2 counts like a repeated row.
+        n_effective = self._sizing_samples(
+            X.shape[0] if w is None else int(round(w.sum()))
+        )
         if self.refine is not False:
             self._check_refine(X.shape[1])
         directions = self._directions(X.shape[1], n_effective)

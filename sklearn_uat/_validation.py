@@ -121,6 +121,11 @@ def standard_scaling_columns(Y, sample_weight=None):
     return moments[:, 0], moments[:, 1]
 
 
+#: Frequency weights that average below this per row of positive weight are
+#: most likely relative weights (normalised to sum 1, say): they warn.
+_LEAST_MEAN_WEIGHT = 0.5
+
+
 def positive_weight_rows(X, Y, sample_weight):
     """Rows of positive weight, and their weights (None when all are 1).
 
@@ -138,4 +143,14 @@ def positive_weight_rows(X, Y, sample_weight):
         )
     if not positive.all():
         X, Y, w = X[positive], Y[positive], w[positive]
+    total = float(np.sum(w))
+    if total < _LEAST_MEAN_WEIGHT * w.size:
+        warn(
+            f"sample_weight sums to {total:.3g} over {w.size} rows of positive "
+            f"weight: as frequency weights they count as {total:.3g} samples, "
+            "and the fit is sized and smoothed for that many. For relative "
+            f"weights pass sample_weight * {w.size} / sample_weight.sum() "
+            "(mean 1).",
+            UserWarning,
+        )
     return X, Y, (None if np.all(w == 1.0) else w)

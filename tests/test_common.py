@@ -116,3 +116,17 @@ def test_warnings_point_at_the_line_that_called_fit(case):
     with pytest.warns(category) as caught:
         model.fit(X, y)
     assert {w.filename for w in caught if w.category is category} == {__file__}
+
+
+@pytest.mark.parametrize("estimator", [ReluKnotRegressor, BumpNetRegressor])
+def test_relative_sample_weights_warn_and_name_the_rescaling(estimator):
+    # Frequency weights normalised to sum 1 count as one sample: the fit is
+    # sized and smoothed for it (a straight line through 300 noisy rows). It
+    # says so; the rescaling it names gives the unweighted fit.
+    X, y = make_function("sinc", 300, noise=0.1, random_state=0)
+    w = np.full(300, 1 / 300)
+    with pytest.warns(UserWarning, match=r"sample_weight \* 300 / sample_weight.sum"):
+        estimator().fit(X, y, sample_weight=w)
+    rescaled = estimator().fit(X, y, sample_weight=w * 300 / w.sum())
+    unweighted = estimator().fit(X, y)
+    np.testing.assert_allclose(rescaled.predict(X), unweighted.predict(X), rtol=1e-9)
