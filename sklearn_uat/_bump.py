@@ -562,9 +562,9 @@ class BumpNetRegressor(
             repeated rows, and samples of weight 0 are ignored, also when the
             training range and the occupied cells are determined. Their sum
             is the number of samples that sizes and smooths the fit: scale
-            relative weights (normalised to sum 1, say) to mean 1 first,
-            ``w * len(w) / w.sum()``, or the fit is sized and smoothed for
-            ``w.sum()`` samples.
+            relative weights (normalised to sum 1, say) to a mean of 1 over
+            the rows of positive weight first, ``w * np.count_nonzero(w) /
+            w.sum()``; a warning says so when they average below 0.5.
 
         Returns
         -------

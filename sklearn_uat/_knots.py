@@ -279,10 +279,8 @@ class ReluKnotRegressor(
         directions beside the axes): on a few hundred samples its unknowns
         can outnumber them; the penalties REML chooses still smooth noise
         (``alpha_``, ``edf_``), and a fit that interpolates its samples
-        warns. None: the
-        training range (for
-        :meth:`partial_fit`, the span of an explicit knots array, else the
-        range of the first chunk).
+        warns. None: the training range (for :meth:`partial_fit`, the span
+        of an explicit knots array, else the range of the first chunk).
 
     refine : bool or int, default=False
         Fit the hidden layer too: starting from the constructive network,
@@ -563,9 +561,9 @@ class ReluKnotRegressor(
             weight counts like repeated rows, a zero weight like a dropped
             row (also when the training range is measured). Their sum is
             the number of samples that sizes and smooths the fit: scale
-            relative weights (normalised to sum 1, say) to mean 1 first,
-            ``w * len(w) / w.sum()``, or the fit is sized and smoothed for
-            ``w.sum()`` samples.
+            relative weights (normalised to sum 1, say) to a mean of 1 over
+            the rows of positive weight first, ``w * np.count_nonzero(w) /
+            w.sum()``; a warning says so when they average below 0.5.
 
         Returns
         -------
